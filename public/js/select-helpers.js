@@ -1,0 +1,41 @@
+// Checkbox helpers for the tables (select all / none / by group), confirm prompts, and the target-list action.
+(function () {
+  'use strict';
+  function boxes(name) {
+    return Array.prototype.slice.call(document.querySelectorAll('input[type=checkbox][name="' + name + '"]'));
+  }
+  document.querySelectorAll('[data-select]').forEach(function (button) {
+    button.addEventListener('click', function () {
+      var all = button.getAttribute('data-select') === 'all';
+      boxes(button.getAttribute('data-for')).forEach(function (box) { box.checked = all; });
+    });
+  });
+  document.querySelectorAll('[data-select-all]').forEach(function (master) {
+    master.addEventListener('change', function () {
+      boxes(master.getAttribute('data-select-all')).forEach(function (box) { box.checked = master.checked; });
+    });
+  });
+  var byGroup = document.getElementById('select-by-group');
+  if (byGroup) {
+    byGroup.addEventListener('change', function () {
+      var group = byGroup.value;
+      boxes(byGroup.getAttribute('data-for')).forEach(function (box) {
+        var row = box.closest('tr');
+        var groups = (row && row.getAttribute('data-groups') || '').split(' ');
+        box.checked = group !== '' && groups.indexOf(group) !== -1;
+      });
+    });
+  }
+  document.querySelectorAll('form[data-confirm]').forEach(function (form) {
+    form.addEventListener('submit', function (event) {
+      if (!window.confirm(form.getAttribute('data-confirm'))) event.preventDefault();
+    });
+  });
+  var addToList = document.getElementById('add-to-list');
+  if (addToList) {
+    addToList.addEventListener('click', function () {
+      var form = document.getElementById('targets-form');
+      form.action = '/target-lists/' + encodeURIComponent(document.getElementById('list-select').value) + '/add';
+    });
+  }
+})();

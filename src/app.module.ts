@@ -1,0 +1,48 @@
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from './auth/auth.module';
+import { CsrfMiddleware } from './common/csrf';
+import { APP_CONFIG, AppConfig } from './config/app-config';
+import { DataProductsModule } from './data-products/data-products.module';
+import { typeormOptions } from './database/typeorm-options';
+import { DemoModule } from './demo/demo.module';
+import { GroupsModule } from './groups/groups.module';
+import { HealthModule } from './health/health.module';
+import { Infrastructure } from './infrastructure/infrastructure';
+import { QueueModule } from './queue/queue.module';
+import { ReducedDataModule } from './reduced-data/reduced-data.module';
+import { StorageModule } from './storage/storage.module';
+import { TargetPageModule } from './targets/target-page.module';
+import { TargetsModule } from './targets/targets.module';
+import { UsersModule } from './users/users.module';
+
+@Module({})
+export class AppModule implements NestModule {
+  static forRoot(config: AppConfig, infrastructure: Infrastructure): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [
+        TypeOrmModule.forRoot(typeormOptions(infrastructure.databaseUrl)),
+        QueueModule.forRoot(infrastructure.redisUrl),
+        StorageModule,
+        UsersModule,
+        AuthModule,
+        // TargetsModule before TargetPageModule: /targets/new must match before /targets/:id.
+        TargetsModule,
+        TargetPageModule,
+        DataProductsModule,
+        GroupsModule,
+        ReducedDataModule,
+        DemoModule,
+        HealthModule,
+      ],
+      providers: [{ provide: APP_CONFIG, useValue: config }],
+      exports: [APP_CONFIG],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer) {
+    consumer.apply(CsrfMiddleware).forRoutes('*path');
+  }
+}

@@ -1,0 +1,26 @@
+/** Handlebars helpers for the server-rendered pages. Pure functions, registered in configureApp. */
+export const viewHelpers: Record<string, (...args: any[]) => unknown> = {
+  eq: (a: unknown, b: unknown) => a === b,
+  or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
+  and: (...args: unknown[]) => args.slice(0, -1).every(Boolean),
+  not: (a: unknown) => !a,
+  includes: (list: unknown, item: unknown) => Array.isArray(list) && list.includes(item),
+  json: (value: unknown) => JSON.stringify(value ?? null).replace(/</g, '\\u003c'),
+  join: (list: unknown, separator: unknown) => (Array.isArray(list) ? list.join(typeof separator === 'string' ? separator : ', ') : ''),
+  fixed: (value: unknown, digits: unknown) =>
+    typeof value === 'number' && Number.isFinite(value) ? value.toFixed(typeof digits === 'number' ? digits : 4) : '',
+  isoDate: (value: unknown) => (value instanceof Date ? value.toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : ''),
+  bytes: (value: unknown) => formatBytes(Number(value)),
+};
+
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return '';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}

@@ -1,0 +1,22 @@
+import { loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('defaults to port 3000, ./data, the embedded services and a 2 GiB upload limit', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.dataDir.endsWith('/data')).toBe(true);
+    expect(config.databaseUrl).toBe('');
+    expect(config.redisUrl).toBe('');
+    expect(config.uploadMaxBytes).toBe(2 * 1024 ** 3);
+  });
+
+  it('reads sizes with units', () => {
+    expect(loadConfig({ UPLOAD_MAX_BYTES: '500MB' }).uploadMaxBytes).toBe(500 * 1024 ** 2);
+    expect(loadConfig({ UPLOAD_MAX_BYTES: '1024' }).uploadMaxBytes).toBe(1024);
+    expect(() => loadConfig({ UPLOAD_MAX_BYTES: 'lots' })).toThrow(/UPLOAD_MAX_BYTES/);
+  });
+
+  it('refuses a port that is not a number', () => {
+    expect(() => loadConfig({ PORT: 'http' })).toThrow(/PORT/);
+  });
+});

@@ -1,0 +1,54 @@
+import * as path from 'node:path';
+
+/** Every setting the portal reads from the environment, parsed once. */
+export interface AppConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Empty when the embedded PGlite should be used. */
+  databaseUrl: string;
+  /** Empty when the embedded Redis-protocol server should be used. */
+  redisUrl: string;
+  uploadMaxBytes: number;
+  sessionSecret: string;
+  /** Seed the demo (accounts, M13, the Sun) when the database is empty. */
+  seedDemo: boolean;
+  /** Run a pipeline worker inside the web process (development default). */
+  inProcessWorker: boolean;
+  cookieSecure: boolean;
+}
+
+const GiB = 1024 ** 3;
+
+function parseBytes(value: string | undefined, fallback: number): number {
+  if (!value) return fallback;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$/i.exec(value);
+  if (!match) throw new Error(`UPLOAD_MAX_BYTES: cannot read "${value}" as a size (e.g. 2147483648, 500MB, 2GiB)`);
+  const unit = (match[2] || '').toLowerCase().replace(/i?b$/, '');
+  const scale = { '': 1, k: 1024, m: 1024 ** 2, g: GiB, t: 1024 ** 4 }[unit] ?? 1;
+  return Math.floor(Number(match[1]) * scale);
+}
+
+function parseBool(value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  return /^(1|true|yes|on)$/i.test(value);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT: "${env.PORT}" is not a port number`);
+  return {
+    port,
+    host: env.HOST ?? '0.0.0.0',
+    dataDir: path.resolve(env.DATA_DIR ?? 'data'),
+    databaseUrl: env.DATABASE_URL ?? '',
+    redisUrl: env.REDIS_URL ?? '',
+    uploadMaxBytes: parseBytes(env.UPLOAD_MAX_BYTES, 2 * GiB),
+    sessionSecret: env.SESSION_SECRET ?? '',
+    seedDemo: parseBool(env.SEED_DEMO, true),
+    inProcessWorker: parseBool(env.IN_PROCESS_WORKER, true),
+    cookieSecure: parseBool(env.COOKIE_SECURE, false),
+  };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,88 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ValidationPipe } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import connectPgSimple from 'connect-pg-simple';
+import session from 'express-session';
+import helmet from 'helmet';
+import hbs from 'hbs';
+import passport from 'passport';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from './config/app-config';
+import { csrfTokenFor } from './common/csrf';
+import { takeFlash } from './common/flash';
+import { HttpExceptionFilter } from './common/http-exception.filter';
+import { viewHelpers } from './common/view-helpers';
+
+export const PROJECT_ROOT = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..');
+
+/** A stable session secret: SESSION_SECRET, else one made once and kept in DATA_DIR so restarts keep sessions. */
+function sessionSecret(config: AppConfig): string {
+  if (config.sessionSecret) return config.sessionSecret;
+  const file = path.join(config.dataDir, 'session-secret');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    fs.writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+  }
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
+let helpersRegistered = false;
+
+/** Everything an app needs besides its modules; used by main.ts and by the end-to-end tests alike. */
+export function configureApp(app: NestExpressApplication): NestExpressApplication {
+  const config = app.get<AppConfig>(APP_CONFIG);
+  const dataSource = app.get(DataSource);
+
+  app.set('trust proxy', 'loopback');
+  app.disable('x-powered-by');
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        // Schools often serve over plain HTTP on a LAN: do not force https sub-requests.
+        directives: { upgradeInsecureRequests: null, imgSrc: ["'self'", 'data:', 'blob:'] },
+      },
+    }),
+  );
+
+  if (!helpersRegistered) {
+    for (const [name, helper] of Object.entries(viewHelpers)) hbs.registerHelper(name, helper);
+    hbs.registerPartials(path.join(PROJECT_ROOT, 'views', 'partials'));
+    helpersRegistered = true;
+  }
+  app.setBaseViewsDir(path.join(PROJECT_ROOT, 'views'));
+  app.setViewEngine('hbs');
+  app.set('view options', { layout: 'layout' });
+  app.useStaticAssets(path.join(PROJECT_ROOT, 'public'), { index: false, maxAge: '1h' });
+  // The charting library is served from the app itself: classrooms may be offline.
+  app.useStaticAssets(path.dirname(require.resolve('chart.js')), { prefix: '/vendor/chart.js/' });
+
+  const PgStore = connectPgSimple(session);
+  const pool = (dataSource.driver as unknown as { master: unknown }).master;
+  app.use(
+    session({
+      store: new PgStore({ pool: pool as never, tableName: 'sessions', pruneSessionInterval: 15 * 60 }),
+      secret: sessionSecret(config),
+      name: 'portal.sid',
+      resave: false,
+      saveUninitialized: false,
+      rolling: true,
+      cookie: { httpOnly: true, sameSite: 'lax', secure: config.cookieSecure, maxAge: 14 * 24 * 3600 * 1000 },
+    }),
+  );
+  app.use(passport.initialize());
+  app.use(passport.session());
+  app.use((req: any, res: any, next: () => void) => {
+    res.locals.user = req.user;
+    res.locals.isTeacher = req.user?.role === 'teacher';
+    res.locals.csrfToken = req.session ? csrfTokenFor(req) : '';
+    res.locals.currentPath = req.path;
+    if (req.method === 'GET') res.locals.flash = takeFlash(req);
+    next();
+  });
+
+  app.useGlobalFilters(new HttpExceptionFilter());
+  app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true }));
+  return app;
+}

@@ -1,0 +1,102 @@
+import { Body, Controller, Get, Param, ParseIntPipe, Post, Render, Req, Res, UseInterceptors } from '@nestjs/common';
+import { Request, Response } from 'express';
+import { CurrentUser } from '../auth/auth.decorators';
+import { setFlash } from '../common/flash';
+import { FitsError, isFitsFileName, readFitsHeaders } from '../fits';
+import { TargetsService } from '../targets/targets.service';
+import { SessionUser } from '../users/user.entity';
+import { DataProductsService, IngestResult } from './data-products.service';
+import { UploadInterceptor } from './upload.interceptor';
+
+function summary(result: IngestResult): string {
+  const parts = [`Uploaded ${result.created.length} file${result.created.length === 1 ? '' : 's'}.`];
+  if (result.duplicates.length) {
+    parts.push(`${result.duplicates.length} identical to files already here: ${result.duplicates.map((p) => p.originalName).join(', ')}.`);
+  }
+  if (result.pointsAdded || result.pointsSkipped) {
+    parts.push(`${result.pointsAdded} photometry point(s) added, ${result.pointsSkipped} already present.`);
+  }
+  return parts.join(' ');
+}
+
+@Controller()
+export class DataProductsController {
+  constructor(
+    private readonly products: DataProductsService,
+    private readonly targets: TargetsService,
+  ) {}
+
+  /** Multipart upload; the CSRF token comes in the query string (see common/csrf.ts). */
+  @Post('targets/:id/data-products')
+  @UseInterceptors(UploadInterceptor)
+  async upload(
+    @CurrentUser() user: SessionUser,
+    @Param('id', ParseIntPipe) targetId: number,
+    @Body('productType') productType: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const target = await this.targets.findVisible(targetId, user);
+    const files = ((req.files as Express.Multer.File[] | undefined) ?? []).map((file) => ({
+      path: file.path,
+      originalName: file.originalname,
+      size: file.size,
+    }));
+    const result = await this.products.ingest(target, files, productType, user);
+    if (req.accepts(['html', 'json']) === 'json') {
+      return res.status(201).json({
+        created: result.created.map((p) => ({ id: p.id, name: p.originalName, sha256: p.sha256, size: p.size })),
+        duplicates: result.duplicates.map((p) => ({ id: p.id, name: p.originalName })),
+        pointsAdded: result.pointsAdded,
+        pointsSkipped: result.pointsSkipped,
+      });
+    }
+    setFlash(req, 'info', summary(result));
+    res.redirect(303, `/targets/${target.id}#data`);
+  }
+
+  @Get('data-products/:id')
+  @Render('data-products/show')
+  async show(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number) {
+    const product = await this.products.findVisible(id, user);
+    let hdus: unknown[] = [];
+    let fitsError: string | null = null;
+    if (product.productType === 'fits_image' || isFitsFileName(product.originalName)) {
+      try {
+        hdus = (await readFitsHeaders(this.products.absolutePath(product))).map((hdu) => ({
+          index: hdu.index,
+          type: hdu.type,
+          bitpix: hdu.bitpix,
+          shape: hdu.naxis.join(' × '),
+          cards: hdu.cards.map((card) => card.raw.trimEnd()).join('\n'),
+        }));
+      } catch (error) {
+        fitsError = error instanceof FitsError ? error.message : 'The FITS header could not be read';
+      }
+    }
+    return { title: product.originalName, product, target: product.target, hdus, fitsError };
+  }
+
+  @Get('data-products/:id/download')
+  async download(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Res() res: Response) {
+    const product = await this.products.findVisible(id, user);
+    res.download(this.products.absolutePath(product), product.originalName, {
+      headers: { 'X-Content-SHA256': product.sha256 },
+      dotfiles: 'allow',
+    });
+  }
+
+  @Post('data-products/:id/delete')
+  async remove(
+    @CurrentUser() user: SessionUser,
+    @Param('id', ParseIntPipe) id: number,
+    @Body('next') _next: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const product = await this.products.findVisible(id, user);
+    await this.products.remove(product, user);
+    setFlash(req, 'info', `Deleted ${product.originalName}.`);
+    res.redirect(303, `/targets/${product.targetId}#data`);
+  }
+}

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ReducedDataModule } from '../reduced-data/reduced-data.module';
+import { TargetsModule } from '../targets/targets.module';
+import { DataProduct } from './data-product.entity';
+import { DataProductsController } from './data-products.controller';
+import { DataProductsService } from './data-products.service';
+import { UploadInterceptor } from './upload.interceptor';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([DataProduct]), TargetsModule, ReducedDataModule],
+  controllers: [DataProductsController],
+  providers: [DataProductsService, UploadInterceptor],
+  exports: [DataProductsService],
+})
+export class DataProductsModule {}

@@ -1,0 +1,185 @@
+import * as fs from 'node:fs';
+import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, In, Repository } from 'typeorm';
+import { cleanFileName } from '../common/file-names';
+import { FitsError, readFitsHeaders } from '../fits';
+import { parsePhotometryCsv, PhotometryPoint, PhotometryRowError } from '../reduced-data/photometry-csv.reader';
+import { ReducedDataService } from '../reduced-data/reduced-data.service';
+import { FileStorageService, StoredFile } from '../storage/file-storage.service';
+import { canEditTarget } from '../targets/target-access';
+import { Target } from '../targets/target.entity';
+import { TargetsService } from '../targets/targets.service';
+import { SessionUser } from '../users/user.entity';
+import { DataProduct, PRODUCT_TYPES, ProductType } from './data-product.entity';
+
+/** A file as received: already streamed to a temp file by the upload interceptor. */
+export interface IncomingFile {
+  path: string;
+  originalName: string;
+  size: number;
+}
+
+export interface UploadProblem {
+  file: string;
+  line?: number;
+  reason: string;
+}
+
+export interface IngestResult {
+  created: DataProduct[];
+  /** Files identical (same sha256) to a product the target already had. */
+  duplicates: DataProduct[];
+  pointsAdded: number;
+  pointsSkipped: number;
+}
+
+// Photometry CSVs are read whole to validate every row before anything is stored.
+const MAX_PHOTOMETRY_BYTES = 64 * 1024 * 1024;
+
+/** Upload refused: a message and the per-file / per-line problems, shown on the error page or as JSON. */
+export class UploadRejectedException extends BadRequestException {
+  constructor(message: string, problems: UploadProblem[]) {
+    super({ message, details: problems.map((p) => ({ line: p.line, reason: `${p.file}: ${p.reason}` })) });
+  }
+}
+
+@Injectable()
+export class DataProductsService {
+  constructor(
+    @InjectRepository(DataProduct) private readonly products: Repository<DataProduct>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly storage: FileStorageService,
+    private readonly targets: TargetsService,
+    private readonly reducedData: ReducedDataService,
+  ) {}
+
+  static isProductType(value: unknown): value is ProductType {
+    return PRODUCT_TYPES.includes(value as ProductType);
+  }
+
+  listForTarget(targetId: number): Promise<DataProduct[]> {
+    return this.products.find({ where: { targetId }, order: { createdAt: 'DESC', id: 'DESC' } });
+  }
+
+  /** The product if it exists and its target is visible to `user`. */
+  async findVisible(id: number, user: SessionUser): Promise<DataProduct & { target: Target }> {
+    const product = Number.isSafeInteger(id) ? await this.products.findOne({ where: { id } }) : null;
+    if (!product) throw new NotFoundException(`There is no data product with id ${id}`);
+    product.target = await this.targets.findVisible(product.targetId, user);
+    return product;
+  }
+
+  /** Products by id, each checked visible to `user`. */
+  async findManyVisible(ids: number[], user: SessionUser): Promise<DataProduct[]> {
+    if (!ids.length) return [];
+    const products = await this.products.find({ where: { id: In(ids) } });
+    const missing = ids.filter((id) => !products.some((product) => product.id === id));
+    if (missing.length) throw new NotFoundException(`There is no data product with id ${missing.join(', ')}`);
+    for (const product of products) await this.targets.findVisible(product.targetId, user);
+    return products;
+  }
+
+  absolutePath(product: DataProduct): string {
+    return this.storage.resolve(product.storedPath);
+  }
+
+  /**
+   * Validates every file, then stores all of them or none. Photometry files are parsed first and any bad row
+   * rejects the whole upload with its line number; FITS images must have a readable FITS header.
+   */
+  async ingest(target: Target, files: IncomingFile[], productType: string, user: SessionUser): Promise<IngestResult> {
+    if (!DataProductsService.isProductType(productType)) {
+      throw new BadRequestException(`Choose a product type: ${PRODUCT_TYPES.join(', ')}`);
+    }
+    if (!files.length) throw new BadRequestException('Choose at least one file to upload');
+
+    const problems: UploadProblem[] = [];
+    const photometry = new Map<IncomingFile, PhotometryPoint[]>();
+    for (const file of files) {
+      const name = cleanFileName(file.originalName);
+      if (file.size === 0) {
+        problems.push({ file: name, reason: 'the file is empty' });
+      } else if (productType === 'photometry') {
+        const parsed = await this.readPhotometry(file, name);
+        problems.push(...parsed.errors.map((error) => ({ file: name, line: error.line, reason: error.reason })));
+        if (!parsed.errors.length && !parsed.points.length) problems.push({ file: name, reason: 'no data rows found' });
+        photometry.set(file, parsed.points);
+      } else if (productType === 'fits_image') {
+        try {
+          await readFitsHeaders(file.path, { maxHdus: 1 });
+        } catch (error) {
+          const reason = error instanceof FitsError ? error.reason : 'cannot be read as FITS';
+          problems.push({ file: name, reason: `not a readable FITS image (${reason})` });
+        }
+      }
+    }
+    if (problems.length) {
+      throw new UploadRejectedException('Nothing was uploaded: fix these problems and try again.', problems.slice(0, 100));
+    }
+
+    const adopted: StoredFile[] = [];
+    try {
+      const result: IngestResult = { created: [], duplicates: [], pointsAdded: 0, pointsSkipped: 0 };
+      const staged: Array<{ file: IncomingFile; stored: StoredFile }> = [];
+      for (const file of files) {
+        const stored = await this.storage.adopt(file.path, file.originalName);
+        adopted.push(stored);
+        staged.push({ file, stored });
+      }
+      await this.dataSource.transaction(async (manager) => {
+        for (const { file, stored } of staged) {
+          const existing = await manager.findOne(DataProduct, { where: { targetId: target.id, sha256: stored.sha256 } });
+          let product = existing;
+          if (existing) {
+            result.duplicates.push(existing);
+          } else {
+            product = await manager.save(
+              manager.create(DataProduct, {
+                targetId: target.id,
+                storedPath: stored.storedPath,
+                originalName: cleanFileName(file.originalName),
+                productType: productType as ProductType,
+                size: stored.size,
+                sha256: stored.sha256,
+                uploadedById: user.id,
+                tags: [],
+              }),
+            );
+            result.created.push(product);
+          }
+          const points = photometry.get(file);
+          if (points && product) {
+            const counts = await this.reducedData.addPhotometry(manager, target.id, product.id, product.originalName, points);
+            result.pointsAdded += counts.added;
+            result.pointsSkipped += counts.skipped;
+          }
+        }
+      });
+      // Identical files were not needed: drop their fresh copies.
+      const kept = new Set(result.created.map((product) => product.storedPath));
+      for (const stored of adopted) if (!kept.has(stored.storedPath)) await this.storage.remove(stored.storedPath);
+      return result;
+    } catch (error) {
+      for (const stored of adopted) await this.storage.remove(stored.storedPath).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Deletes the product's rows (its reduced data and group memberships cascade) and then its file. */
+  async remove(product: DataProduct & { target: Target }, user: SessionUser): Promise<void> {
+    if (!canEditTarget(user, product.target) && product.uploadedById !== user.id) {
+      throw new ForbiddenException('Only the uploader, the target owner or a teacher may delete this data product');
+    }
+    await this.products.delete({ id: product.id });
+    await this.storage.remove(product.storedPath);
+    if (product.thumbnailPath) await this.storage.remove(product.thumbnailPath);
+  }
+
+  private async readPhotometry(file: IncomingFile, name: string): Promise<{ points: PhotometryPoint[]; errors: PhotometryRowError[] }> {
+    if (file.size > MAX_PHOTOMETRY_BYTES) {
+      return { points: [], errors: [{ line: 0, reason: `photometry files are limited to 64 MiB (${name} is larger)` }] };
+    }
+    return parsePhotometryCsv(await fs.promises.readFile(file.path, 'utf8'));
+  }
+}

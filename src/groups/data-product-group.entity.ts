@@ -1,0 +1,30 @@
+import { Column, CreateDateColumn, Entity, JoinColumn, JoinTable, ManyToMany, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { DataProduct } from '../data-products/data-product.entity';
+import { User } from '../users/user.entity';
+
+@Entity('data_product_groups')
+export class DataProductGroup {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'varchar', length: 200, unique: true })
+  name: string;
+
+  @ManyToMany(() => DataProduct, { onDelete: 'CASCADE' })
+  @JoinTable({
+    name: 'data_product_group_members',
+    joinColumn: { name: 'group_id' },
+    inverseJoinColumn: { name: 'data_product_id' },
+  })
+  products: DataProduct[];
+
+  @Column({ name: 'created_by_id', type: 'uuid', nullable: true })
+  createdById: string | null;
+
+  @ManyToOne(() => User, { onDelete: 'SET NULL', nullable: true })
+  @JoinColumn({ name: 'created_by_id' })
+  createdBy: User | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+}

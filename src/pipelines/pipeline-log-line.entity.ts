@@ -1,0 +1,31 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { PipelineProcess } from './pipeline-process.entity';
+
+export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
+
+/** A log line of a run; (process, seq) is unique so a reconnecting page can ask for "after seq N". */
+@Entity('pipeline_log_lines')
+@Index('pipeline_log_lines_process_seq_key', ['processId', 'seq'], { unique: true })
+export class PipelineLogLine {
+  @PrimaryGeneratedColumn('increment', { type: 'bigint' })
+  id: string;
+
+  @Column({ name: 'process_id' })
+  processId: number;
+
+  @ManyToOne(() => PipelineProcess, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'process_id' })
+  process: PipelineProcess;
+
+  @Column({ type: 'int' })
+  seq: number;
+
+  @Column({ type: 'timestamptz', default: () => 'now()' })
+  time: Date;
+
+  @Column({ type: 'varchar', length: 8, default: 'info' })
+  level: LogLevel;
+
+  @Column({ type: 'text' })
+  text: string;
+}

@@ -1,0 +1,75 @@
+import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { DataProductGroup } from '../groups/data-product-group.entity';
+import { Target } from '../targets/target.entity';
+import { User } from '../users/user.entity';
+
+export const PIPELINE_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
+export type PipelineState = (typeof PIPELINE_STATES)[number];
+
+/** One run of a registered pipeline over some of a target's data products. */
+@Entity('pipeline_processes')
+export class PipelineProcess {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  /** Key of the pipeline in the registry (its display name). */
+  @Column({ name: 'pipeline_key', type: 'varchar', length: 100 })
+  pipelineKey: string;
+
+  @Column({ type: 'varchar', length: 200, unique: true })
+  identifier: string;
+
+  @Column({ name: 'target_id' })
+  targetId: number;
+
+  @ManyToOne(() => Target, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'target_id' })
+  target: Target;
+
+  /** Ids of the input data products. */
+  @Column({ name: 'input_ids', type: 'int', array: true, default: () => "'{}'" })
+  inputIds: number[];
+
+  @Column({ type: 'jsonb', default: {} })
+  flags: Record<string, boolean>;
+
+  @Column({ type: 'varchar', length: 16, default: 'queued' })
+  state: PipelineState;
+
+  /** Free text for the current step. */
+  @Column({ type: 'text', default: '' })
+  status: string;
+
+  @Column({ name: 'failure_message', type: 'text', nullable: true })
+  failureMessage: string | null;
+
+  @Column({ name: 'output_group_id', type: 'int', nullable: true })
+  outputGroupId: number | null;
+
+  @ManyToOne(() => DataProductGroup, { onDelete: 'SET NULL', nullable: true })
+  @JoinColumn({ name: 'output_group_id' })
+  outputGroup: DataProductGroup | null;
+
+  @Column({ name: 'requested_by_id', type: 'uuid', nullable: true })
+  requestedById: string | null;
+
+  @ManyToOne(() => User, { onDelete: 'SET NULL', nullable: true })
+  @JoinColumn({ name: 'requested_by_id' })
+  requestedBy: User | null;
+
+  /** What ran, on what, with which versions: enough to reproduce the run. */
+  @Column({ type: 'jsonb', default: {} })
+  provenance: Record<string, unknown>;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true })
+  startedAt: Date | null;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
+  finishedAt: Date | null;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

@@ -1,0 +1,186 @@
+import { parsePhotometryCsv, PHOTOMETRY_COLUMN_NAMES } from './photometry-csv.reader';
+
+const iso = (date: Date) => date.toISOString();
+
+describe('parsePhotometryCsv', () => {
+  it('reads an MJD file and converts MJD to UTC', () => {
+    const result = parsePhotometryCsv('mjd,mag,err,filter\n56417.0,14.2,0.03,V\n56417.25,14.3,0.04,R\n');
+    expect(result.errors).toEqual([]);
+    expect(result.points).toEqual([
+      { timestamp: new Date('2013-05-05T00:00:00Z'), magnitude: 14.2, error: 0.03, filter: 'V', line: 2 },
+      { timestamp: new Date('2013-05-05T06:00:00Z'), magnitude: 14.3, error: 0.04, filter: 'R', line: 3 },
+    ]);
+  });
+
+  it('reads ISO 8601 times with "band" and "magerr" headers, with or without a zone', () => {
+    const result = parsePhotometryCsv(
+      [
+        'Date-Obs, Magnitude, MagErr, Band',
+        '2013-05-05T04:31:02,12.1,0.01,g',
+        '2013-05-05 04:31:02.5,12.2,0.02,r',
+        '2013-05-05T04:31:02Z,12.3,,i',
+        '2013-05-05T06:31:02+02:00,12.4,0,z',
+        '2013-05-05,12.5,0.1,z',
+      ].join('\n'),
+    );
+    expect(result.errors).toEqual([]);
+    expect(result.points.map((point) => iso(point.timestamp))).toEqual([
+      '2013-05-05T04:31:02.000Z',
+      '2013-05-05T04:31:02.500Z',
+      '2013-05-05T04:31:02.000Z',
+      '2013-05-05T04:31:02.000Z',
+      '2013-05-05T00:00:00.000Z',
+    ]);
+    expect(result.points.map((point) => point.filter)).toEqual(['g', 'r', 'i', 'z', 'z']);
+    expect(result.points.map((point) => point.error)).toEqual([0.01, 0.02, null, 0, 0.1]);
+  });
+
+  it('reads Julian Dates, by header name or by size', () => {
+    const byName = parsePhotometryCsv('JD,mag\n2456417.5,10\n');
+    expect(byName.errors).toEqual([]);
+    expect(iso(byName.points[0].timestamp)).toBe('2013-05-05T00:00:00.000Z');
+
+    const bySize = parsePhotometryCsv('time,mag\n2456417.75,10\n');
+    expect(iso(bySize.points[0].timestamp)).toBe('2013-05-05T06:00:00.000Z');
+  });
+
+  it('says when a "jd" column holds values that are not Julian Dates', () => {
+    const result = parsePhotometryCsv('jd,mag\n56417,10\n');
+    expect(result.points).toEqual([]);
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0].reason).toContain('time "56417" is not a plausible MJD (read as a Julian Date');
+  });
+
+  it('reads semicolon- and tab-separated files', () => {
+    const semicolons = parsePhotometryCsv('time;mag;err;filter\n56417;14.0;;V\n56418;13,5;0,1;R\n');
+    expect(semicolons.errors).toEqual([]);
+    expect(semicolons.points).toEqual([
+      { timestamp: new Date('2013-05-05T00:00:00Z'), magnitude: 14, error: null, filter: 'V', line: 2 },
+      // Semicolon files come from spreadsheets that write decimal commas.
+      { timestamp: new Date('2013-05-06T00:00:00Z'), magnitude: 13.5, error: 0.1, filter: 'R', line: 3 },
+    ]);
+
+    const tabs = parsePhotometryCsv('mjd\tmag\n56417\t14.0\n');
+    expect(tabs.errors).toEqual([]);
+    expect(tabs.points[0]).toMatchObject({ magnitude: 14, error: null, filter: 'unknown' });
+  });
+
+  it('reports a bad row at its physical line, counting comments, blank lines and CRLF endings', () => {
+    const text = [
+      '# exported by the reduction pipeline', // 1
+      '', // 2
+      'time,mag,err,filter', // 3
+      '56417.0,14.2,0.03,V', // 4
+      '# a comment between rows', // 5
+      '', // 6
+      '56417.1,abc,0.03,V', // 7
+      '56417.2,14.4,-0.1,V', // 8
+      '56417.3,14.5,0.03', // 9
+      '56417.4,14.6,0.03,V', // 10
+    ].join('\r\n');
+    const result = parsePhotometryCsv(text);
+    expect(result.points.map((point) => point.line)).toEqual([4, 10]);
+    expect(result.errors).toHaveLength(3);
+    expect(result.errors[0].line).toBe(7);
+    expect(result.errors[0].reason).toContain('magnitude "abc" is not a number');
+    expect(result.errors[1].line).toBe(8);
+    expect(result.errors[1].reason).toContain('error "-0.1"');
+    expect(result.errors[2]).toEqual({ line: 9, reason: 'expected 4 fields like the header but found 3' });
+  });
+
+  it('reports every problem on a row in one reason', () => {
+    const result = parsePhotometryCsv('time,mag,err\nyesterday,99,x\n');
+    expect(result.errors).toHaveLength(1);
+    const { line, reason } = result.errors[0];
+    expect(line).toBe(2);
+    expect(reason).toContain('time "yesterday" is not an MJD, JD or ISO 8601 date');
+    expect(reason).toContain('magnitude "99" is outside the plausible range -30 to 40');
+    expect(reason).toContain('error "x" is not a number');
+  });
+
+  it.each([
+    ['123456', 'time "123456" is not a plausible MJD'],
+    ['-5', 'time "-5" is not a plausible MJD'],
+    ['1700-01-01', 'time "1700-01-01" is not a plausible date'],
+    ['2013-02-30', 'time "2013-02-30" is not an MJD, JD or ISO 8601 date'],
+    ['2013-05-05T24:00:00', 'time "2013-05-05T24:00:00" is not an MJD, JD or ISO 8601 date'],
+    ['', 'time is empty'],
+  ])('rejects the time %p', (time, reason) => {
+    const result = parsePhotometryCsv(`time,mag\n"${time}",10\n`);
+    expect(result.points).toEqual([]);
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0].reason).toContain(reason);
+  });
+
+  it.each([
+    ['', 'magnitude is empty'],
+    ['NaN', 'magnitude "NaN" is not a number'],
+    ['Infinity', 'magnitude "Infinity" is not a number'],
+    ['-31', 'magnitude "-31" is outside the plausible range'],
+    ['40.5', 'magnitude "40.5" is outside the plausible range'],
+  ])('rejects the magnitude %p', (magnitude, reason) => {
+    const result = parsePhotometryCsv(`time,mag\n56417,${magnitude}\n`);
+    expect(result.errors[0]).toEqual({ line: 2, reason: expect.stringContaining(reason) });
+  });
+
+  it('names the missing columns and the accepted names at the header line', () => {
+    const noMagnitude = parsePhotometryCsv('# comment\nmjd,flux,filter\n56417,1.5,V\n');
+    expect(noMagnitude.points).toEqual([]);
+    expect(noMagnitude.errors).toEqual([
+      { line: 2, reason: 'The header has no magnitude column (accepted names: mag, magnitude)' },
+    ]);
+
+    const neither = parsePhotometryCsv('a,b\n1,2\n');
+    expect(neither.errors).toHaveLength(1);
+    expect(neither.errors[0].line).toBe(1);
+    expect(neither.errors[0].reason).toContain(`no time column (accepted names: ${PHOTOMETRY_COLUMN_NAMES.time.join(', ')})`);
+    expect(neither.errors[0].reason).toContain('no magnitude column');
+  });
+
+  it('matches header names leniently', () => {
+    const result = parsePhotometryCsv('" MJD ","Mag (AB)","Mag Err","PassBand"\n56417,10,0.1,B\n');
+    expect(result.errors).toEqual([]);
+    expect(result.points[0]).toMatchObject({ magnitude: 10, error: 0.1, filter: 'B' });
+  });
+
+  it('strips a UTF-8 byte order mark', () => {
+    const result = parsePhotometryCsv('\uFEFFtime,mag\n56417,10\n');
+    expect(result.errors).toEqual([]);
+    expect(result.points).toHaveLength(1);
+  });
+
+  it('reads quoted fields, including doubled quotes and delimiters inside quotes', () => {
+    const result = parsePhotometryCsv(
+      'time,mag,filter\n56417,10,"Johnson V"\n56418,11,"SDSS ""r"", clear"\n56419,12,""\n',
+    );
+    expect(result.errors).toEqual([]);
+    expect(result.points.map((point) => point.filter)).toEqual(['Johnson V', 'SDSS "r", clear', 'unknown']);
+  });
+
+  it('reports broken quoting on its line', () => {
+    const result = parsePhotometryCsv('time,mag,filter\n56417,10,"V\n56418,10,"V"x\n');
+    expect(result.errors).toEqual([
+      { line: 2, reason: 'a quoted field has no closing quote' },
+      { line: 3, reason: expect.stringContaining('unexpected text after a closing quote') },
+    ]);
+  });
+
+  it('skips rows that are nothing but delimiters', () => {
+    const result = parsePhotometryCsv('time,mag\n56417,10\n,\n,\n');
+    expect(result.errors).toEqual([]);
+    expect(result.points).toHaveLength(1);
+  });
+
+  it('reports an empty file at line 1', () => {
+    const expected = [
+      { line: 1, reason: 'The file is empty: expected a header line such as "time,magnitude,error,filter"' },
+    ];
+    expect(parsePhotometryCsv('')).toEqual({ points: [], errors: expected });
+    expect(parsePhotometryCsv('\uFEFF\n\r\n  \n')).toEqual({ points: [], errors: expected });
+    expect(parsePhotometryCsv('# only a comment\n')).toEqual({ points: [], errors: expected });
+  });
+
+  it('returns no points and no errors for a header without rows', () => {
+    expect(parsePhotometryCsv('time,mag\n')).toEqual({ points: [], errors: [] });
+  });
+});

@@ -1,0 +1,195 @@
+import { CoordinateError, formatDec, formatRa, parseDec, parseRa } from '../../coordinates/coordinates';
+import { hasControlCharacters } from '../../common/text';
+import { NON_SIDEREAL_SCHEMES, NonSiderealScheme, Target, TargetType, TargetVisibility } from '../target.entity';
+
+/** The target form exactly as posted: every field a string. */
+export interface TargetFormBody {
+  name?: string;
+  aliases?: string;
+  type?: string;
+  ra?: string;
+  dec?: string;
+  epoch?: string;
+  pmRa?: string;
+  pmDec?: string;
+  scheme?: string;
+  elements?: string;
+  extra?: string;
+  visibility?: string;
+}
+
+export type TargetFields = Pick<
+  Target,
+  'name' | 'aliases' | 'type' | 'ra' | 'dec' | 'epoch' | 'pmRa' | 'pmDec' | 'scheme' | 'elements' | 'extra' | 'visibility'
+>;
+
+export interface TargetFormResult {
+  fields: TargetFields;
+  /** Message per form field, shown next to it. Empty when the form is valid. */
+  errors: Record<string, string>;
+}
+
+/** Orbital elements a non-sidereal target may carry, named as in TOM Toolkit. */
+export const ELEMENT_NAMES = [
+  'epoch_of_elements',
+  'mean_anomaly',
+  'arg_of_perihelion',
+  'eccentricity',
+  'lng_asc_node',
+  'inclination',
+  'mean_daily_motion',
+  'semimajor_axis',
+  'epoch_of_perihelion',
+  'perihelion_distance',
+  'ephemeris_id',
+] as const;
+
+/** 1 to 100 characters, none of them control characters. */
+function isValidName(name: string): boolean {
+  return name.length >= 1 && name.length <= 100 && !hasControlCharacters(name);
+}
+
+/** "key = value" lines into an object; a line without "=" is an error naming its line. */
+export function parseKeyValueLines(text: string): { values: Record<string, string>; error?: string } {
+  const values: Record<string, string> = {};
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (!line) continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) return { values, error: `Line ${i + 1}: write each entry as "key = value"` };
+    const key = line.slice(0, eq).trim();
+    if (key.length > 64) return { values, error: `Line ${i + 1}: the key is longer than 64 characters` };
+    values[key] = line.slice(eq + 1).trim();
+  }
+  return { values };
+}
+
+export function formatKeyValueLines(values: Record<string, unknown> | null | undefined): string {
+  return Object.entries(values ?? {})
+    .map(([key, value]) => `${key} = ${value}`)
+    .join('\n');
+}
+
+function optionalNumber(raw: string | undefined, field: string, errors: Record<string, string>, label: string): number | null {
+  const text = (raw ?? '').trim();
+  if (!text) return null;
+  const value = Number(text);
+  if (!Number.isFinite(value)) {
+    errors[field] = `${label} must be a number`;
+    return null;
+  }
+  return value;
+}
+
+/** Validates and converts the target form; coordinates accept degrees or sexagesimal. */
+export function parseTargetForm(body: TargetFormBody): TargetFormResult {
+  const errors: Record<string, string> = {};
+  const name = (body.name ?? '').trim();
+  if (!name) errors.name = 'A name is required';
+  else if (!isValidName(name)) errors.name = 'The name must be at most 100 characters, without control characters';
+
+  const aliases = [
+    ...new Set(
+      (body.aliases ?? '')
+        .split(/[,\n]/)
+        .map((alias) => alias.trim())
+        .filter(Boolean),
+    ),
+  ];
+  if (aliases.some((alias) => !isValidName(alias))) errors.aliases = 'Each alias must be at most 100 characters';
+  if (aliases.some((alias) => alias.toLowerCase() === name.toLowerCase())) errors.aliases = 'An alias cannot repeat the name';
+
+  const type: TargetType = body.type === 'non_sidereal' ? 'non_sidereal' : 'sidereal';
+  const visibility: TargetVisibility = body.visibility === 'public' ? 'public' : 'private';
+
+  let ra: number | null = null;
+  let dec: number | null = null;
+  const readCoordinate = (field: 'ra' | 'dec', parse: (text: string) => number) => {
+    const text = (body[field] ?? '').trim();
+    if (!text) {
+      if (type === 'sidereal') errors[field] = field === 'ra' ? 'Right ascension is required' : 'Declination is required';
+      return null;
+    }
+    try {
+      return parse(text);
+    } catch (error) {
+      errors[field] = error instanceof CoordinateError ? error.message : 'Cannot read this coordinate';
+      return null;
+    }
+  };
+  ra = readCoordinate('ra', parseRa);
+  dec = readCoordinate('dec', parseDec);
+
+  const epoch = optionalNumber(body.epoch, 'epoch', errors, 'Epoch');
+  if (epoch !== null && (epoch < 1000 || epoch > 3000)) errors.epoch = 'Epoch must be a year such as 2000';
+  const pmRa = optionalNumber(body.pmRa, 'pmRa', errors, 'Proper motion in RA');
+  const pmDec = optionalNumber(body.pmDec, 'pmDec', errors, 'Proper motion in Dec');
+
+  let scheme: NonSiderealScheme | null = null;
+  const elements: Record<string, number | string> = {};
+  if (type === 'non_sidereal') {
+    if (!NON_SIDEREAL_SCHEMES.includes(body.scheme as NonSiderealScheme)) {
+      errors.scheme = `Choose a scheme: ${NON_SIDEREAL_SCHEMES.join(', ')}`;
+    } else {
+      scheme = body.scheme as NonSiderealScheme;
+    }
+    const parsed = parseKeyValueLines(body.elements ?? '');
+    if (parsed.error) errors.elements = parsed.error;
+    for (const [key, value] of Object.entries(parsed.values)) {
+      if (!(ELEMENT_NAMES as readonly string[]).includes(key)) {
+        errors.elements = `Unknown element "${key}"; known: ${ELEMENT_NAMES.join(', ')}`;
+      } else if (key === 'ephemeris_id') {
+        elements[key] = value;
+      } else if (!Number.isFinite(Number(value)) || value === '') {
+        errors.elements = `Element "${key}" must be a number`;
+      } else {
+        elements[key] = Number(value);
+      }
+    }
+  }
+
+  const extraParsed = parseKeyValueLines(body.extra ?? '');
+  if (extraParsed.error) errors.extra = extraParsed.error;
+
+  return {
+    fields: {
+      name,
+      aliases,
+      type,
+      ra,
+      dec,
+      epoch: type === 'sidereal' ? (epoch ?? 2000) : epoch,
+      pmRa,
+      pmDec,
+      scheme,
+      elements,
+      extra: extraParsed.values,
+      visibility,
+    },
+    errors,
+  };
+}
+
+/** A target as form values, for the edit page. */
+export function targetToForm(target: Target): TargetFormBody {
+  return {
+    name: target.name,
+    aliases: target.aliases.join(', '),
+    type: target.type,
+    ra: target.ra === null ? '' : String(target.ra),
+    dec: target.dec === null ? '' : String(target.dec),
+    epoch: target.epoch === null ? '' : String(target.epoch),
+    pmRa: target.pmRa === null ? '' : String(target.pmRa),
+    pmDec: target.pmDec === null ? '' : String(target.pmDec),
+    scheme: target.scheme ?? '',
+    elements: formatKeyValueLines(target.elements),
+    extra: formatKeyValueLines(target.extra),
+    visibility: target.visibility,
+  };
+}
+
+export function sexagesimal(target: Pick<Target, 'ra' | 'dec'>): { ra: string; dec: string } | null {
+  if (target.ra === null || target.dec === null) return null;
+  return { ra: formatRa(target.ra), dec: formatDec(target.dec) };
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { DataProductsModule } from '../data-products/data-products.module';
+import { GroupsModule } from '../groups/groups.module';
+import { ReducedDataModule } from '../reduced-data/reduced-data.module';
+import { TargetPageController } from './target-page.controller';
+import { TargetsModule } from './targets.module';
+
+@Module({
+  imports: [TargetsModule, DataProductsModule, GroupsModule, ReducedDataModule],
+  controllers: [TargetPageController],
+})
+export class TargetPageModule {}

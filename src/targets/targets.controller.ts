@@ -1,0 +1,106 @@
+import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Render, Res } from '@nestjs/common';
+import { Response } from 'express';
+import { CurrentUser } from '../auth/auth.decorators';
+import { CoordinateError, parseDec, parseRa, parseRadius } from '../coordinates/coordinates';
+import { SessionUser } from '../users/user.entity';
+import { parseTargetForm, sexagesimal, TargetFormBody, targetToForm } from './dto/target-form';
+import { NON_SIDEREAL_SCHEMES } from './target.entity';
+import { TargetSearch, TargetsService } from './targets.service';
+
+interface SearchQuery {
+  q?: string;
+  ra?: string;
+  dec?: string;
+  radius?: string;
+  list?: string;
+}
+
+@Controller('targets')
+export class TargetsController {
+  constructor(private readonly targets: TargetsService) {}
+
+  @Get()
+  @Render('targets/index')
+  async index(@CurrentUser() user: SessionUser, @Query() query: SearchQuery) {
+    const search: TargetSearch = { text: query.q?.trim() || undefined };
+    const coneErrors: Record<string, string> = {};
+    if (query.ra || query.dec || query.radius) {
+      const read = (field: 'ra' | 'dec' | 'radius', parse: (text: string) => number) => {
+        try {
+          return parse(query[field] ?? '');
+        } catch (error) {
+          coneErrors[field] = error instanceof CoordinateError ? error.message : 'Cannot read this value';
+          return NaN;
+        }
+      };
+      const cone = { ra: read('ra', parseRa), dec: read('dec', parseDec), radius: read('radius', parseRadius) };
+      if (!Object.keys(coneErrors).length) search.cone = cone;
+    }
+    const lists = await this.targets.allLists();
+    if (query.list) search.listId = (await this.targets.findList(Number(query.list))).id;
+    const results = Object.keys(coneErrors).length ? [] : await this.targets.search(user, search);
+    return {
+      title: 'Targets',
+      query,
+      coneErrors,
+      lists,
+      currentList: lists.find((list) => list.id === search.listId),
+      results: results.map(({ target, distance }) => ({ target, distance, sexagesimal: sexagesimal(target) })),
+    };
+  }
+
+  @Get('new')
+  @Render('targets/form')
+  newForm() {
+    return this.formModel({ type: 'sidereal', visibility: 'private', epoch: '2000' }, {}, null);
+  }
+
+  @Post()
+  async create(@CurrentUser() user: SessionUser, @Body() body: TargetFormBody, @Res() res: Response) {
+    const { fields, errors } = parseTargetForm(body);
+    if (!errors.name) Object.assign(errors, await this.targets.nameClashes(fields));
+    if (Object.keys(errors).length) return res.status(400).render('targets/form', this.formModel(body, errors, null));
+    const target = await this.targets.create(fields, user);
+    res.redirect(303, `/targets/${target.id}`);
+  }
+
+  @Get(':id/edit')
+  @Render('targets/form')
+  async editForm(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number) {
+    const target = await this.targets.findEditable(id, user);
+    return this.formModel(targetToForm(target), {}, target.id);
+  }
+
+  @Post(':id')
+  async update(
+    @CurrentUser() user: SessionUser,
+    @Param('id', ParseIntPipe) id: number,
+    @Body() body: TargetFormBody,
+    @Res() res: Response,
+  ) {
+    const target = await this.targets.findEditable(id, user);
+    const { fields, errors } = parseTargetForm(body);
+    if (!errors.name) Object.assign(errors, await this.targets.nameClashes(fields, target.id));
+    if (Object.keys(errors).length) return res.status(400).render('targets/form', this.formModel(body, errors, target.id));
+    await this.targets.update(target, fields);
+    res.redirect(303, `/targets/${target.id}`);
+  }
+
+  @Post(':id/delete')
+  async remove(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Res() res: Response) {
+    const target = await this.targets.findEditable(id, user);
+    await this.targets.remove(target);
+    res.redirect(303, '/targets');
+  }
+
+  private formModel(form: TargetFormBody, errors: Record<string, string>, targetId: number | null) {
+    return {
+      title: targetId ? `Edit ${form.name}` : 'New target',
+      form,
+      errors,
+      targetId,
+      schemes: NON_SIDEREAL_SCHEMES,
+      isNonSidereal: form.type === 'non_sidereal',
+    };
+  }
+}

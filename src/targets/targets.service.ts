@@ -1,0 +1,190 @@
+import { ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Brackets, Repository, SelectQueryBuilder } from 'typeorm';
+import { SessionUser } from '../users/user.entity';
+import { TargetFields } from './dto/target-form';
+import { canEditTarget, canViewTarget } from './target-access';
+import { TargetList } from './target-list.entity';
+import { Target } from './target.entity';
+
+export interface TargetSearch {
+  /** Matches name or any alias, case-insensitively, anywhere in the string. */
+  text?: string;
+  cone?: { ra: number; dec: number; radius: number };
+  listId?: number;
+}
+
+export interface TargetWithDistance {
+  target: Target;
+  /** Degrees from the cone centre, when a cone search was made. */
+  distance: number | null;
+}
+
+@Injectable()
+export class TargetsService {
+  constructor(
+    @InjectRepository(Target) private readonly targets: Repository<Target>,
+    @InjectRepository(TargetList) private readonly lists: Repository<TargetList>,
+  ) {}
+
+  /** Restricts a query on alias `t` to what `user` may see. */
+  static visibleTo(query: SelectQueryBuilder<any>, user: SessionUser, alias = 't'): SelectQueryBuilder<any> {
+    if (user.role === 'teacher') return query;
+    return query.andWhere(
+      new Brackets((where) =>
+        where.where(`${alias}.visibility = 'public'`).orWhere(`${alias}.owner_id = :viewerId`, { viewerId: user.id }),
+      ),
+    );
+  }
+
+  async search(user: SessionUser, search: TargetSearch): Promise<TargetWithDistance[]> {
+    const query = TargetsService.visibleTo(this.targets.createQueryBuilder('t').leftJoinAndSelect('t.owner', 'owner'), user);
+    if (search.text) {
+      const pattern = `%${search.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      query.andWhere(
+        new Brackets((where) =>
+          where
+            .where('t.name ILIKE :pattern', { pattern })
+            .orWhere('EXISTS (SELECT 1 FROM unnest(t.aliases) AS alias WHERE alias ILIKE :pattern)', { pattern }),
+        ),
+      );
+    }
+    if (search.listId) {
+      query.andWhere(
+        'EXISTS (SELECT 1 FROM target_list_targets m WHERE m.target_id = t.id AND m.target_list_id = :listId)',
+        { listId: search.listId },
+      );
+    }
+    if (search.cone) {
+      // Great-circle distance by the haversine formula, stable for small radii.
+      const distance = `degrees(2 * asin(least(1, sqrt(
+          power(sin(radians(t.dec - :coneDec) / 2), 2) +
+          cos(radians(t.dec)) * cos(radians(:coneDec)) * power(sin(radians(t.ra - :coneRa) / 2), 2)))))`;
+      query
+        .addSelect(distance, 'distance')
+        .andWhere('t.ra IS NOT NULL AND t.dec IS NOT NULL')
+        .andWhere(`${distance} <= :coneRadius`)
+        .setParameters({ coneRa: search.cone.ra, coneDec: search.cone.dec, coneRadius: search.cone.radius })
+        .orderBy('distance', 'ASC');
+      const { entities, raw } = await query.getRawAndEntities();
+      return entities.map((target, i) => ({ target, distance: Number(raw[i].distance) }));
+    }
+    const targets = await query.orderBy('t.name', 'ASC').getMany();
+    return targets.map((target) => ({ target, distance: null }));
+  }
+
+  /** The target if it exists (404 otherwise) and `user` may see it (403 otherwise). */
+  async findVisible(id: number, user: SessionUser): Promise<Target> {
+    const target = Number.isSafeInteger(id) ? await this.targets.findOne({ where: { id }, relations: { owner: true } }) : null;
+    if (!target) throw new NotFoundException(`There is no target with id ${id}`);
+    if (!canViewTarget(user, target)) throw new ForbiddenException('This target is private to its owner');
+    return target;
+  }
+
+  async findEditable(id: number, user: SessionUser): Promise<Target> {
+    const target = await this.findVisible(id, user);
+    if (!canEditTarget(user, target)) throw new ForbiddenException('Only the owner or a teacher may change this target');
+    return target;
+  }
+
+  /** Field errors for names that clash with another target's name or aliases. */
+  async nameClashes(fields: Pick<TargetFields, 'name' | 'aliases'>, exceptId?: number): Promise<Record<string, string>> {
+    const errors: Record<string, string> = {};
+    const names = [fields.name, ...fields.aliases].map((name) => name.toLowerCase());
+    const clashing = await this.targets
+      .createQueryBuilder('t')
+      .where('t.id <> :exceptId', { exceptId: exceptId ?? -1 })
+      .andWhere(
+        new Brackets((where) =>
+          where
+            .where('lower(t.name) IN (:...names)', { names })
+            .orWhere('EXISTS (SELECT 1 FROM unnest(t.aliases) AS alias WHERE lower(alias) IN (:...names))', { names }),
+        ),
+      )
+      .getMany();
+    for (const other of clashing) {
+      const otherNames = [other.name, ...other.aliases].map((name) => name.toLowerCase());
+      if (otherNames.includes(fields.name.toLowerCase())) errors.name = `Another target is already called "${fields.name}"`;
+      const alias = fields.aliases.find((a) => otherNames.includes(a.toLowerCase()));
+      if (alias) errors.aliases = `"${alias}" already names another target`;
+    }
+    return errors;
+  }
+
+  async create(fields: TargetFields, owner: SessionUser): Promise<Target> {
+    try {
+      return await this.targets.save(this.targets.create({ ...fields, ownerId: owner.id }));
+    } catch (error) {
+      throw this.translateUniqueViolation(error, fields.name);
+    }
+  }
+
+  async update(target: Target, fields: TargetFields): Promise<Target> {
+    try {
+      Object.assign(target, fields);
+      return await this.targets.save(target);
+    } catch (error) {
+      throw this.translateUniqueViolation(error, fields.name);
+    }
+  }
+
+  async remove(target: Target): Promise<void> {
+    await this.targets.remove(target);
+  }
+
+  // Lists ------------------------------------------------------------------------------------------------------
+
+  allLists(): Promise<TargetList[]> {
+    return this.lists
+      .createQueryBuilder('l')
+      .loadRelationCountAndMap('l.targetCount', 'l.targets')
+      .orderBy('l.name', 'ASC')
+      .getMany();
+  }
+
+  async listsContaining(targetId: number): Promise<TargetList[]> {
+    return this.lists
+      .createQueryBuilder('l')
+      .innerJoin('target_list_targets', 'm', 'm.target_list_id = l.id AND m.target_id = :targetId', { targetId })
+      .orderBy('l.name', 'ASC')
+      .getMany();
+  }
+
+  async findList(id: number): Promise<TargetList> {
+    const list = Number.isSafeInteger(id) ? await this.lists.findOne({ where: { id } }) : null;
+    if (!list) throw new NotFoundException(`There is no target list with id ${id}`);
+    return list;
+  }
+
+  async createList(name: string): Promise<TargetList> {
+    if (await this.lists.exist({ where: { name } })) throw new ConflictException(`A target list called "${name}" exists already`);
+    return this.lists.save(this.lists.create({ name, targets: [] }));
+  }
+
+  /** Adds the targets `user` may see to the list; returns how many were new to it. */
+  async addToList(list: TargetList, targetIds: number[], user: SessionUser): Promise<number> {
+    let added = 0;
+    for (const id of targetIds) {
+      const target = await this.findVisible(id, user);
+      const result = await this.lists.query(
+        'INSERT INTO target_list_targets (target_list_id, target_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING target_id',
+        [list.id, target.id],
+      );
+      added += result.length;
+    }
+    return added;
+  }
+
+  async removeFromList(list: TargetList, targetId: number): Promise<void> {
+    await this.lists.createQueryBuilder().relation(TargetList, 'targets').of(list).remove(targetId);
+  }
+
+  async deleteList(list: TargetList): Promise<void> {
+    await this.lists.remove(list);
+  }
+
+  private translateUniqueViolation(error: unknown, name: string): unknown {
+    if ((error as { code?: string }).code === '23505') return new ConflictException(`Another target is already called "${name}"`);
+    return error;
+  }
+}

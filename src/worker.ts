@@ -1,0 +1,44 @@
+import 'reflect-metadata';
+import { Logger, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { closeOnSignals } from './bootstrap';
+import { APP_CONFIG, loadConfig } from './config/app-config';
+import { runMigrations } from './database/migrate';
+import { typeormOptions } from './database/typeorm-options';
+import { startInfrastructure } from './infrastructure/infrastructure';
+import { QueueModule } from './queue/queue.module';
+import { StorageModule } from './storage/storage.module';
+
+/**
+ * The worker process: Bull consumers that share Postgres, Redis and DATA_DIR with the web process. Run several
+ * on several machines to scale out. Pipeline processors register through the modules imported here.
+ */
+async function main() {
+  const config = loadConfig();
+  const logger = new Logger('Worker');
+  if (!config.databaseUrl || !config.redisUrl) {
+    throw new Error('A separate worker needs DATABASE_URL and REDIS_URL (the embedded services live inside the web process).');
+  }
+  const infrastructure = await startInfrastructure(config, logger);
+  await runMigrations(infrastructure.databaseUrl);
+
+  @Module({
+    imports: [TypeOrmModule.forRoot(typeormOptions(infrastructure.databaseUrl)), QueueModule.forRoot(infrastructure.redisUrl), StorageModule],
+    providers: [{ provide: APP_CONFIG, useValue: config }],
+    exports: [APP_CONFIG],
+  })
+  class WorkerModule {}
+
+  const app = await NestFactory.createApplicationContext({ module: WorkerModule, global: true });
+  closeOnSignals(async () => {
+    await app.close();
+    await infrastructure.close();
+  });
+  logger.log('Worker ready');
+}
+
+main().catch((error) => {
+  new Logger('Worker').error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
