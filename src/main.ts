@@ -9,17 +9,17 @@ async function main() {
   const logger = new Logger('Portal');
   const portal = await createPortalApp(config);
   closeOnSignals(portal.close);
-  if (config.seedDemo) {
-    const seeded = await portal.app.get(DemoSeedService).seedIfEmpty();
-    if (seeded) {
-      logger.log('Seeded the demo: targets M13 and Sun with their frames.');
-      for (const account of seeded.accounts) {
-        logger.log(`Demo account: ${account.username} / ${account.password} (${account.role})`);
-      }
-    }
-  }
+  const seeded = config.seedDemo ? await portal.app.get(DemoSeedService).seedIfEmpty() : null;
   await portal.app.listen(config.port, config.host);
   logger.log(`Portal ready on http://localhost:${config.port}`);
+  // Printed last so the credentials are the first thing a newcomer sees.
+  if (seeded) {
+    logger.log('Seeded the demo: targets M13 (5 frames) and the Sun (13 SOHO/EIT frames).');
+    for (const account of seeded.accounts) {
+      logger.log(`Demo account: ${account.username} / ${account.password} (${account.role})`);
+    }
+    logger.log(`(also saved in ${config.dataDir}/demo-accounts.txt)`);
+  }
 }
 
 main().catch((error) => {

@@ -1,20 +1,37 @@
-import { BullModule } from '@nestjs/bull';
-import { DynamicModule, Module } from '@nestjs/common';
-import { createBullRedisClient } from './redis-client';
+import { BullModule, InjectQueue } from '@nestjs/bull';
+import { DynamicModule, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Queue } from 'bull';
+import { BullRedisClients } from './redis-client';
 
 export const PIPELINES_QUEUE = 'pipelines';
 
-/** Bull on REDIS_URL or the embedded server; the queues themselves are registered by the features using them. */
+/** Closes the queues, then the Redis connections Bull was given, so a stopped app leaves no socket open. */
+@Injectable()
+class QueueShutdown implements OnApplicationShutdown {
+  constructor(
+    @InjectQueue(PIPELINES_QUEUE) private readonly pipelines: Queue,
+    private readonly clients: BullRedisClients,
+  ) {}
+
+  async onApplicationShutdown() {
+    await this.pipelines.close();
+    await this.clients.closeAll();
+  }
+}
+
+/** Bull on REDIS_URL or the embedded server; the queues themselves are registered here so every process shares them. */
 @Module({})
 export class QueueModule {
   static forRoot(redisUrl: string): DynamicModule {
+    const clients = new BullRedisClients();
     return {
       module: QueueModule,
       global: true,
       imports: [
-        BullModule.forRoot({ createClient: (type) => createBullRedisClient(redisUrl, type), prefix: 'portal' }),
+        BullModule.forRoot({ createClient: (type) => clients.create(redisUrl, type), prefix: 'portal' }),
         BullModule.registerQueue({ name: PIPELINES_QUEUE }),
       ],
+      providers: [{ provide: BullRedisClients, useValue: clients }, QueueShutdown],
       exports: [BullModule],
     };
   }
