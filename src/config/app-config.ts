@@ -13,8 +13,6 @@ export interface AppConfig {
   sessionSecret: string;
   /** Seed the demo (accounts, M13, the Sun) when the database is empty. */
   seedDemo: boolean;
-  /** Run a pipeline worker inside the web process (development default). */
-  inProcessWorker: boolean;
   cookieSecure: boolean;
 }
 
@@ -46,7 +44,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     uploadMaxBytes: parseBytes(env.UPLOAD_MAX_BYTES, 2 * GiB),
     sessionSecret: env.SESSION_SECRET ?? '',
     seedDemo: parseBool(env.SEED_DEMO, true),
-    inProcessWorker: parseBool(env.IN_PROCESS_WORKER, true),
     cookieSecure: parseBool(env.COOKIE_SECURE, false),
   };
 }

@@ -1,0 +1,60 @@
+import { parseKeyValueLines, parseTargetForm, targetToForm } from './target-form';
+import { Target } from '../target.entity';
+
+describe('parseTargetForm', () => {
+  it('reads sexagesimal coordinates into degrees', () => {
+    const { fields, errors } = parseTargetForm({ name: ' M13 ', type: 'sidereal', ra: '16:41:41.6', dec: '+36:27:41' });
+    expect(errors).toEqual({});
+    expect(fields.name).toBe('M13');
+    expect(fields.ra).toBeCloseTo(250.42333, 4);
+    expect(fields.dec).toBeCloseTo(36.46139, 4);
+    expect(fields.epoch).toBe(2000);
+    expect(fields.visibility).toBe('private');
+  });
+
+  it('puts a message on each impossible field', () => {
+    const { errors } = parseTargetForm({ name: '', type: 'sidereal', ra: '361', dec: '-91', epoch: 'soon' });
+    expect(Object.keys(errors).sort()).toEqual(['dec', 'epoch', 'name', 'ra']);
+    expect(errors.dec).toMatch(/-90 and \+90/);
+  });
+
+  it('requires coordinates for sidereal targets only', () => {
+    expect(parseTargetForm({ name: 'X', type: 'sidereal' }).errors).toMatchObject({ ra: expect.any(String), dec: expect.any(String) });
+    const comet = parseTargetForm({ name: 'C/2020 F3', type: 'non_sidereal', scheme: 'MPC_COMET', elements: 'eccentricity = 0.999' });
+    expect(comet.errors).toEqual({});
+    expect(comet.fields.elements).toEqual({ eccentricity: 0.999 });
+    expect(comet.fields.ra).toBeNull();
+  });
+
+  it('refuses unknown schemes, unknown elements and non-numeric elements', () => {
+    expect(parseTargetForm({ name: 'a', type: 'non_sidereal', scheme: 'TLE' }).errors.scheme).toBeDefined();
+    expect(parseTargetForm({ name: 'a', type: 'non_sidereal', scheme: 'MPC_COMET', elements: 'colour = red' }).errors.elements).toMatch(/Unknown element/);
+    expect(parseTargetForm({ name: 'a', type: 'non_sidereal', scheme: 'MPC_COMET', elements: 'inclination = steep' }).errors.elements).toMatch(/number/);
+  });
+
+  it('splits aliases, drops duplicates and refuses an alias equal to the name', () => {
+    expect(parseTargetForm({ name: 'M13', ra: '1', dec: '1', aliases: 'NGC 6205, NGC 6205,\nHercules' }).fields.aliases).toEqual(['NGC 6205', 'Hercules']);
+    expect(parseTargetForm({ name: 'M13', ra: '1', dec: '1', aliases: 'm13' }).errors.aliases).toBeDefined();
+  });
+
+  it('refuses control characters in names', () => {
+    expect(parseTargetForm({ name: 'bad\u0000name', ra: '1', dec: '1' }).errors.name).toBeDefined();
+  });
+});
+
+describe('key = value lines', () => {
+  it('reads lines and names the bad one', () => {
+    expect(parseKeyValueLines('a = 1\n\n b=two words ')).toEqual({ values: { a: '1', b: 'two words' } });
+    expect(parseKeyValueLines('a = 1\nnonsense').error).toBe('Line 2: write each entry as "key = value"');
+  });
+
+  it('round-trips a target through the edit form', () => {
+    const target = Object.assign(new Target(), {
+      name: 'M13', aliases: ['NGC 6205'], type: 'sidereal', ra: 250.4235, dec: 36.4613, epoch: 2000, pmRa: null, pmDec: null,
+      scheme: null, elements: {}, extra: { constellation: 'Hercules' }, visibility: 'public',
+    });
+    const { fields, errors } = parseTargetForm(targetToForm(target));
+    expect(errors).toEqual({});
+    expect(fields).toMatchObject({ name: 'M13', aliases: ['NGC 6205'], ra: 250.4235, dec: 36.4613, extra: { constellation: 'Hercules' }, visibility: 'public' });
+  });
+});
