@@ -84,6 +84,8 @@ describe('who sees what (e2e)', () => {
       .attach('files', Buffer.from('shared notes'), 'shared.txt')
       .expect(201);
     const id = upload.body.created[0].id;
+    const page = await bob.agent.get(`/data-products/${id}`).expect(200);
+    expect(page.text).not.toContain(`action="/data-products/${id}/delete"`);
     await bob.agent.post(`/data-products/${id}/delete`).type('form').send({ _csrf: bob.csrf }).expect(403);
     expect(await portal.dataSource.query('SELECT id FROM data_products WHERE id = $1', [id])).toHaveLength(1);
   });

@@ -74,7 +74,14 @@ export class DataProductsController {
         fitsError = error instanceof FitsError ? error.message : 'The FITS header could not be read';
       }
     }
-    return { title: product.originalName, product, target: product.target, hdus, fitsError };
+    return {
+      title: product.originalName,
+      product,
+      target: product.target,
+      hdus,
+      fitsError,
+      canDelete: DataProductsService.canDelete(product, user),
+    };
   }
 
   @Get('data-products/:id/download')
@@ -90,7 +97,6 @@ export class DataProductsController {
   async remove(
     @CurrentUser() user: SessionUser,
     @Param('id', ParseIntPipe) id: number,
-    @Body('next') _next: string,
     @Req() req: Request,
     @Res() res: Response,
   ) {

@@ -166,9 +166,14 @@ export class DataProductsService {
     }
   }
 
+  /** The uploader, the target's owner and teachers may delete a product. */
+  static canDelete(product: DataProduct & { target: Target }, user: SessionUser): boolean {
+    return canEditTarget(user, product.target) || product.uploadedById === user.id;
+  }
+
   /** Deletes the product's rows (its reduced data and group memberships cascade) and then its file. */
   async remove(product: DataProduct & { target: Target }, user: SessionUser): Promise<void> {
-    if (!canEditTarget(user, product.target) && product.uploadedById !== user.id) {
+    if (!DataProductsService.canDelete(product, user)) {
       throw new ForbiddenException('Only the uploader, the target owner or a teacher may delete this data product');
     }
     await this.products.delete({ id: product.id });
