@@ -62,7 +62,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   const pool = (dataSource.driver as unknown as { master: unknown }).master;
   app.use(
     session({
-      store: new PgStore({ pool: pool as never, tableName: 'sessions', pruneSessionInterval: 15 * 60 }),
+      store: new PgStore({ pool: pool as never, tableName: 'sessions', pruneSessionInterval: false }),
       secret: sessionSecret(config),
       name: 'portal.sid',
       resave: false,

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { SessionPrunerService } from '../src/auth/session-pruner.service';
 import { csrfFrom, startTestPortal, startTestPortalSharing, TestPortal } from './utils/test-app';
 
 describe('login, sessions and CSRF (e2e)', () => {
@@ -62,19 +63,13 @@ describe('login, sessions and CSRF (e2e)', () => {
     expect(rows).toHaveLength(0);
   });
 
-  it('keeps a session across a restart of the app (sessions live in Postgres)', async () => {
-    const user = await portal.login('persist', 'teacher');
-    const cookie = (await user.agent.get('/targets')).request.cookies;
-    expect(cookie).toBeTruthy();
-    // A second app on the same database and secret accepts the same cookie.
-    const second = await startTestPortalSharing(portal);
-    try {
-      const response = await second.http.get('/targets').set('Cookie', cookie).set('Accept', 'text/html');
-      expect(response.status).toBe(200);
-      expect(response.text).toContain('persist');
-    } finally {
-      await second.close();
-    }
+  it('prunes expired sessions and keeps live ones', async () => {
+    await portal.login('pruned', 'student');
+    await portal.dataSource.query(`INSERT INTO sessions (sid, sess, expire) VALUES ('old-one', '{"cookie":{}}', now() - interval '1 day')`);
+    expect(await portal.app.get(SessionPrunerService).prune()).toBe(1);
+    const left = await portal.dataSource.query(`SELECT sid FROM sessions`);
+    expect(left.map((row: { sid: string }) => row.sid)).not.toContain('old-one');
+    expect(left.length).toBeGreaterThanOrEqual(1);
   });
 
   it('sets helmet security headers', async () => {
@@ -89,4 +84,22 @@ describe('login, sessions and CSRF (e2e)', () => {
     const page = await agent.get('/login?next=//evil.example/');
     expect(page.text).toContain('value="/targets"');
   });
+
+  // Last in this file: Passport's strategies and serializers are process-global, so the second app started here
+  // replaces the first one's, and after it closes, logins through the first app would fail.
+  it('keeps a session across a restart of the app (sessions live in Postgres)', async () => {
+    const user = await portal.login('persist', 'teacher');
+    const cookie = (await user.agent.get('/targets')).request.cookies;
+    expect(cookie).toBeTruthy();
+    // A second app on the same database and secret accepts the same cookie.
+    const second = await startTestPortalSharing(portal);
+    try {
+      const response = await second.http.get('/targets').set('Cookie', cookie).set('Accept', 'text/html');
+      expect(response.status).toBe(200);
+      expect(response.text).toContain('persist');
+    } finally {
+      await second.close();
+    }
+  });
 });
+
