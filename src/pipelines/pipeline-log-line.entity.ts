@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { PipelineProcess } from './pipeline-process.entity';
+import { PipelineRun } from './pipeline-run.entity';
 
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
 
@@ -13,9 +13,9 @@ export class PipelineLogLine {
   @Column({ name: 'process_id' })
   processId: number;
 
-  @ManyToOne(() => PipelineProcess, { onDelete: 'CASCADE' })
+  @ManyToOne(() => PipelineRun, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'process_id' })
-  process: PipelineProcess;
+  process: PipelineRun;
 
   @Column({ type: 'int' })
   seq: number;

@@ -6,9 +6,9 @@ import { User } from '../users/user.entity';
 export const PIPELINE_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
 export type PipelineState = (typeof PIPELINE_STATES)[number];
 
-/** One run of a registered pipeline over some of a target's data products. */
+/** One run of a registered pipeline over some of a target's data products (table pipeline_processes, DESIGN's PipelineProcess). */
 @Entity('pipeline_processes')
-export class PipelineProcess {
+export class PipelineRun {
   @PrimaryGeneratedColumn()
   id: number;
 
