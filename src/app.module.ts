@@ -9,6 +9,8 @@ import { DemoModule } from './demo/demo.module';
 import { GroupsModule } from './groups/groups.module';
 import { HealthModule } from './health/health.module';
 import { Infrastructure } from './infrastructure/infrastructure';
+import { PipelinePagesModule } from './pipelines/pipeline-pages.module';
+import { PipelinesModule } from './pipelines/pipelines.module';
 import { QueueModule } from './queue/queue.module';
 import { ReducedDataModule } from './reduced-data/reduced-data.module';
 import { StorageModule } from './storage/storage.module';
@@ -25,6 +27,14 @@ export class AppModule implements NestModule {
       imports: [
         TypeOrmModule.forRoot(typeormOptions(infrastructure.databaseUrl)),
         QueueModule.forRoot(infrastructure.redisUrl),
+        // The embedded Redis lives in this process, so with it the web process must run the pipeline jobs itself,
+        // one at a time: PGlite runs one query at a time anyway, and Bull's parallel blocking reads do not close
+        // cleanly on the embedded server.
+        PipelinesModule.forRoot({
+          redisUrl: infrastructure.redisUrl,
+          runWorker: config.inProcessWorker || infrastructure.embeddedRedis,
+          concurrency: infrastructure.embeddedRedis ? 1 : config.pipelineConcurrency,
+        }),
         StorageModule,
         UsersModule,
         AuthModule,
@@ -34,6 +44,7 @@ export class AppModule implements NestModule {
         DataProductsModule,
         GroupsModule,
         ReducedDataModule,
+        PipelinePagesModule,
         DemoModule,
         HealthModule,
       ],

@@ -13,6 +13,10 @@ import { StorageModule } from './storage/storage.module';
 import { USER_ROLES, UserRole } from './users/user.entity';
 import { UsersModule } from './users/users.module';
 import { UsersService } from './users/users.service';
+import { startInfrastructure } from './infrastructure/infrastructure';
+import { PipelineCliModule, PipelineCliService } from './pipelines/pipeline-cli.service';
+import { BUILTIN_PIPELINES } from './pipelines/sdk/builtins';
+import { loadPipelineRegistry } from './pipelines/sdk/pipeline-registry';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
@@ -22,6 +26,10 @@ Commands:
   user:list                                                      list accounts
   migrate                                                        run pending database migrations
   seed:demo                                                      seed the demo (only on an empty database)
+  pipeline:list [--json]                                         the registered pipelines
+  pipeline:run --pipeline NAME --target NAME [--flag name=true ...] [--as USER] [--json] FILE...
+                                                                 run a pipeline here on local files; they are added
+                                                                 to the target first, outputs saved as on the web
 
 Uses DATABASE_URL, or the embedded database in DATA_DIR (stop the portal first: one process per data directory).`;
 
@@ -40,9 +48,9 @@ class CliModule {
   }
 }
 
-function required(values: Record<string, string | undefined>, name: string): string {
+function required(values: Record<string, unknown>, name: string): string {
   const value = values[name];
-  if (!value) throw new CliError(`Missing --${name}\n\n${USAGE}`);
+  if (typeof value !== 'string' || !value) throw new CliError(`Missing --${name}\n\n${USAGE}`);
   return value;
 }
 
@@ -52,13 +60,24 @@ async function main(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: rest,
-    options: { username: { type: 'string' }, password: { type: 'string' }, role: { type: 'string' } },
+    options: {
+      username: { type: 'string' },
+      password: { type: 'string' },
+      role: { type: 'string' },
+      pipeline: { type: 'string' },
+      target: { type: 'string' },
+      flag: { type: 'string', multiple: true },
+      as: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    allowPositionals: true,
     strict: true,
   });
-  const known = ['user:create', 'user:password', 'user:list', 'migrate', 'seed:demo'];
+  const known = ['user:create', 'user:password', 'user:list', 'migrate', 'seed:demo', 'pipeline:list', 'pipeline:run'];
   if (!known.includes(command)) throw new CliError(`Unknown command "${command}"\n\n${USAGE}`);
+  if (command.startsWith('pipeline:')) return runPipelineCommand(command, values, positionals);
 
   const config = loadConfig();
   const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir);
@@ -93,8 +112,50 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+/** pipeline:list and pipeline:run, on the full pipeline stack with this process as the worker. */
+async function runPipelineCommand(
+  command: string,
+  values: { pipeline?: string; target?: string; flag?: string[]; as?: string; json?: boolean },
+  files: string[],
+): Promise<void> {
+  const config = loadConfig();
+  if (command === 'pipeline:list') {
+    const registry = loadPipelineRegistry(config.pipelinesConfig, BUILTIN_PIPELINES);
+    const list = [...registry.values()].map((p) => ({ name: p.name, key: p.key, shortName: p.shortName, flags: p.flags, allowedSuffixes: p.allowedSuffixes }));
+    if (values.json) console.log(JSON.stringify(list));
+    else for (const p of list) console.log(`${p.name} (${p.shortName}): takes ${p.allowedSuffixes.join(', ') || 'any file'}; flags ${Object.keys(p.flags).join(', ') || 'none'}`);
+    return;
+  }
+  const pipelineName = required(values, 'pipeline');
+  const targetName = required(values, 'target');
+  if (!files.length) throw new CliError(`Name at least one FILE to run ${pipelineName} on`);
+  const flags: Record<string, unknown> = {};
+  for (const item of values.flag ?? []) {
+    const [name, value = 'true'] = item.split('=');
+    if (!['true', 'false'].includes(value)) throw new CliError(`--flag ${item}: write name=true or name=false`);
+    flags[name] = value === 'true';
+  }
+  const infrastructure = await startInfrastructure({ ...config, redisUrl: config.redisUrl }, new Logger('cli'));
+  let exitCode = 1;
+  try {
+    await runMigrations(infrastructure.databaseUrl);
+    const app = await NestFactory.createApplicationContext(
+      PipelineCliModule.forRoot(config, infrastructure.databaseUrl, infrastructure.redisUrl),
+      { logger: ['error'] },
+    );
+    try {
+      exitCode = await app.get(PipelineCliService).run({ pipelineName, targetName, flags, files, as: values.as, json: Boolean(values.json) });
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await infrastructure.close();
+  }
+  process.exitCode = exitCode;
+}
+
 main(process.argv.slice(2)).then(
-  () => process.exit(0),
+  () => process.exit(process.exitCode ?? 0),
   (error) => {
     if (error instanceof CliError || error instanceof HttpException || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`Error: ${error.message}`);

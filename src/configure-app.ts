@@ -11,11 +11,13 @@ import passport from 'passport';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { csrfTokenFor } from './common/csrf';
+import { PROJECT_ROOT } from './config/paths';
 import { takeFlash } from './common/flash';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { PIPELINE_REDIS_URL } from './pipelines/pipeline.tokens';
+import { SessionIoAdapter } from './pipelines/session-io.adapter';
 import { viewHelpers } from './common/view-helpers';
 
-export const PROJECT_ROOT = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..');
 
 /** A stable session secret: SESSION_SECRET, else one made once and kept in DATA_DIR so restarts keep sessions. */
 function sessionSecret(config: AppConfig): string {
@@ -48,7 +50,11 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
 
   if (!helpersRegistered) {
     for (const [name, helper] of Object.entries(viewHelpers)) hbs.registerHelper(name, helper);
-    hbs.registerPartials(path.join(PROJECT_ROOT, 'views', 'partials'));
+    // hbs.registerPartials reads the folder asynchronously, so a first request could miss a partial: read it now.
+    const partials = path.join(PROJECT_ROOT, 'views', 'partials');
+    for (const file of fs.readdirSync(partials).filter((name) => name.endsWith('.hbs'))) {
+      hbs.registerPartial(path.basename(file, '.hbs'), fs.readFileSync(path.join(partials, file), 'utf8'));
+    }
     helpersRegistered = true;
   }
   app.setBaseViewsDir(path.join(PROJECT_ROOT, 'views'));
@@ -60,8 +66,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
 
   const PgStore = connectPgSimple(session);
   const pool = (dataSource.driver as unknown as { master: unknown }).master;
-  app.use(
-    session({
+  const sessionMiddleware = session({
       store: new PgStore({ pool: pool as never, tableName: 'sessions', pruneSessionInterval: false }),
       secret: sessionSecret(config),
       name: 'portal.sid',
@@ -69,10 +74,13 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
       saveUninitialized: false,
       rolling: true,
       cookie: { httpOnly: true, sameSite: 'lax', secure: config.cookieSecure, maxAge: 14 * 24 * 3600 * 1000 },
-    }),
-  );
+  });
+  app.use(sessionMiddleware);
   app.use(passport.initialize());
   app.use(passport.session());
+  app.useWebSocketAdapter(
+    new SessionIoAdapter(app, app.get<string>(PIPELINE_REDIS_URL), [sessionMiddleware, passport.initialize(), passport.session()]),
+  );
   app.use((req: any, res: any, next: () => void) => {
     res.locals.user = req.user;
     res.locals.isTeacher = req.user?.role === 'teacher';

@@ -7,12 +7,13 @@ import { APP_CONFIG, loadConfig } from './config/app-config';
 import { runMigrations } from './database/migrate';
 import { typeormOptions } from './database/typeorm-options';
 import { startInfrastructure } from './infrastructure/infrastructure';
+import { PipelinesModule } from './pipelines/pipelines.module';
 import { QueueModule } from './queue/queue.module';
 import { StorageModule } from './storage/storage.module';
 
 /**
  * The worker process: Bull consumers that share Postgres, Redis and DATA_DIR with the web process. Run several
- * on several machines to scale out. Pipeline processors register through the modules imported here.
+ * on several machines to scale out; Bull hands each job to one of them.
  */
 async function main() {
   const config = loadConfig();
@@ -24,7 +25,12 @@ async function main() {
   await runMigrations(infrastructure.databaseUrl);
 
   @Module({
-    imports: [TypeOrmModule.forRoot(typeormOptions(infrastructure.databaseUrl)), QueueModule.forRoot(infrastructure.redisUrl), StorageModule],
+    imports: [
+      TypeOrmModule.forRoot(typeormOptions(infrastructure.databaseUrl)),
+      QueueModule.forRoot(infrastructure.redisUrl),
+      StorageModule,
+      PipelinesModule.forRoot({ redisUrl: infrastructure.redisUrl, runWorker: true, concurrency: config.pipelineConcurrency }),
+    ],
     providers: [{ provide: APP_CONFIG, useValue: config }],
     exports: [APP_CONFIG],
   })

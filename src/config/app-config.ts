@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { PROJECT_ROOT } from './paths';
 
 /** Every setting the portal reads from the environment, parsed once. */
 export interface AppConfig {
@@ -14,6 +15,14 @@ export interface AppConfig {
   /** Seed the demo (accounts, M13, the Sun) when the database is empty. */
   seedDemo: boolean;
   cookieSecure: boolean;
+  /** The pipeline registry file. */
+  pipelinesConfig: string;
+  /** Run pipeline jobs inside the web process too (the embedded default always does). */
+  inProcessWorker: boolean;
+  /** Pipeline jobs one worker process runs at once. */
+  pipelineConcurrency: number;
+  /** A run still going after this many seconds is stopped and marked failed. */
+  pipelineTimeoutSeconds: number;
 }
 
 const GiB = 1024 ** 3;
@@ -32,6 +41,13 @@ function parseBool(value: string | undefined, fallback: boolean): boolean {
   return /^(1|true|yes|on)$/i.test(value);
 }
 
+function positiveInteger(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`${name}: "${value}" is not a whole number above 0`);
+  return parsed;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT: "${env.PORT}" is not a port number`);
@@ -45,6 +61,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sessionSecret: env.SESSION_SECRET ?? '',
     seedDemo: parseBool(env.SEED_DEMO, true),
     cookieSecure: parseBool(env.COOKIE_SECURE, false),
+    pipelinesConfig: env.PIPELINES_CONFIG ? path.resolve(env.PIPELINES_CONFIG) : path.join(PROJECT_ROOT, 'pipelines.config.json'),
+    inProcessWorker: parseBool(env.IN_PROCESS_WORKER, true),
+    pipelineConcurrency: positiveInteger(env.PIPELINE_CONCURRENCY, 2, 'PIPELINE_CONCURRENCY'),
+    pipelineTimeoutSeconds: positiveInteger(env.PIPELINE_TIMEOUT_SECONDS, 3600, 'PIPELINE_TIMEOUT_SECONDS'),
   };
 }
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { PROJECT_ROOT } from '../configure-app';
+import { PROJECT_ROOT } from '../config/paths';
 import { DataProduct, ProductType } from '../data-products/data-product.entity';
 import { DataProductGroup } from '../groups/data-product-group.entity';
 import { FileStorageService, StoredFile } from '../storage/file-storage.service';

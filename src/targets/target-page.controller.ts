@@ -1,8 +1,10 @@
-import { Controller, Get, Param, ParseIntPipe, Render } from '@nestjs/common';
+import { Controller, Get, Param, ParseIntPipe, Query, Render } from '@nestjs/common';
 import { CurrentUser } from '../auth/auth.decorators';
 import { PRODUCT_TYPES } from '../data-products/data-product.entity';
 import { DataProductsService } from '../data-products/data-products.service';
 import { GroupsService } from '../groups/groups.service';
+import { PipelineRegistryService } from '../pipelines/pipeline-registry.service';
+import { PipelineRunsService } from '../pipelines/pipeline-runs.service';
 import { ReducedDataService } from '../reduced-data/reduced-data.service';
 import { SessionUser } from '../users/user.entity';
 import { formatKeyValueLines, sexagesimal } from './dto/target-form';
@@ -20,18 +22,34 @@ export class TargetPageController {
     private readonly products: DataProductsService,
     private readonly groups: GroupsService,
     private readonly reducedData: ReducedDataService,
+    private readonly registry: PipelineRegistryService,
+    private readonly runs: PipelineRunsService,
   ) {}
 
   @Get(':id')
   @Render('targets/show')
-  async show(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number) {
+  async show(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Query('rerun') rerunId?: string) {
     const target = await this.targets.findVisible(id, user);
-    const [products, lists, lightCurve, allGroups] = await Promise.all([
+    const [products, lists, lightCurve, allGroups, runs] = await Promise.all([
       this.products.listForTarget(target.id),
       this.targets.listsContaining(target.id),
       this.reducedData.lightCurve(target.id),
       this.groups.list(user),
+      this.runs.listForTarget(target.id),
     ]);
+    // "Run again": the picker opens with the earlier run's pipeline, inputs and flags ticked.
+    const rerun = rerunId ? await this.runs.findVisible(Number(rerunId), user) : null;
+    const pipelines = this.registry.list().map((pipeline) => ({
+      name: pipeline.name,
+      description: pipeline.description,
+      allowedSuffixes: pipeline.allowedSuffixes,
+      selected: rerun?.pipelineKey === pipeline.key,
+      flagList: Object.entries(pipeline.flags).map(([name, spec]) => ({
+        name,
+        longName: spec.longName,
+        checked: rerun?.pipelineKey === pipeline.key ? Boolean(rerun.flags[name]) : spec.default,
+      })),
+    }));
     const productGroups = await this.groups.groupsOfProducts(products.map((product) => product.id));
     const groupsByProduct = new Map<number, string[]>();
     for (const group of productGroups) {
@@ -45,8 +63,11 @@ export class TargetPageController {
       elements: formatKeyValueLines(target.elements),
       extra: Object.entries(target.extra ?? {}).map(([key, value]) => ({ key, value })),
       lists,
+      pipelines,
+      runs,
       products: products.map((product) => ({
         ...product,
+        checked: rerun?.targetId === target.id && rerun.inputIds.includes(product.id),
         groupIds: productGroups.filter((g) => g.productIds.includes(product.id)).map((g) => g.id).join(' '),
         groupNames: groupsByProduct.get(product.id) ?? [],
       })),

@@ -1,7 +1,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { getQueueToken } from '@nestjs/bull';
 import { Logger } from '@nestjs/common';
+import { Queue } from 'bull';
+import { PIPELINES_QUEUE } from '../../src/queue/queue.module';
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
@@ -35,7 +38,9 @@ const PASSWORD = 'test-password-123';
  * The real app on DATABASE_URL / REDIS_URL when set, else on the embedded pair, with a fresh DATA_DIR and an
  * empty database (tests run one file at a time, so each file may wipe the shared database first).
  */
-export async function startTestPortal(options: { embedded?: boolean; uploadMaxBytes?: string } = {}): Promise<TestPortal> {
+export async function startTestPortal(
+  options: { embedded?: boolean; uploadMaxBytes?: string; pipelinesConfig?: string } = {},
+): Promise<TestPortal> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-test-'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -43,16 +48,19 @@ export async function startTestPortal(options: { embedded?: boolean; uploadMaxBy
     SEED_DEMO: 'false',
     SESSION_SECRET: 'test-secret',
     UPLOAD_MAX_BYTES: options.uploadMaxBytes ?? process.env.UPLOAD_MAX_BYTES,
+    PIPELINES_CONFIG: options.pipelinesConfig ?? process.env.PIPELINES_CONFIG,
   };
   if (options.embedded) {
     delete env.DATABASE_URL;
     delete env.REDIS_URL;
   }
-  const portal = await createPortalApp(loadConfig(env), { logger: false });
+  const portal = await createPortalApp(loadConfig(env), { logger: process.env.TEST_LOGS ? undefined : false });
   const dataSource = portal.app.get(DataSource);
   await dataSource.query(
-    `TRUNCATE users, targets, target_lists, data_products, data_product_groups, reduced_data, pipeline_processes, sessions RESTART IDENTITY CASCADE`,
+    `TRUNCATE users, targets, pipeline_log_lines, target_lists, data_products, data_product_groups, reduced_data, pipeline_processes, sessions RESTART IDENTITY CASCADE`,
   );
+  // Jobs left in the shared Redis by an earlier run would clash with this run's job ids.
+  if (!options.embedded) await portal.app.get<Queue>(getQueueToken(PIPELINES_QUEUE)).obliterate({ force: true });
   await portal.app.init();
   const server = portal.app.getHttpServer();
   return {
@@ -118,3 +126,31 @@ export async function startTestPortalSharing(portal: TestPortal): Promise<{ http
   await second.app.init();
   return { http: request(second.app.getHttpServer()), close: () => second.close() };
 }
+
+export const TEST_PIPELINES = path.join(FIXTURES, 'pipelines', 'test-pipelines.config.json');
+
+/** Waits (bounded) until the run reaches one of `states`; returns its row. */
+export async function waitForRun(portal: TestPortal, runId: number, states: string[], timeoutMs = 20_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [run] = await portal.dataSource.query('SELECT * FROM pipeline_processes WHERE id = $1', [runId]);
+    if (run && states.includes(run.state)) return run;
+    if (Date.now() > deadline) throw new Error(`Run ${runId} is ${run?.state} ("${run?.status}"), not ${states.join('/')}, after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export async function logOf(portal: TestPortal, runId: number): Promise<string[]> {
+  const rows = await portal.dataSource.query('SELECT text FROM pipeline_log_lines WHERE process_id = $1 ORDER BY seq', [runId]);
+  return rows.map((row: { text: string }) => row.text);
+}
+
+/** Runs a Bull job through whichever Redis the app uses: proves the BRPOPLPUSH shim and the Lua scripts work. */
+export async function bullRoundTrip(portal: TestPortal): Promise<unknown> {
+  const queue = portal.app.get<Queue>(getQueueToken(PIPELINES_QUEUE));
+  const name = `probe-${Date.now()}`;
+  queue.process(name, 1, async (job) => ({ doubled: job.data.n * 2 }));
+  const job = await queue.add(name, { n: 21 }, { removeOnComplete: true });
+  return job.finished();
+}
+

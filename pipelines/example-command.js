@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// Example command pipeline: counts the bytes of each input and writes byte_counts.csv (file,bytes,sha256) into --out.
+// Usage: node example-command.js --out DIR [--verbose] FILE...
+// Plain Node, no dependencies. Everything printed to stdout/stderr appears in the run's log.
+/* global require, process, console, Buffer */
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const crypto = require('node:crypto');
+
+const CHUNK = 100 * 1024;
+
+function csvCell(text) {
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+const args = process.argv.slice(2);
+let out;
+let verbose = false;
+const files = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--out') out = args[++i];
+  else if (args[i] === '--verbose') verbose = true;
+  else files.push(args[i]);
+}
+if (!files.length) {
+  console.error('No input files given');
+  process.exit(2);
+}
+if (!out) {
+  console.error('Missing --out DIR');
+  process.exit(2);
+}
+
+const rows = ['file,bytes,sha256'];
+const buffer = Buffer.alloc(CHUNK);
+for (const file of files) {
+  const name = path.basename(file);
+  console.log(`Counting bytes of ${name}`);
+  let fd;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (error) {
+    console.error(`Cannot read ${name}: ${error.code || error.message}`);
+    process.exit(1);
+  }
+  const hash = crypto.createHash('sha256');
+  let bytes = 0;
+  for (let read; (read = fs.readSync(fd, buffer, 0, CHUNK, null)) > 0; ) {
+    hash.update(buffer.subarray(0, read));
+    bytes += read;
+    if (verbose) console.log(`  ${name}: ${bytes} bytes read`);
+  }
+  fs.closeSync(fd);
+  rows.push(`${csvCell(name)},${bytes},${hash.digest('hex')}`);
+}
+fs.writeFileSync(path.join(out, 'byte_counts.csv'), rows.join('\n') + '\n');
+console.log('Done');

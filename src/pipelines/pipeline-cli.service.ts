@@ -1,0 +1,124 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { DynamicModule, Injectable, Module } from '@nestjs/common';
+import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { DataProductsService } from '../data-products/data-products.service';
+import { typeormOptions } from '../database/typeorm-options';
+import { isFitsFileName } from '../fits';
+import { QueueModule } from '../queue/queue.module';
+import { StorageModule } from '../storage/storage.module';
+import { FileStorageService } from '../storage/file-storage.service';
+import { Target } from '../targets/target.entity';
+import { toSessionUser } from '../users/users.service';
+import { User } from '../users/user.entity';
+import { PipelineLogService } from './pipeline-log.service';
+import { PipelineRun } from './pipeline-run.entity';
+import { PipelineRunnerService } from './pipeline-runner.service';
+import { PipelineRunsService } from './pipeline-runs.service';
+import { PipelinesModule } from './pipelines.module';
+
+export interface CliRunRequest {
+  pipelineName: string;
+  targetName: string;
+  flags: Record<string, unknown>;
+  files: string[];
+  as?: string;
+  json: boolean;
+}
+
+/** `pipeline:run`: adds local files to the target, records a run like the web does, runs it here, prints its log. */
+@Injectable()
+export class PipelineCliService {
+  constructor(
+    @InjectRepository(Target) private readonly targets: Repository<Target>,
+    @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectRepository(PipelineRun) private readonly runsRepo: Repository<PipelineRun>,
+    private readonly products: DataProductsService,
+    private readonly storage: FileStorageService,
+    private readonly runs: PipelineRunsService,
+    private readonly runner: PipelineRunnerService,
+    private readonly logs: PipelineLogService,
+  ) {}
+
+  /** Returns the exit status: 0 only when the run succeeded. */
+  async run(request: CliRunRequest): Promise<number> {
+    const target = await this.targets
+      .createQueryBuilder('t')
+      .where('lower(t.name) = lower(:name)', { name: request.targetName })
+      .orWhere('EXISTS (SELECT 1 FROM unnest(t.aliases) a WHERE lower(a) = lower(:name))', { name: request.targetName })
+      .getOne();
+    if (!target) throw new Error(`There is no target called "${request.targetName}"`);
+    const user = request.as
+      ? await this.users.findOne({ where: { username: request.as } })
+      : await this.users.findOne({ where: { role: 'teacher' }, order: { createdAt: 'ASC' } });
+    if (!user) throw new Error(request.as ? `There is no user "${request.as}"` : 'No teacher account exists: create one or pass --as USER');
+    const sessionUser = toSessionUser(user);
+
+    const inputIds: number[] = [];
+    for (const file of request.files) {
+      if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new Error(`No such file: ${file}`);
+      // ingest() moves its files into the store, so hand it a copy.
+      const temp = path.join(this.storage.tmpDir, `cli-${randomUUID()}`);
+      await fs.promises.copyFile(file, temp);
+      const result = await this.products.ingest(
+        target,
+        [{ path: temp, originalName: path.basename(file), size: fs.statSync(temp).size }],
+        isFitsFileName(file) ? 'fits_image' : 'other',
+        sessionUser,
+      ).finally(() => fs.promises.rm(temp, { force: true }));
+      inputIds.push(...[...result.created, ...result.duplicates].map((product) => product.id));
+    }
+
+    const queued = await this.runs.start(
+      sessionUser,
+      { pipelineName: request.pipelineName, targetId: target.id, inputIds, flags: request.flags },
+      { enqueue: false },
+    );
+    this.logs.onLine((line) => {
+      if (line.runId === queued.id) (request.json ? process.stderr : process.stdout).write(`${line.level === 'info' ? '' : `[${line.level}] `}${line.text}\n`);
+    });
+    const finished = await this.runner.execute(queued.id);
+    const outputs = finished.outputGroupId
+      ? await this.runsRepo.query(
+          `SELECT p.id, p.original_name FROM data_products p JOIN data_product_group_members m ON m.data_product_id = p.id WHERE m.group_id = $1 ORDER BY p.id`,
+          [finished.outputGroupId],
+        )
+      : [];
+    const points = await this.runsRepo.query(`SELECT count(*)::int AS n FROM reduced_data WHERE source_name = $1`, [finished.identifier]);
+    const summary = {
+      processId: finished.id,
+      identifier: finished.identifier,
+      state: finished.state,
+      failureMessage: finished.failureMessage,
+      outputs: [
+        ...outputs.map((row: { id: number; original_name: string }) => ({ outputType: 'DataProduct', id: row.id, name: row.original_name })),
+        ...(points[0].n ? [{ outputType: 'ReducedDatum', count: points[0].n, sourceName: finished.identifier }] : []),
+      ],
+    };
+    if (request.json) console.log(JSON.stringify(summary));
+    else console.log(`${finished.identifier}: ${finished.state}${finished.failureMessage ? ` (${finished.failureMessage})` : ''}; see /pipeline/${finished.id}`);
+    return finished.state === 'succeeded' ? 0 : 1;
+  }
+}
+
+@Module({})
+export class PipelineCliModule {
+  static forRoot(config: AppConfig, databaseUrl: string, redisUrl: string): DynamicModule {
+    return {
+      module: PipelineCliModule,
+      global: true,
+      imports: [
+        TypeOrmModule.forRoot(typeormOptions(databaseUrl)),
+        TypeOrmModule.forFeature([Target, User, PipelineRun]),
+        QueueModule.forRoot(redisUrl),
+        StorageModule,
+        PipelinesModule.forRoot({ redisUrl, runWorker: false }),
+      ],
+      providers: [{ provide: APP_CONFIG, useValue: config }, PipelineCliService],
+      exports: [APP_CONFIG],
+    };
+  }
+}

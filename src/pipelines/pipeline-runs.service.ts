@@ -1,0 +1,200 @@
+import * as os from 'node:os';
+import { InjectQueue } from '@nestjs/bull';
+import { BadRequestException, ConflictException, ForbiddenException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Queue } from 'bull';
+import { In, Repository } from 'typeorm';
+import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { APP_VERSION } from '../config/paths';
+import { DataProduct } from '../data-products/data-product.entity';
+import { DataProductsService } from '../data-products/data-products.service';
+import { PIPELINES_QUEUE } from '../queue/queue.module';
+import { Target } from '../targets/target.entity';
+import { TargetsService } from '../targets/targets.service';
+import { SessionUser } from '../users/user.entity';
+import { PipelineEventsService } from './pipeline-events.service';
+import { PipelineRegistryService } from './pipeline-registry.service';
+import { PipelineRun, PipelineState } from './pipeline-run.entity';
+import { hasAllowedSuffix, resolveFlags } from './sdk/pipeline-process';
+
+/** Bull job ids are strings; a prefix keeps them apart from any other job in the queue. */
+export const jobIdFor = (runId: number) => `run-${runId}`;
+
+export const TERMINAL_STATES: PipelineState[] = ['succeeded', 'failed', 'cancelled', 'interrupted'];
+
+export interface StartRunRequest {
+  pipelineName: string;
+  targetId: number;
+  inputIds: number[];
+  flags: Record<string, unknown>;
+}
+
+/** A run identifier `{shortName}_{targetId}_{UTC timestamp}`, with a suffix when that second is taken. */
+export function runIdentifier(shortName: string, targetId: number, when: Date, attempt: number): string {
+  const stamp = when.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${shortName}_${targetId}_${stamp}${attempt ? `_${attempt + 1}` : ''}`;
+}
+
+@Injectable()
+export class PipelineRunsService {
+  private readonly logger = new Logger('PipelineRuns');
+
+  constructor(
+    @InjectRepository(PipelineRun) private readonly runs: Repository<PipelineRun>,
+    @InjectRepository(DataProduct) private readonly products: Repository<DataProduct>,
+    @InjectQueue(PIPELINES_QUEUE) private readonly queue: Queue,
+    private readonly registry: PipelineRegistryService,
+    private readonly targets: TargetsService,
+    private readonly dataProducts: DataProductsService,
+    private readonly events: PipelineEventsService,
+  ) {}
+
+  /** Checks the request, records the run as queued and enqueues its job. */
+  async start(user: SessionUser, request: StartRunRequest, options: { enqueue?: boolean } = {}): Promise<PipelineRun> {
+    const pipeline = this.registry.get(request.pipelineName);
+    const target = await this.targets.findVisible(request.targetId, user);
+    if (!request.inputIds.length) throw new BadRequestException('Tick at least one data product to run the pipeline on');
+    const inputs = await this.dataProducts.findManyVisible(request.inputIds, user);
+    const wrongTarget = inputs.filter((input) => input.targetId !== target.id);
+    if (wrongTarget.length) throw new BadRequestException(`${wrongTarget[0].originalName} does not belong to ${target.name}`);
+    const refused = inputs.filter((input) => !hasAllowedSuffix(input.originalName, pipeline.allowedSuffixes));
+    if (refused.length) {
+      throw new BadRequestException(
+        `${pipeline.name} takes only ${pipeline.allowedSuffixes.join(', ')} files; not: ${refused.map((p) => p.originalName).join(', ')}`,
+      );
+    }
+    let resolved: ReturnType<typeof resolveFlags>;
+    try {
+      resolved = resolveFlags(pipeline.flags, request.flags);
+    } catch (error) {
+      throw new BadRequestException((error as Error).message);
+    }
+
+    const run = await this.insertWithUniqueIdentifier(pipeline.shortName, target, {
+      pipelineKey: pipeline.key,
+      targetId: target.id,
+      inputIds: inputs.map((input) => input.id),
+      flags: resolved.values,
+      state: 'queued',
+      status: 'Waiting for a worker',
+      requestedById: user.id,
+      provenance: {
+        pipeline: { key: pipeline.key, kind: pipeline.kind, shortName: pipeline.shortName, version: pipeline.version, configHash: pipeline.configHash },
+        flags: Object.fromEntries(Object.entries(resolved.values).map(([name, value]) => [name, { value, source: resolved.sources[name] }])),
+        inputs: inputs.map((input) => ({ id: input.id, name: input.originalName, sha256: input.sha256 })),
+        appVersion: APP_VERSION,
+        requestedBy: user.username,
+        requestedFrom: os.hostname(),
+      },
+    });
+    if (options.enqueue !== false) {
+      await this.queue.add({ runId: run.id }, { jobId: jobIdFor(run.id), removeOnComplete: true, removeOnFail: 1000, attempts: 1 });
+    }
+    this.publishState(run);
+    return run;
+  }
+
+  private async insertWithUniqueIdentifier(shortName: string, target: Target, fields: Partial<PipelineRun>): Promise<PipelineRun> {
+    const now = new Date();
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const identifier = runIdentifier(shortName, target.id, now, attempt);
+      const result = await this.runs
+        .createQueryBuilder()
+        .insert()
+        .values({ ...fields, identifier } as QueryDeepPartialEntity<PipelineRun>)
+        .orIgnore()
+        .returning('id')
+        .execute();
+      if (result.raw.length) return this.runs.findOneByOrFail({ id: result.raw[0].id });
+    }
+    throw new ConflictException('Could not choose a unique run identifier; try again');
+  }
+
+  /** The run if it exists (404) and its target is visible to `user` (403). */
+  async findVisible(id: number, user: SessionUser): Promise<PipelineRun & { target: Target }> {
+    const run = Number.isSafeInteger(id)
+      ? await this.runs.findOne({ where: { id }, relations: { requestedBy: true, outputGroup: true } })
+      : null;
+    if (!run) throw new NotFoundException(`There is no pipeline run with id ${id}`);
+    const target = await this.targets.findVisible(run.targetId, user);
+    return Object.assign(run, { target });
+  }
+
+  inputsOf(run: PipelineRun): Promise<DataProduct[]> {
+    return run.inputIds.length ? this.products.find({ where: { id: In(run.inputIds) }, order: { originalName: 'ASC' } }) : Promise.resolve([]);
+  }
+
+  listForTarget(targetId: number, limit = 50): Promise<PipelineRun[]> {
+    return this.runs.find({ where: { targetId }, order: { createdAt: 'DESC' }, take: limit, relations: { requestedBy: true } });
+  }
+
+  /** Owner of the run or a teacher: a queued run is taken off the queue; a running one is told to stop. */
+  async cancel(run: PipelineRun, user: SessionUser): Promise<PipelineRun> {
+    if (user.role !== 'teacher' && run.requestedById !== user.id) {
+      throw new ForbiddenException('Only the student who started this run or a teacher may cancel it');
+    }
+    if (TERMINAL_STATES.includes(run.state)) return run;
+    if (run.state === 'queued') {
+      const job = await this.queue.getJob(jobIdFor(run.id));
+      await job?.remove().catch(() => undefined);
+      const updated = await this.transition(run.id, ['queued'], { state: 'cancelled', status: 'Cancelled before it started', finishedAt: new Date() });
+      if (updated) return updated;
+    }
+    await this.events.requestCancel(run.id);
+    return this.runs.findOneByOrFail({ id: run.id });
+  }
+
+  /** Moves a run to new values only if it is still in one of `from`; returns the updated run, or null. */
+  async transition(id: number, from: PipelineState[], values: Partial<PipelineRun>): Promise<PipelineRun | null> {
+    const result = await this.runs
+      .createQueryBuilder()
+      .update()
+      .set(values as QueryDeepPartialEntity<PipelineRun>)
+      .where('id = :id AND state IN (:...from)', { id, from })
+      .execute();
+    if (!result.affected) return null;
+    const run = await this.runs.findOneByOrFail({ id });
+    this.publishState(run);
+    return run;
+  }
+
+  async setStatus(id: number, status: string): Promise<void> {
+    const run = await this.transition(id, ['running'], { status: status.slice(0, 500) });
+    if (!run) this.logger.debug(`Status of run ${id} not changed: it is no longer running`);
+  }
+
+  publishState(run: PipelineRun) {
+    this.events.runState({
+      runId: run.id,
+      targetId: run.targetId,
+      state: run.state,
+      status: run.status,
+      failureMessage: run.failureMessage,
+      outputGroupId: run.outputGroupId,
+      startedAt: run.startedAt?.toISOString() ?? null,
+      finishedAt: run.finishedAt?.toISOString() ?? null,
+    });
+  }
+
+  /**
+   * At boot: runs left queued or running whose Bull job no longer exists (the embedded Redis keeps nothing across
+   * restarts; a job may have been removed) are marked interrupted rather than left hanging.
+   */
+  async interruptOrphans(): Promise<number> {
+    const open = await this.runs.find({ where: { state: In(['queued', 'running']) } });
+    let interrupted = 0;
+    for (const run of open) {
+      const job = await this.queue.getJob(jobIdFor(run.id));
+      const jobState = job ? await job.getState() : null;
+      if (!job || jobState === 'completed' || jobState === 'failed') {
+        const done = await this.transition(run.id, ['queued', 'running'], {
+          state: 'interrupted',
+          status: 'Interrupted: the portal restarted while this run was waiting or running',
+          finishedAt: new Date(),
+        });
+        if (done) interrupted++;
+      }
+    }
+    return interrupted;
+  }
+}

@@ -1,0 +1,102 @@
+import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Render, Req, Res } from '@nestjs/common';
+import { Request, Response } from 'express';
+import { CurrentUser } from '../auth/auth.decorators';
+import { setFlash } from '../common/flash';
+import { idList } from '../targets/target-lists.controller';
+import { SessionUser } from '../users/user.entity';
+import { PipelineLogService } from './pipeline-log.service';
+import { PipelineRegistryService } from './pipeline-registry.service';
+import { PipelineRunsService, TERMINAL_STATES } from './pipeline-runs.service';
+
+const FLAG_FIELD = 'flag:';
+
+@Controller()
+export class PipelinesController {
+  constructor(
+    private readonly registry: PipelineRegistryService,
+    private readonly runs: PipelineRunsService,
+    private readonly logs: PipelineLogService,
+  ) {}
+
+  @Get('pipelines')
+  @Render('pipelines/index')
+  index() {
+    return {
+      title: 'Pipelines',
+      pipelines: this.registry.list().map((pipeline) => ({
+        ...pipeline,
+        flagList: Object.entries(pipeline.flags).map(([name, spec]) => ({ name, ...spec })),
+      })),
+    };
+  }
+
+  /**
+   * The picker's form: `pipeline`, ticked `productIds`, and a `flag:<name>` checkbox per flag (absent = off).
+   * Any other `flag:` field names a flag the pipeline does not have and is refused.
+   */
+  @Post('targets/:id/pipeline-runs')
+  async start(
+    @CurrentUser() user: SessionUser,
+    @Param('id', ParseIntPipe) targetId: number,
+    @Body() body: Record<string, unknown>,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const pipeline = this.registry.get(String(body.pipeline ?? ''));
+    const flags: Record<string, unknown> = Object.fromEntries(Object.keys(pipeline.flags).map((name) => [name, false]));
+    for (const [field, value] of Object.entries(body)) {
+      if (field.startsWith(FLAG_FIELD)) flags[field.slice(FLAG_FIELD.length)] = value === 'on' || value === 'true' || value === true;
+    }
+    const run = await this.runs.start(user, { pipelineName: pipeline.name, targetId, inputIds: idList(body.productIds, 'data product'), flags });
+    if (req.accepts(['html', 'json']) === 'json') return res.status(201).json({ id: run.id, identifier: run.identifier, state: run.state });
+    res.redirect(303, `/pipeline/${run.id}`);
+  }
+
+  @Get('pipeline/:id')
+  @Render('pipelines/show')
+  async show(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number) {
+    const run = await this.runs.findVisible(id, user);
+    const [inputs, lines] = await Promise.all([this.runs.inputsOf(run), this.logs.linesAfter(run.id, 0)]);
+    const pipeline = this.registry.find(run.pipelineKey);
+    return {
+      title: run.identifier,
+      run,
+      target: run.target,
+      inputs,
+      lines,
+      lastSeq: lines.length ? lines[lines.length - 1].seq : 0,
+      flags: Object.entries(run.flags).map(([name, value]) => ({ name, value, longName: pipeline?.flags[name]?.longName ?? name })),
+      finished: TERMINAL_STATES.includes(run.state),
+      canCancel: !TERMINAL_STATES.includes(run.state) && (user.role === 'teacher' || run.requestedById === user.id),
+      duration: run.startedAt && run.finishedAt ? ((run.finishedAt.getTime() - run.startedAt.getTime()) / 1000).toFixed(1) : null,
+    };
+  }
+
+  /** Log lines after `after` (JSON): the live page's fallback and the API's. */
+  @Get('pipeline/:id/log')
+  async log(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Query('after') after?: string) {
+    const run = await this.runs.findVisible(id, user);
+    const lines = await this.logs.linesAfter(run.id, Math.max(0, Number(after) || 0));
+    return { state: run.state, lines: lines.map(({ seq, time, level, text }) => ({ seq, time, level, text })) };
+  }
+
+  @Get('pipeline/:id/provenance.json')
+  async provenance(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Res() res: Response) {
+    const run = await this.runs.findVisible(id, user);
+    res.attachment(`${run.identifier}_provenance.json`).json({
+      identifier: run.identifier,
+      pipeline: run.pipelineKey,
+      state: run.state,
+      target: { id: run.target.id, name: run.target.name },
+      ...run.provenance,
+    });
+  }
+
+  @Post('pipeline/:id/cancel')
+  async cancel(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Req() req: Request, @Res() res: Response) {
+    const run = await this.runs.findVisible(id, user);
+    await this.runs.cancel(run, user);
+    setFlash(req, 'info', 'Cancel requested.');
+    res.redirect(303, `/pipeline/${run.id}`);
+  }
+}

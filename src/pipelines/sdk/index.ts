@@ -1,0 +1,11 @@
+/**
+ * The pipeline SDK: the base class teachers extend, command pipelines, the registry and the builtins.
+ * Plain TypeScript (node built-ins only), so pipelines can be written and tested without the portal running.
+ */
+export * from './pipeline-process';
+export * from './command-pipeline';
+export * from './pipeline-registry';
+export { createTestContext, inputFromFile } from './testing';
+export type { TestRun } from './testing';
+export { BUILTIN_PIPELINES } from './builtins';
+export { HeaderSummaryPipeline } from './builtins/header-summary.pipeline';

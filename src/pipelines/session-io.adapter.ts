@@ -1,0 +1,43 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { RequestHandler } from 'express';
+import Redis from 'ioredis';
+import { Server, ServerOptions } from 'socket.io';
+
+/**
+ * Socket.IO with the pages' own login: the session and Passport middlewares run on the handshake, so
+ * `socket.request.user` is the logged-in user. The Redis adapter delivers what workers emit from other processes.
+ */
+export class SessionIoAdapter extends IoAdapter {
+  private readonly redisClients: Redis[] = [];
+
+  constructor(
+    app: INestApplicationContext,
+    private readonly redisUrl: string,
+    private readonly middlewares: RequestHandler[],
+  ) {
+    super(app);
+  }
+
+  createIOServer(port: number, options?: ServerOptions): Server {
+    const server: Server = super.createIOServer(port, { ...options, serveClient: true });
+    const pub = new Redis(this.redisUrl, { maxRetriesPerRequest: 20 });
+    const sub = pub.duplicate();
+    this.redisClients.push(pub, sub);
+    server.adapter(createAdapter(pub, sub));
+    for (const middleware of this.middlewares) {
+      // Only the handshake carries the cookie that matters; later polling requests reuse the socket's user.
+      server.engine.use((req: any, res: any, next: (error?: unknown) => void) =>
+        req._query?.sid === undefined ? middleware(req, res, next) : next(),
+      );
+    }
+    return server;
+  }
+
+  async close(server: Server): Promise<void> {
+    await super.close(server);
+    // QUIT lets the adapter's last UNSUBSCRIBE finish instead of failing on a cut connection.
+    await Promise.all(this.redisClients.splice(0).map((client) => client.quit().catch(() => client.disconnect())));
+  }
+}
