@@ -25,6 +25,9 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/views ./views
 COPY --from=build /app/public ./public
 COPY --from=build /app/migrations ./migrations
+# The pipeline registry and the scripts its command pipelines run.
+COPY --from=build /app/pipelines.config.json ./pipelines.config.json
+COPY --from=build /app/pipelines ./pipelines
 # The demo seed copies sample FITS frames from here.
 COPY --from=build /app/test/fixtures ./test/fixtures
 RUN mkdir -p /data && chown node:node /data

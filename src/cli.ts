@@ -135,7 +135,8 @@ async function runPipelineCommand(
     if (!['true', 'false'].includes(value)) throw new CliError(`--flag ${item}: write name=true or name=false`);
     flags[name] = value === 'true';
   }
-  const infrastructure = await startInfrastructure({ ...config, redisUrl: config.redisUrl }, new Logger('cli'));
+  // Quiet: --json output must stay parseable, and the log lines are the point.
+  const infrastructure = await startInfrastructure(config, { log: () => undefined } as unknown as Logger);
   let exitCode = 1;
   try {
     await runMigrations(infrastructure.databaseUrl);

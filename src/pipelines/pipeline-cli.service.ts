@@ -5,6 +5,7 @@ import { DynamicModule, Injectable, Module } from '@nestjs/common';
 import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { DataProductsModule } from '../data-products/data-products.module';
 import { DataProductsService } from '../data-products/data-products.service';
 import { typeormOptions } from '../database/typeorm-options';
 import { isFitsFileName } from '../fits';
@@ -116,6 +117,7 @@ export class PipelineCliModule {
         QueueModule.forRoot(redisUrl),
         StorageModule,
         PipelinesModule.forRoot({ redisUrl, runWorker: false }),
+        DataProductsModule,
       ],
       providers: [{ provide: APP_CONFIG, useValue: config }, PipelineCliService],
       exports: [APP_CONFIG],
