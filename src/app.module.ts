@@ -26,7 +26,7 @@ export class AppModule implements NestModule {
       global: true,
       imports: [
         TypeOrmModule.forRoot(typeormOptions(infrastructure.databaseUrl)),
-        QueueModule.forRoot(infrastructure.redisUrl),
+        QueueModule.forRoot(infrastructure.redisUrl, config.pipelineLockSeconds),
         // The embedded Redis lives in this process, so with it the web process must run the pipeline jobs itself,
         // one at a time: PGlite runs one query at a time anyway, and Bull's parallel blocking reads do not close
         // cleanly on the embedded server.

@@ -27,7 +27,7 @@ async function main() {
   @Module({
     imports: [
       TypeOrmModule.forRoot(typeormOptions(infrastructure.databaseUrl)),
-      QueueModule.forRoot(infrastructure.redisUrl),
+      QueueModule.forRoot(infrastructure.redisUrl, config.pipelineLockSeconds),
       StorageModule,
       PipelinesModule.forRoot({ redisUrl: infrastructure.redisUrl, runWorker: true, concurrency: config.pipelineConcurrency }),
     ],

@@ -23,6 +23,8 @@ export interface AppConfig {
   pipelineConcurrency: number;
   /** A run still going after this many seconds is stopped and marked failed. */
   pipelineTimeoutSeconds: number;
+  /** How long a worker's hold on a job lasts without renewal; a dead worker's job is requeued after about this. */
+  pipelineLockSeconds: number;
 }
 
 const GiB = 1024 ** 3;
@@ -65,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     inProcessWorker: parseBool(env.IN_PROCESS_WORKER, true),
     pipelineConcurrency: positiveInteger(env.PIPELINE_CONCURRENCY, 2, 'PIPELINE_CONCURRENCY'),
     pipelineTimeoutSeconds: positiveInteger(env.PIPELINE_TIMEOUT_SECONDS, 3600, 'PIPELINE_TIMEOUT_SECONDS'),
+    pipelineLockSeconds: positiveInteger(env.PIPELINE_LOCK_SECONDS, 30, 'PIPELINE_LOCK_SECONDS'),
   };
 }
 

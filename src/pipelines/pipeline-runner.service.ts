@@ -83,7 +83,7 @@ export class PipelineRunnerService implements OnModuleInit, OnModuleDestroy {
       const target = await this.dataSource.getRepository(Target).findOneByOrFail({ id: started.targetId });
       const inputs = await this.runs.inputsOf(started);
       if (inputs.length !== started.inputIds.length) throw new AsyncError('An input data product was deleted before the run started');
-      log.write('info', `Running ${pipeline.name} (${pipeline.shortName} v${pipeline.version}) on ${inputs.length} input(s)`);
+      log.write('info', `Running ${pipeline.name} (${pipeline.shortName} v${pipeline.version}) on ${inputs.length} input(s), worker ${os.hostname()}:${process.pid}`);
       const instance = new pipeline.pipelineClass({
         inputs: inputs.map((input) => ({
           id: input.id,

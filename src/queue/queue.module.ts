@@ -22,13 +22,18 @@ class QueueShutdown implements OnApplicationShutdown {
 /** Bull on REDIS_URL or the embedded server; the queues themselves are registered here so every process shares them. */
 @Module({})
 export class QueueModule {
-  static forRoot(redisUrl: string): DynamicModule {
+  /** `lockSeconds`: Bull's job lock; the stalled-job check runs as often, so a dead worker's job is requeued soon. */
+  static forRoot(redisUrl: string, lockSeconds = 30): DynamicModule {
     const clients = new BullRedisClients();
     return {
       module: QueueModule,
       global: true,
       imports: [
-        BullModule.forRoot({ createClient: (type) => clients.create(redisUrl, type), prefix: 'portal' }),
+        BullModule.forRoot({
+          createClient: (type) => clients.create(redisUrl, type),
+          prefix: 'portal',
+          settings: { lockDuration: lockSeconds * 1000, stalledInterval: lockSeconds * 1000, maxStalledCount: 1 },
+        }),
         BullModule.registerQueue({ name: PIPELINES_QUEUE }),
       ],
       providers: [{ provide: BullRedisClients, useValue: clients }, QueueShutdown],

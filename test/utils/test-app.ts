@@ -39,7 +39,7 @@ const PASSWORD = 'test-password-123';
  * empty database (tests run one file at a time, so each file may wipe the shared database first).
  */
 export async function startTestPortal(
-  options: { embedded?: boolean; uploadMaxBytes?: string; pipelinesConfig?: string } = {},
+  options: { embedded?: boolean; uploadMaxBytes?: string; pipelinesConfig?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<TestPortal> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-test-'));
   const env: NodeJS.ProcessEnv = {
@@ -49,6 +49,7 @@ export async function startTestPortal(
     SESSION_SECRET: 'test-secret',
     UPLOAD_MAX_BYTES: options.uploadMaxBytes ?? process.env.UPLOAD_MAX_BYTES,
     PIPELINES_CONFIG: options.pipelinesConfig ?? process.env.PIPELINES_CONFIG,
+    ...options.env,
   };
   if (options.embedded) {
     delete env.DATABASE_URL;
