@@ -1,15 +1,43 @@
-// Keeps the target page's runs table current: state and status of each run arrive over Socket.IO.
+// Keeps the target page's runs table current: state and status of each run arrive over Socket.IO, and runs
+// started elsewhere get a row (no reload, which would cut short the browser's own navigation after Run).
 (function () {
   'use strict';
   var table = document.getElementById('runs-table');
   if (!table || typeof io === 'undefined') return;
   var targetId = Number(table.getAttribute('data-target-id'));
+  var body = table.querySelector('tbody');
+
+  function cell(row, className, text) {
+    var td = document.createElement('td');
+    if (className) td.className = className;
+    td.textContent = text || '';
+    row.appendChild(td);
+    return td;
+  }
+
+  function newRow(state) {
+    var empty = body.querySelector('.no-runs');
+    if (empty) empty.remove();
+    var row = document.createElement('tr');
+    row.setAttribute('data-run-id', String(state.runId));
+    var link = document.createElement('a');
+    link.href = '/pipeline/' + state.runId;
+    link.textContent = 'run ' + state.runId;
+    cell(row).appendChild(link);
+    cell(row, '', '');
+    cell(row, 'run-state', '');
+    cell(row, 'run-status', '');
+    cell(row, '', '');
+    cell(row, '', state.startedAt ? state.startedAt.replace('T', ' ').slice(0, 19) + ' UTC' : '');
+    body.insertBefore(row, body.firstChild);
+    return row;
+  }
+
   var socket = io({ transports: ['websocket', 'polling'] });
   socket.on('connect', function () { socket.emit('join-target', { targetId: targetId }); });
   socket.on('run', function (state) {
     if (state.targetId !== targetId) return;
-    var row = table.querySelector('tr[data-run-id="' + state.runId + '"]');
-    if (!row) { window.location.reload(); return; } // a run started elsewhere: show it
+    var row = table.querySelector('tr[data-run-id="' + state.runId + '"]') || newRow(state);
     row.querySelector('.run-state').textContent = state.state;
     row.querySelector('.run-status').textContent = state.status || '';
   });
