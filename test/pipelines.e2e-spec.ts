@@ -199,6 +199,28 @@ describe('pipelines (e2e)', () => {
     expect(page.text).toMatch(/value="Byte count" form="products-form" checked/);
     expect(page.text).toMatch(new RegExp(`value="${fitsIds[0]}"[^>]*checked`));
     expect(page.text).not.toMatch(new RegExp(`value="${fitsIds[1]}"[^>]*checked`));
-    expect(page.text).toMatch(/name="flag:verbose" form="products-form" data-pipeline="Byte count" checked/);
+    expect(page.text).toMatch(/name="flag:byte_count:verbose" form="products-form" data-pipeline="Byte count" checked/);
+  });
+
+  it('reads only the chosen pipeline\'s checkboxes from the picker', async () => {
+    const id = await started(alice, 'FITS header summary', [fitsIds[0]], { 'flag:byte_count:verbose': 'on', 'flag:header_summary:allHdus': 'on' });
+    const done = await waitForRun(portal, id, ['succeeded', 'failed']);
+    expect(done.flags).toEqual({ allHdus: true });
+  });
+
+  it('lets teachers save presets, offers them in the picker, and records a preset as the source of its flags', async () => {
+    const teacher = await portal.login('teacher-p', 'teacher');
+    await alice.agent.post('/pipelines/presets').type('form').send({ pipeline: 'Byte count', name: 'Chatty', 'flag:verbose': 'on', _csrf: alice.csrf }).expect(403);
+    await teacher.agent.post('/pipelines/presets').type('form').send({ pipeline: 'Byte count', name: 'Chatty', 'flag:verbose': 'on', _csrf: teacher.csrf }).expect(303);
+    const [preset] = await portal.dataSource.query(`SELECT id, flags FROM pipeline_presets WHERE name = 'Chatty'`);
+    expect(preset.flags).toEqual({ verbose: true });
+    const list = await alice.agent.get('/pipelines').expect(200);
+    expect(list.text).toContain('Chatty');
+    const picker = await alice.agent.get(`/targets/${targetId}`).expect(200);
+    expect(picker.text).toContain(`<option value="${preset.id}" data-flags="{&quot;verbose&quot;:true}">Chatty</option>`);
+    const id = await started(alice, 'Byte count', [fitsIds[0]], { 'flag:byte_count:verbose': 'on', 'preset:Byte count': String(preset.id) });
+    const done = await waitForRun(portal, id, ['succeeded', 'failed']);
+    expect(done.provenance.preset).toBe('Chatty');
+    expect(done.provenance.flags.verbose).toEqual({ value: true, source: 'preset' });
   });
 });

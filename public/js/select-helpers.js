@@ -31,6 +31,23 @@
       if (!window.confirm(form.getAttribute('data-confirm'))) event.preventDefault();
     });
   });
+  // A preset ticks its pipeline and sets that pipeline's flag checkboxes to the saved values.
+  document.querySelectorAll('select.preset-select').forEach(function (select) {
+    select.addEventListener('change', function () {
+      var option = select.options[select.selectedIndex];
+      var pipeline = select.getAttribute('data-pipeline');
+      if (!option || !option.getAttribute('data-flags')) return;
+      var flags = JSON.parse(option.getAttribute('data-flags'));
+      document.querySelectorAll('input[type=radio][name=pipeline]').forEach(function (radio) {
+        if (radio.value === pipeline) radio.checked = true;
+      });
+      document.querySelectorAll('input[type=checkbox][data-pipeline]').forEach(function (box) {
+        if (box.getAttribute('data-pipeline') !== pipeline) return;
+        var name = box.name.replace(/^flag:[^:]*:/, '');
+        if (name in flags) box.checked = Boolean(flags[name]);
+      });
+    });
+  });
   var addToList = document.getElementById('add-to-list');
   if (addToList) {
     addToList.addEventListener('click', function () {

@@ -1,6 +1,7 @@
 import { DataProduct } from '../data-products/data-product.entity';
 import { DataProductGroup } from '../groups/data-product-group.entity';
 import { PipelineLogLine } from '../pipelines/pipeline-log-line.entity';
+import { PipelinePreset } from '../pipelines/pipeline-preset.entity';
 import { PipelineRun } from '../pipelines/pipeline-run.entity';
 import { ReducedDatum } from '../reduced-data/reduced-datum.entity';
 import { TargetList } from '../targets/target-list.entity';
@@ -8,4 +9,4 @@ import { Target } from '../targets/target.entity';
 import { User } from '../users/user.entity';
 
 /** Every entity, listed once for the app module and the TypeORM CLI data source. */
-export const ENTITIES = [User, Target, TargetList, DataProduct, DataProductGroup, ReducedDatum, PipelineRun, PipelineLogLine];
+export const ENTITIES = [User, Target, TargetList, DataProduct, DataProductGroup, ReducedDatum, PipelineRun, PipelineLogLine, PipelinePreset];

@@ -14,6 +14,7 @@ import { TargetsService } from '../targets/targets.service';
 import { SessionUser } from '../users/user.entity';
 import { PipelineEventsService } from './pipeline-events.service';
 import { PipelineRegistryService } from './pipeline-registry.service';
+import { PipelinePreset } from './pipeline-preset.entity';
 import { PipelineRun, PipelineState } from './pipeline-run.entity';
 import { hasAllowedSuffix, resolveFlags } from './sdk/pipeline-process';
 
@@ -27,6 +28,8 @@ export interface StartRunRequest {
   targetId: number;
   inputIds: number[];
   flags: Record<string, unknown>;
+  /** The preset the flags were started from, if any: recorded as the source of the values that match it. */
+  presetId?: number;
 }
 
 /** A run identifier `{shortName}_{targetId}_{UTC timestamp}`, with a suffix when that second is taken. */
@@ -42,6 +45,7 @@ export class PipelineRunsService {
   constructor(
     @InjectRepository(PipelineRun) private readonly runs: Repository<PipelineRun>,
     @InjectRepository(DataProduct) private readonly products: Repository<DataProduct>,
+    @InjectRepository(PipelinePreset) private readonly presets: Repository<PipelinePreset>,
     @InjectQueue(PIPELINES_QUEUE) private readonly queue: Queue,
     private readonly registry: PipelineRegistryService,
     private readonly targets: TargetsService,
@@ -69,6 +73,16 @@ export class PipelineRunsService {
     } catch (error) {
       throw new BadRequestException((error as Error).message);
     }
+    const sources: Record<string, 'default' | 'user' | 'preset'> = { ...resolved.sources };
+    let presetName: string | null = null;
+    if (request.presetId) {
+      const preset = await this.presets.findOne({ where: { id: request.presetId } });
+      if (!preset || preset.pipelineKey !== pipeline.key) throw new BadRequestException(`That preset is not one of ${pipeline.name}'s`);
+      presetName = preset.name;
+      for (const [name, value] of Object.entries(resolved.values)) {
+        if (name in preset.flags && preset.flags[name] === value) sources[name] = 'preset';
+      }
+    }
 
     const run = await this.insertWithUniqueIdentifier(pipeline.shortName, target, {
       pipelineKey: pipeline.key,
@@ -80,7 +94,8 @@ export class PipelineRunsService {
       requestedById: user.id,
       provenance: {
         pipeline: { key: pipeline.key, kind: pipeline.kind, shortName: pipeline.shortName, version: pipeline.version, configHash: pipeline.configHash },
-        flags: Object.fromEntries(Object.entries(resolved.values).map(([name, value]) => [name, { value, source: resolved.sources[name] }])),
+        flags: Object.fromEntries(Object.entries(resolved.values).map(([name, value]) => [name, { value, source: sources[name] }])),
+        preset: presetName,
         inputs: inputs.map((input) => ({ id: input.id, name: input.originalName, sha256: input.sha256 })),
         appVersion: APP_VERSION,
         requestedBy: user.username,

@@ -1,14 +1,31 @@
 import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Render, Req, Res } from '@nestjs/common';
 import { Request, Response } from 'express';
-import { CurrentUser } from '../auth/auth.decorators';
+import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { setFlash } from '../common/flash';
 import { idList } from '../targets/target-lists.controller';
 import { SessionUser } from '../users/user.entity';
 import { PipelineLogService } from './pipeline-log.service';
+import { PipelinePresetsService } from './pipeline-presets.service';
 import { PipelineRegistryService } from './pipeline-registry.service';
 import { PipelineRunsService, TERMINAL_STATES } from './pipeline-runs.service';
 
 const FLAG_FIELD = 'flag:';
+
+/**
+ * Checkbox fields into flag values; absent means off. `flag:<name>` is for a form of one pipeline (a `flag:` field
+ * the pipeline lacks is kept, so it is refused); the target page's picker, which lists every pipeline, names them
+ * `flag:<shortName>:<name>` and only the chosen pipeline's are read.
+ */
+function flagsFromForm(pipeline: { shortName: string; flags: Record<string, unknown> }, body: Record<string, unknown>): Record<string, unknown> {
+  const flags: Record<string, unknown> = Object.fromEntries(Object.keys(pipeline.flags).map((name) => [name, false]));
+  for (const [field, value] of Object.entries(body)) {
+    if (!field.startsWith(FLAG_FIELD)) continue;
+    const parts = field.slice(FLAG_FIELD.length).split(':');
+    if (parts.length === 2 && parts[0] !== pipeline.shortName) continue;
+    flags[parts[parts.length - 1]] = value === 'on' || value === 'true' || value === true;
+  }
+  return flags;
+}
 
 @Controller()
 export class PipelinesController {
@@ -16,18 +33,40 @@ export class PipelinesController {
     private readonly registry: PipelineRegistryService,
     private readonly runs: PipelineRunsService,
     private readonly logs: PipelineLogService,
+    private readonly presets: PipelinePresetsService,
   ) {}
 
   @Get('pipelines')
   @Render('pipelines/index')
-  index() {
+  async index() {
+    const presets = await this.presets.list();
     return {
       title: 'Pipelines',
       pipelines: this.registry.list().map((pipeline) => ({
         ...pipeline,
         flagList: Object.entries(pipeline.flags).map(([name, spec]) => ({ name, ...spec })),
+        presets: presets
+          .filter((preset) => preset.pipelineKey === pipeline.key)
+          .map((preset) => ({ ...preset, summary: Object.entries(preset.flags).map(([n, v]) => `${n}=${v ? 'on' : 'off'}`).join(', ') })),
       })),
     };
+  }
+
+  /** Teachers save a named flag set for a pipeline: `pipeline`, `name`, and `flag:<name>` checkboxes. */
+  @Roles('teacher')
+  @Post('pipelines/presets')
+  async createPreset(@CurrentUser() user: SessionUser, @Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response) {
+    const pipeline = this.registry.get(String(body.pipeline ?? ''));
+    const preset = await this.presets.create(pipeline.name, String(body.name ?? ''), flagsFromForm(pipeline, body), user);
+    setFlash(req, 'info', `Saved the preset "${preset.name}" for ${pipeline.name}.`);
+    res.redirect(303, '/pipelines');
+  }
+
+  @Roles('teacher')
+  @Post('pipelines/presets/:id/delete')
+  async deletePreset(@Param('id', ParseIntPipe) id: number, @Res() res: Response) {
+    await this.presets.remove(id);
+    res.redirect(303, '/pipelines');
   }
 
   /**
@@ -43,11 +82,14 @@ export class PipelinesController {
     @Res() res: Response,
   ) {
     const pipeline = this.registry.get(String(body.pipeline ?? ''));
-    const flags: Record<string, unknown> = Object.fromEntries(Object.keys(pipeline.flags).map((name) => [name, false]));
-    for (const [field, value] of Object.entries(body)) {
-      if (field.startsWith(FLAG_FIELD)) flags[field.slice(FLAG_FIELD.length)] = value === 'on' || value === 'true' || value === true;
-    }
-    const run = await this.runs.start(user, { pipelineName: pipeline.name, targetId, inputIds: idList(body.productIds, 'data product'), flags });
+    const presetField = body[`preset:${pipeline.name}`];
+    const run = await this.runs.start(user, {
+      pipelineName: pipeline.name,
+      targetId,
+      inputIds: idList(body.productIds, 'data product'),
+      flags: flagsFromForm(pipeline, body),
+      presetId: presetField ? Number(presetField) : undefined,
+    });
     if (req.accepts(['html', 'json']) === 'json') return res.status(201).json({ id: run.id, identifier: run.identifier, state: run.state });
     res.redirect(303, `/pipeline/${run.id}`);
   }

@@ -8,6 +8,8 @@ import { PipelineEventsService } from './pipeline-events.service';
 import { PipelineLogLine } from './pipeline-log-line.entity';
 import { PipelineLogService } from './pipeline-log.service';
 import { PipelineRegistryService } from './pipeline-registry.service';
+import { PipelinePreset } from './pipeline-preset.entity';
+import { PipelinePresetsService } from './pipeline-presets.service';
 import { PipelineRun } from './pipeline-run.entity';
 import { PipelineRunnerService } from './pipeline-runner.service';
 import { PipelineRunsService } from './pipeline-runs.service';
@@ -21,19 +23,20 @@ export class PipelinesModule {
     return {
       module: PipelinesModule,
       global: true,
-      imports: [TypeOrmModule.forFeature([PipelineRun, PipelineLogLine, DataProduct]), TargetsModule, DataProductsModule, ReducedDataModule],
+      imports: [TypeOrmModule.forFeature([PipelineRun, PipelineLogLine, PipelinePreset, DataProduct]), TargetsModule, DataProductsModule, ReducedDataModule],
       providers: [
         { provide: PIPELINE_REDIS_URL, useValue: options.redisUrl },
         { provide: PIPELINE_WORKER_ENABLED, useValue: options.runWorker },
         { provide: PIPELINE_CONCURRENCY, useValue: options.concurrency ?? 1 },
         PipelineRegistryService,
+        PipelinePresetsService,
         PipelineEventsService,
         PipelineLogService,
         PipelineRunsService,
         PipelineRunnerService,
         PipelineWorkerService,
       ],
-      exports: [PipelineRegistryService, PipelineRunsService, PipelineLogService, PipelineRunnerService, PIPELINE_REDIS_URL],
+      exports: [PipelineRegistryService, PipelinePresetsService, PipelineRunsService, PipelineLogService, PipelineRunnerService, PIPELINE_REDIS_URL],
     };
   }
 }

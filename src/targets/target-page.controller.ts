@@ -3,6 +3,7 @@ import { CurrentUser } from '../auth/auth.decorators';
 import { PRODUCT_TYPES } from '../data-products/data-product.entity';
 import { DataProductsService } from '../data-products/data-products.service';
 import { GroupsService } from '../groups/groups.service';
+import { PipelinePresetsService } from '../pipelines/pipeline-presets.service';
 import { PipelineRegistryService } from '../pipelines/pipeline-registry.service';
 import { PipelineRunsService } from '../pipelines/pipeline-runs.service';
 import { ReducedDataService } from '../reduced-data/reduced-data.service';
@@ -24,26 +25,30 @@ export class TargetPageController {
     private readonly reducedData: ReducedDataService,
     private readonly registry: PipelineRegistryService,
     private readonly runs: PipelineRunsService,
+    private readonly presets: PipelinePresetsService,
   ) {}
 
   @Get(':id')
   @Render('targets/show')
   async show(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Query('rerun') rerunId?: string) {
     const target = await this.targets.findVisible(id, user);
-    const [products, lists, lightCurve, allGroups, runs] = await Promise.all([
+    const [products, lists, lightCurve, allGroups, runs, presets] = await Promise.all([
       this.products.listForTarget(target.id),
       this.targets.listsContaining(target.id),
       this.reducedData.lightCurve(target.id),
       this.groups.list(user),
       this.runs.listForTarget(target.id),
+      this.presets.list(),
     ]);
     // "Run again": the picker opens with the earlier run's pipeline, inputs and flags ticked.
     const rerun = rerunId ? await this.runs.findVisible(Number(rerunId), user) : null;
     const pipelines = this.registry.list().map((pipeline) => ({
       name: pipeline.name,
+      shortName: pipeline.shortName,
       description: pipeline.description,
       allowedSuffixes: pipeline.allowedSuffixes,
       selected: rerun?.pipelineKey === pipeline.key,
+      presets: presets.filter((preset) => preset.pipelineKey === pipeline.key),
       flagList: Object.entries(pipeline.flags).map(([name, spec]) => ({
         name,
         longName: spec.longName,
