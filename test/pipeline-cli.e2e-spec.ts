@@ -1,23 +1,10 @@
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { createTarget, FIXTURES, startTestPortal, TestPortal } from './utils/test-app';
+import { createTarget, FIXTURES, spawnFromSources, startTestPortal, TestPortal } from './utils/test-app';
 
-const ROOT = path.join(__dirname, '..');
-
-/** Runs `npm run cli -- ...` from the TypeScript sources against the test portal's database, Redis and files. */
+/** `npm run cli -- ...`, from the TypeScript sources, against the test portal. */
 function cli(portal: TestPortal, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'src', 'cli.ts'), ...args], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: portal.infrastructure.databaseUrl,
-        REDIS_URL: portal.infrastructure.redisUrl,
-        DATA_DIR: portal.dataDir,
-        TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnFromSources(portal, 'cli.ts', args);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

@@ -1,5 +1,5 @@
 import { PipelineRunsService } from '../src/pipelines/pipeline-runs.service';
-import { createTarget, LoggedIn, logOf, startTestPortal, TEST_PIPELINES, TestPortal, waitForRun } from './utils/test-app';
+import { createTarget, LoggedIn, logOf, startTestPortal, TEST_PIPELINES, TestPortal, uploadOne, waitForRun } from './utils/test-app';
 
 describe('pipeline time limit and runs orphaned by a restart (e2e)', () => {
   let portal: TestPortal;
@@ -11,13 +11,7 @@ describe('pipeline time limit and runs orphaned by a restart (e2e)', () => {
     portal = await startTestPortal({ pipelinesConfig: TEST_PIPELINES, env: { PIPELINE_TIMEOUT_SECONDS: '1' } });
     teacher = await portal.login('teacher-limits', 'teacher');
     targetId = await createTarget(teacher, { name: 'Limits', ra: '1', dec: '1' });
-    const upload = await teacher.agent
-      .post(`/targets/${targetId}/data-products?_csrf=${encodeURIComponent(teacher.csrf)}`)
-      .set('Accept', 'application/json')
-      .field('productType', 'other')
-      .attach('files', Buffer.from('input'), 'input.txt')
-      .expect(201);
-    productId = upload.body.created[0].id;
+    productId = await uploadOne(teacher, targetId, Buffer.from('input'), 'input.txt', 'other');
   });
   afterAll(() => portal.close());
 

@@ -1,25 +1,14 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import * as path from 'node:path';
-import { createTarget, LoggedIn, logOf, startTestPortal, TEST_PIPELINES, TestPortal, waitForRun } from './utils/test-app';
+import { ChildProcess } from 'node:child_process';
+import { createTarget, LoggedIn, logOf, spawnFromSources, startTestPortal, TEST_PIPELINES, TestPortal, uploadOne, waitForRun } from './utils/test-app';
 
-const ROOT = path.join(__dirname, '..');
 // Separate workers need a Redis they can share; the embedded server forces the web process to run jobs itself.
 const realServers = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
 
 function startWorker(portal: TestPortal): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'src', 'worker.ts')], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: portal.infrastructure.databaseUrl,
-      REDIS_URL: portal.infrastructure.redisUrl,
-      DATA_DIR: portal.dataDir,
-      PIPELINES_CONFIG: TEST_PIPELINES,
-      PIPELINE_CONCURRENCY: '1',
-      PIPELINE_LOCK_SECONDS: '2',
-      TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawnFromSources(portal, 'worker.ts', [], {
+    PIPELINES_CONFIG: TEST_PIPELINES,
+    PIPELINE_CONCURRENCY: '1',
+    PIPELINE_LOCK_SECONDS: '2',
   });
   return new Promise((resolve, reject) => {
     let output = '';
@@ -49,13 +38,7 @@ const workerPidOf = (line: string) => Number(/worker [^:]+:(\d+)/.exec(line)?.[1
     portal = await startTestPortal({ pipelinesConfig: TEST_PIPELINES, env: { IN_PROCESS_WORKER: 'false', PIPELINE_LOCK_SECONDS: '2' } });
     teacher = await portal.login('teacher-w', 'teacher');
     targetId = await createTarget(teacher, { name: 'Worker test', ra: '1', dec: '1' });
-    const upload = await teacher.agent
-      .post(`/targets/${targetId}/data-products?_csrf=${encodeURIComponent(teacher.csrf)}`)
-      .set('Accept', 'application/json')
-      .field('productType', 'other')
-      .attach('files', Buffer.from('input'), 'input.txt')
-      .expect(201);
-    productId = upload.body.created[0].id;
+    productId = await uploadOne(teacher, targetId, Buffer.from('input'), 'input.txt', 'other');
     workers.push(...(await Promise.all([startWorker(portal), startWorker(portal)])));
   }, 120_000);
 

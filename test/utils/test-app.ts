@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -155,3 +156,34 @@ export async function bullRoundTrip(portal: TestPortal): Promise<unknown> {
   return job.finished();
 }
 
+
+/** Uploads one file (a path, or bytes with a name) to a target and returns the new data product's id. */
+export async function uploadOne(user: LoggedIn, targetId: number, file: string | Buffer, name: string, productType: string): Promise<number> {
+  const response = await user.agent
+    .post(`/targets/${targetId}/data-products?_csrf=${encodeURIComponent(user.csrf)}`)
+    .set('Accept', 'application/json')
+    .field('productType', productType)
+    .attach('files', file, name)
+    .expect(201);
+  return response.body.created[0].id;
+}
+
+/**
+ * Starts one of the portal's entry points (src/cli.ts, src/worker.ts) from the TypeScript sources as a separate
+ * process on the test portal's database, Redis and files.
+ */
+export function spawnFromSources(portal: TestPortal, entry: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+  const root = path.join(__dirname, '..', '..');
+  return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(root, 'src', entry), ...args], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATABASE_URL: portal.infrastructure.databaseUrl,
+      REDIS_URL: portal.infrastructure.redisUrl,
+      DATA_DIR: portal.dataDir,
+      TS_NODE_PROJECT: path.join(root, 'tsconfig.json'),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
