@@ -66,6 +66,8 @@ describe('pipelines (e2e)', () => {
     const page = await alice.agent.get(`/pipeline/${id}`).expect(200);
     expect(page.text).toContain(`/groups/${group.id}`);
     expect(page.text).toContain('HorseHead.fits');
+    expect(page.text).toContain('id="provenance"');
+    expect(page.text).toContain(done.provenance.inputs[0].sha256);
     expect(done.provenance.inputs.map((input: { sha256: string }) => input.sha256)).toHaveLength(2);
     expect(done.provenance.peakRssBytes).toBeGreaterThan(0);
   });
