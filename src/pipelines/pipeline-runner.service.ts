@@ -96,6 +96,7 @@ export class PipelineRunnerService implements OnModuleInit, OnModuleDestroy {
         log: (level, text) => log.write(level, text),
         setStatus: (text) => void this.runs.setStatus(runId, text),
         signal: controller.signal,
+        options: pipeline.options,
       });
       const outputs = await instance.doPipeline(tmpdir, started.flags);
       if (controller.signal.aborted) throw new CancelledError('Cancelled');

@@ -44,6 +44,8 @@ export interface PipelineContext {
   log(level: LogLevel, text: string): void;
   setStatus(text: string): void;
   signal: AbortSignal;
+  /** The entry's "options" from the pipeline config (checked at boot by the class's static checkOptions). */
+  options?: Record<string, unknown>;
 }
 
 /*
@@ -116,12 +118,15 @@ export abstract class PipelineProcess {
   readonly inputs: PipelineInput[];
   readonly target: PipelineTargetInfo;
   readonly signal: AbortSignal;
+  /** Settings from the config entry's "options", e.g. a timelapse's format and frame rate. */
+  readonly options: Record<string, unknown>;
   private currentStatus = '';
 
   constructor(protected readonly context: PipelineContext) {
     this.inputs = context.inputs;
     this.target = context.target;
     this.signal = context.signal;
+    this.options = context.options ?? {};
   }
 
   /**
@@ -168,6 +173,8 @@ export type PipelineClass = (new (context: PipelineContext) => PipelineProcess) 
   flags: PipelineFlagSpecs;
   description: string;
   version: string;
+  /** Checks a config entry's "options" at boot: returns (or throws) a message saying what is wrong, or nothing. */
+  checkOptions?: (options: Record<string, unknown>) => string | void;
 };
 
 /** Is `value` a class extending PipelineProcess (not PipelineProcess itself)? */

@@ -21,6 +21,13 @@ beforeEach(() => {
   module('named.js', `const { PipelineProcess } = require(${SDK});\n${pipelineClass('MyPipeline', 'my_pipeline')}module.exports = { MyPipeline };\n`);
   module('whole.js', `const { PipelineProcess } = require(${SDK});\n${pipelineClass('Whole', 'whole')}module.exports = Whole;\n`);
   module('default.js', `const { PipelineProcess } = require(${SDK});\n${pipelineClass('Def', 'def')}exports.default = Def;\n`);
+  module(
+    'with-options.js',
+    `const { PipelineProcess } = require(${SDK});\n${pipelineClass('Tuned', 'tuned')}` +
+      "Tuned.checkOptions = (o) => (o.fps !== undefined && !(o.fps > 0) ? 'fps must be a number above 0' : undefined);\n" +
+      'Tuned.prototype.doPipeline = async function () { return [{ path: String(this.options.fps), outputType: "DataProduct" }]; };\n' +
+      'module.exports = { Tuned };\n',
+  );
   module('plain.js', 'class NotAPipeline { async doPipeline() { return []; } }\nmodule.exports = { NotAPipeline, answer: 42 };\n');
   module('broken.js', "require('./does-not-exist-either');\n");
   module(
@@ -104,6 +111,22 @@ describe('loadPipelineRegistry', () => {
     const Named = registry.get('Named')!.pipelineClass;
     await expect(new Named(createTestContext([]).context).doPipeline(dir, {})).resolves.toEqual([]);
     expect(registry.get('Named')!.configHash).toBe(sha256('Named@1'));
+  });
+
+  it('passes a class entry\'s options to the class, checked at boot', async () => {
+    const registry = loadPipelineRegistry(writeConfig({ Tuned: { module: './with-options.js#Tuned', options: { fps: 5 } } }), BUILTIN_PIPELINES);
+    const tuned = registry.get('Tuned')!;
+    expect(tuned.options).toEqual({ fps: 5 });
+    expect(tuned.configHash).toBe(sha256('Tuned@1:{"fps":5}'));
+    const outputs = await new tuned.pipelineClass(createTestContext([], {}, tuned.options).context).doPipeline(dir, {});
+    expect(outputs[0].path).toBe('5');
+
+    expect(configError({ Tuned: { module: './with-options.js#Tuned', options: { fps: -1 } } }).message).toBe(
+      'Pipeline "Tuned": options: fps must be a number above 0',
+    );
+    expect(configError({ Named: { module: './named.js#MyPipeline', options: { fps: 5 } } }).message).toContain('takes none');
+    expect(configError({ Tuned: { module: './with-options.js#Tuned', option: {} } }).message).toContain('unknown key(s) option');
+    expect(configError({ Tuned: { module: 42 } }).message).toContain('"module" must be a string');
   });
 
   it('refuses an unreadable file, invalid JSON and a file without "pipelines"', () => {

@@ -22,6 +22,8 @@ export interface RegisteredPipeline {
   version: string;
   /** sha256 (hex) of the entry's canonical JSON (command pipelines) or of `${key}@${version}` (classes). */
   configHash: string;
+  /** Settings from the config entry (`{"module": ..., "options": {...}}`), checked by the class; {} when none. */
+  options: Record<string, unknown>;
 }
 
 /** A config file the portal refuses to start with; the message names the entry. */
@@ -197,11 +199,33 @@ export function loadPipelineRegistry(configPath: string, builtins: Record<string
     let pipelineClass: PipelineClass;
     let kind: 'class' | 'command';
     let configHash: string;
+    let options: Record<string, unknown> = {};
     if (typeof value === 'string') {
       pipelineClass = loadClass(name, value, baseDir, builtins);
       checkClassStatics(name, pipelineClass);
       kind = 'class';
       configHash = sha256(`${name}@${pipelineClass.version}`);
+    } else if (isPlainObject(value) && 'module' in value) {
+      const unknownKeys = Object.keys(value).filter((key) => key !== 'module' && key !== 'options');
+      if (unknownKeys.length) fail(name, `unknown key(s) ${unknownKeys.join(', ')} (a class entry has "module" and "options")`);
+      if (typeof value.module !== 'string') fail(name, '"module" must be a string such as "builtin:timelapse"');
+      if (value.options !== undefined && !isPlainObject(value.options)) fail(name, '"options" must be an object');
+      pipelineClass = loadClass(name, value.module, baseDir, builtins);
+      checkClassStatics(name, pipelineClass);
+      options = (value.options as Record<string, unknown> | undefined) ?? {};
+      if (typeof pipelineClass.checkOptions === 'function') {
+        let problem: string | void;
+        try {
+          problem = pipelineClass.checkOptions(options);
+        } catch (error) {
+          problem = (error as Error).message;
+        }
+        if (problem) fail(name, `options: ${problem}`);
+      } else if (Object.keys(options).length) {
+        fail(name, `options given, but ${value.module} takes none`);
+      }
+      kind = 'class';
+      configHash = sha256(`${name}@${pipelineClass.version}:${canonicalJson(options)}`);
     } else if (isPlainObject(value)) {
       const spec = checkCommandSpec(name, value);
       try {
@@ -229,6 +253,7 @@ export function loadPipelineRegistry(configPath: string, builtins: Record<string
       description: pipelineClass.description ?? '',
       version: pipelineClass.version ?? '1',
       configHash,
+      options,
     });
   }
   return registry;

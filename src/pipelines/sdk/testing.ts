@@ -28,7 +28,11 @@ export function inputFromFile(filePath: string, id = 1, originalName = path.base
 }
 
 /** A context recording logs and statuses; inputs are file paths or ready-made PipelineInputs. */
-export function createTestContext(inputs: Array<string | PipelineInput>, target: Partial<PipelineTargetInfo> = {}): TestRun {
+export function createTestContext(
+  inputs: Array<string | PipelineInput>,
+  target: Partial<PipelineTargetInfo> = {},
+  options: Record<string, unknown> = {},
+): TestRun {
   const logs: TestRun['logs'] = [];
   const statuses: string[] = [];
   const controller = new AbortController();
@@ -38,6 +42,7 @@ export function createTestContext(inputs: Array<string | PipelineInput>, target:
     log: (level, text) => logs.push({ level, text }),
     setStatus: (text) => statuses.push(text),
     signal: controller.signal,
+    options,
   };
   return { context, logs, statuses, controller };
 }
