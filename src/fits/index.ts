@@ -1,11 +1,16 @@
 /**
- * Our own FITS library. So far: the header of every HDU (cards, type, BITPIX, NAXISn, where the data lies),
- * from plain and gzip-compressed files. Image data, tile compression and WCS are to build on this.
+ * Our own FITS library: the header of every HDU (cards, type, BITPIX, NAXISn, where the data lies), from plain
+ * and gzip-compressed files; the pixels of an image HDU as physical values (`readFitsImage`: BITPIX 8, 16, 32,
+ * 64, -32, -64 with BZERO/BSCALE and BLANK, the first plane of a cube), including tile-compressed images
+ * (RICE_1, GZIP_1, GZIP_2, NOCOMPRESS; quantised floats with NO_DITHER / SUBTRACTIVE_DITHER_1 / _2), and the
+ * image header of a compressed HDU without decoding it (`imageHeaderOf`).
  * Plain Node (fs, zlib): no framework imports here.
  */
-export type { FitsCard, FitsHduHeader, FitsHduType, ReadFitsHeadersOptions } from './types';
+export type { FitsCard, FitsHduHeader, FitsHduType, FitsImage, ReadFitsHeadersOptions, ReadFitsImageOptions } from './types';
 export { FitsError } from './fits-error';
 export { readFitsHeaders } from './hdu-reader';
+export { DEFAULT_MAX_PIXELS, findImageHdu, imageHeaderOf, readFitsImage } from './image-reader';
+export type { ImageDescription } from './tile-compression';
 export { headerValue, parseHeaderBlock } from './header';
 export { isFitsFileName } from './file-names';
 export { BLOCK_SIZE, CARD_SIZE, DEFAULT_MAX_HDUS, MAX_HEADER_BLOCKS } from './constants';

@@ -42,3 +42,38 @@ export interface ReadFitsHeadersOptions {
   /** Stop after this many HDUs (default 1000). */
   maxHdus?: number;
 }
+
+/** The pixels of one image HDU, as physical values. */
+export interface FitsImage {
+  /** Base name of the file. */
+  file: string;
+  /** Zero-based HDU the image came from. */
+  hduIndex: number;
+  /**
+   * The HDU's header. For a tile-compressed HDU: the header of the image it holds (BITPIX = ZBITPIX,
+   * NAXISn = ZNAXISn, table keywords dropped, compression and WCS keywords kept; see `imageHeaderOf`), with
+   * `bitpix` and `naxis` those of the image; type stays 'COMPRESSED_IMAGE', offsets and dataSize those of the table.
+   */
+  header: FitsHduHeader;
+  /** BITPIX of the image (ZBITPIX for a compressed image). */
+  bitpix: number;
+  /** NAXIS1 */
+  width: number;
+  /** NAXIS2, 1 for a 1-D image. */
+  height: number;
+  /** [NAXIS1, NAXIS2, ...] */
+  shape: number[];
+  /**
+   * Physical values (BZERO + BSCALE * stored value; BLANK / ZBLANK and NaN -> NaN), row-major: FITS pixel (x, y),
+   * 1-based, is `data[(y - 1) * width + (x - 1)]`. Float32Array for BITPIX 8, 16 and -32, Float64Array for 32, 64
+   * and -64. Of an image with more than two axes, the first plane only (NAXIS3... index 1).
+   */
+  data: Float32Array | Float64Array;
+}
+
+export interface ReadFitsImageOptions {
+  /** Zero-based HDU to read; by default the first HDU with an image of two or more axes (see `findImageHdu`). */
+  hdu?: number;
+  /** Refuse images (the plane read) with more pixels than this, before allocating (default 100 000 000). */
+  maxPixels?: number;
+}
