@@ -83,7 +83,7 @@ async function readImageData(source: ByteSource, hdu: FitsHduHeader, fileName: s
     const table = await reader.read(tableBytes, 'the table of tiles');
     const plan = planTileReads(layout, table);
     await reader.skip(layout.heapOffset - tableBytes + plan.start);
-    const heap = await reader.read(plan.end - plan.start, 'the compressed tiles');
+    const heap = await reader.read(plan.end - plan.start, 'the heap of compressed tiles');
     const data = decodeTiles(layout, plan.tiles, heap, plan.start);
     const image = compressedImageHeader(hdu, fileName);
     const header: FitsHduHeader = { ...hdu, cards: image.cards, bitpix: image.bitpix, naxis: image.shape };
@@ -167,7 +167,7 @@ async function readPixels(reader: DataReader, hdu: FitsHduHeader, count: number,
   let scratch: Buffer | undefined;
   for (let done = 0; done < count; done += chunkPixels) {
     const n = Math.min(chunkPixels, count - done);
-    let bytes = await reader.read(n * itemSize, 'the image');
+    let bytes = await reader.read(n * itemSize, 'the image data');
     if (bytes.byteOffset % 8 !== 0) {
       scratch ??= Buffer.allocUnsafeSlow(CHUNK_BYTES);
       bytes = scratch.subarray(0, bytes.copy(scratch));
@@ -184,7 +184,7 @@ async function readFloats(reader: DataReader, bitpix: number, count: number): Pr
   let bytes: Buffer;
   if (!reader.compressed) {
     // one positioned read; when aligned (as a fresh buffer is), its memory becomes the output
-    bytes = await reader.read(byteCount, 'the image');
+    bytes = await reader.read(byteCount, 'the image data');
     if (bytes.byteOffset % 8 !== 0) {
       const copy = Buffer.allocUnsafeSlow(bytes.length);
       bytes = copy.subarray(0, bytes.copy(copy));
@@ -192,7 +192,7 @@ async function readFloats(reader: DataReader, bitpix: number, count: number): Pr
   } else {
     bytes = Buffer.alloc(byteCount);
     for (let done = 0; done < byteCount; done += CHUNK_BYTES) {
-      bytes.set(await reader.read(Math.min(CHUNK_BYTES, byteCount - done), 'the image'), done);
+      bytes.set(await reader.read(Math.min(CHUNK_BYTES, byteCount - done), 'the image data'), done);
     }
   }
   if (single) return new Float32Array(bytes.swap32().buffer, bytes.byteOffset, count);

@@ -30,35 +30,23 @@ export function padded(data: Uint8Array): Buffer {
 
 /** Values as big-endian bytes of a BITPIX type (8: unsigned byte, 64: from numbers or bigints). */
 export function bigEndian(bitpix: number, values: ArrayLike<number | bigint>): Buffer {
-  const size = Math.abs(bitpix) / 8;
-  const out = Buffer.alloc(values.length * size);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    const at = i * size;
-    switch (bitpix) {
-      case 8:
-        out.writeUInt8(Number(v), at);
-        break;
-      case 16:
-        out.writeInt16BE(Number(v), at);
-        break;
-      case 32:
-        out.writeInt32BE(Number(v), at);
-        break;
-      case 64:
-        out.writeBigInt64BE(BigInt(v), at);
-        break;
-      case -32:
-        out.writeFloatBE(Number(v), at);
-        break;
-      case -64:
-        out.writeDoubleBE(Number(v), at);
-        break;
-      default:
-        throw new Error(`bad BITPIX ${bitpix}`);
-    }
+  const numbers = () => Array.from(values, Number);
+  switch (bitpix) {
+    case 8:
+      return Buffer.from(Uint8Array.from(numbers()).buffer);
+    case 16:
+      return Buffer.from(Int16Array.from(numbers()).buffer).swap16();
+    case 32:
+      return Buffer.from(Int32Array.from(numbers()).buffer).swap32();
+    case 64:
+      return Buffer.from(BigInt64Array.from(Array.from(values, (v) => BigInt(v))).buffer).swap64();
+    case -32:
+      return Buffer.from(Float32Array.from(numbers()).buffer).swap32();
+    case -64:
+      return Buffer.from(Float64Array.from(numbers()).buffer).swap64();
+    default:
+      throw new Error(`bad BITPIX ${bitpix}`);
   }
-  return out;
 }
 
 export interface ImageHduSpec {
