@@ -287,6 +287,10 @@ describe('broken and unsupported compressed images', () => {
     const rice = await fitsError(readFitsImage(writeCompressed('corrupt-rice.fits.fz', simple({ cmptype: 'RICE_1', rows: riceRows, cards: [kw('ZNAME1', 'BYTEPIX'), kw('ZVAL1', 2)] }))));
     expect(rice.message).toBe('corrupt-rice.fits.fz, HDU 1: tile 2: RICE_1 stream ends early: 4 bytes hold fewer than 8 pixels');
 
+    const emptyRows = simple().rows;
+    emptyRows[3] = { data: new Uint8Array(0) };
+    expect((await fitsError(readFitsImage(writeCompressed('empty-tile.fits.fz', simple({ rows: emptyRows }))))).reason).toBe('tile 4 is empty: no data in COMPRESSED_DATA');
+
     const wrongSize = simple().rows;
     wrongSize[0] = { data: gzipSync(Buffer.alloc(5)) };
     expect((await fitsError(readFitsImage(writeCompressed('wrong-size.fits.fz', simple({ rows: wrongSize }))))).reason).toBe('tile 1: 5 bytes of data do not make 8 pixels');

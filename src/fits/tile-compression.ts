@@ -63,7 +63,7 @@ export function compressedImageHeader(hdu: FitsHduHeader, fileName?: string): Im
     shape.push(length);
   }
 
-  const find = (keyword: string) => cards.find((c) => c.keyword === keyword);
+  const find = (keyword: string) => cards.find((c) => c.keyword.toUpperCase() === keyword);
   const renamed = (card: FitsCard, keyword: string): FitsCard => ({ ...card, keyword, raw: keyword.padEnd(8) + card.raw.slice(8) });
   const zsimple = find('ZSIMPLE');
   const ztension = find('ZTENSION');
@@ -85,7 +85,7 @@ export function compressedImageHeader(hdu: FitsHduHeader, fileName?: string): Im
   const consumed = new Set(['ZSIMPLE', 'ZTENSION', 'ZBITPIX', 'ZNAXIS', 'ZPCOUNT', 'ZGCOUNT']);
   const rest: FitsCard[] = [];
   for (const card of cards) {
-    const keyword = card.keyword;
+    const keyword = card.keyword.toUpperCase();
     if (dropped.has(keyword) || consumed.has(keyword) || TABLE_KEYWORD.test(keyword)) continue;
     if (/^Z?NAXIS\d+$/.test(keyword)) continue;
     if (keyword === 'EXTNAME' && typeof card.value === 'string' && card.value.trim() === 'COMPRESSED_IMAGE') continue;
@@ -381,7 +381,7 @@ export function planTileReads(layout: CompressedLayout, table: Buffer): { tiles:
       column = columns.uncompressed;
       [count, offset] = readDescriptor(table, row, column);
     }
-    if (count === 0 && source !== 'compressed') fail(`tile ${index + 1} has no data in any column`);
+    if (count === 0) fail(`tile ${index + 1} is empty: no data in ${[columns.data, columns.gzipData, columns.uncompressed].filter((c) => c).map((c) => c?.name).join(' or ')}`);
     const length = count * TYPE_SIZES[column.type];
     if (!Number.isSafeInteger(offset + length) || offset + length > heapSize) {
       fail(`tile ${index + 1}: heap descriptor of ${column.name} (${length} bytes at offset ${offset}) points outside the heap of ${heapSize} bytes`);
