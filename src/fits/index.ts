@@ -4,6 +4,10 @@
  * 64, -32, -64 with BZERO/BSCALE and BLANK, the first plane of a cube), including tile-compressed images
  * (RICE_1, GZIP_1, GZIP_2, NOCOMPRESS; quantised floats with NO_DITHER / SUBTRACTIVE_DITHER_1 / _2), and the
  * image header of a compressed HDU without decoding it (`imageHeaderOf`).
+ * Also world coordinates (`parseWcs`: celestial TAN and TAN-SIP pixel ↔ sky in either axis order; solar, linear
+ * and other systems described with the reason they give no RA/Dec), pixel statistics (`imageStatistics`,
+ * percentiles, robust and sigma-clipped estimates) and display stretches (`zscale`, `percentileLimits`,
+ * `stretchToUint8` with linear/sqrt/log/asinh, `boxDownsample`).
  * Plain Node (fs, zlib): no framework imports here.
  */
 export type { FitsCard, FitsHduHeader, FitsHduType, FitsImage, ReadFitsHeadersOptions, ReadFitsImageOptions } from './types';
@@ -14,3 +18,14 @@ export type { ImageDescription } from './tile-compression';
 export { headerValue, parseHeaderBlock } from './header';
 export { isFitsFileName } from './file-names';
 export { BLOCK_SIZE, CARD_SIZE, DEFAULT_MAX_HDUS, MAX_HEADER_BLOCKS } from './constants';
+export type { CelestialFrame, CelestialWcs, NonCelestialWcs, PixelPosition, SkyPosition, Wcs } from './wcs';
+export { parseWcs } from './wcs';
+export type { ImageStatistics } from './statistics';
+export { imageStatistics, percentile, robustSigma, sigmaClippedStats } from './statistics';
+export type { DisplayLimits, StretchMapping } from './stretch';
+export { boxDownsample, percentileLimits, stretchToUint8, zscale } from './stretch';
+export { normalizeDegrees } from './wcs';
+export type { SigmaClipOptions, SigmaClippedStats } from './statistics';
+export { MAD_TO_SIGMA, median, percentiles } from './statistics';
+export type { DownsampledImage, PercentileLimitsOptions, StretchOptions, ZScaleOptions } from './stretch';
+export { ASINH_STRETCH_A, boxAverage, LOG_STRETCH_A, resizeNearest, stretchMapping, zscaleFromSample, zscaleSample } from './stretch';
