@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
 import { writeFileAtomic } from './atomic-write';
+import { encodeGrayGif } from './gif-encoder';
 import { checkFrame, checkMaxSide, fitSize, GrayFrame, resizeFramePixels, Size } from './gray-frame';
 import { parseBoxes, readMp4Info } from './mp4-boxes';
 import { encodeMp4, mp4Availability } from './mp4-encoder';
@@ -73,7 +74,9 @@ export async function writeAnimation(frames: GrayFrame[], outPath: string, optio
   const data =
     format === 'mp4'
       ? await encodeMp4(frames.length, size, fps, (index) => resizeFramePixels(frames[index], size))
-      : await encodeSharpAnimation(frames, size, format, fps, loop);
+      : format === 'gif'
+        ? encodeGrayGif(await Promise.all(frames.map((frame) => resizeFramePixels(frame, size))), size.width, size.height, { delayMs: frameDelayMs(fps), loop })
+        : await encodeSharpAnimation(frames, size, format, fps, loop);
   await writeFileAtomic(outPath, data);
   return { ...size, frameCount: frames.length, bytes: data.length };
 }
@@ -96,7 +99,8 @@ export function frameDelayMs(fps: number): number {
   return Math.min(65535, Math.max(1, Math.round(1000 / fps)));
 }
 
-async function encodeSharpAnimation(frames: GrayFrame[], size: Size, format: 'gif' | 'webp', fps: number, loop: boolean): Promise<Buffer> {
+/** WebP through sharp. (GIF has its own encoder: the frames are gray, so it needs no colour quantisation.) */
+async function encodeSharpAnimation(frames: GrayFrame[], size: Size, format: 'webp', fps: number, loop: boolean): Promise<Buffer> {
   // Pages stacked vertically in one one-channel raw image; sharp/libvips splits them by pageHeight.
   const frameBytes = size.width * size.height;
   const stack = Buffer.allocUnsafe(frameBytes * frames.length);
@@ -112,9 +116,7 @@ async function encodeSharpAnimation(frames: GrayFrame[], size: Size, format: 'gi
   const animation = { delay: new Array<number>(frames.length).fill(frameDelayMs(fps)), loop: loop ? 0 : 1 };
   // GIF: 256 palette entries hold every gray level, so no dithering is needed and effort 4 gives the same file
   // as the default 7 in half the time. Repeated frames are kept so that the frame count is what was given.
-  return format === 'gif'
-    ? image.gif({ ...animation, keepDuplicateFrames: true, effort: 4, dither: 0 }).toBuffer()
-    : image.webp({ ...animation, quality: 90, effort: 4 }).toBuffer();
+  return image.webp({ ...animation, quality: 90, effort: 4 }).toBuffer();
 }
 
 /** Format, size, frame count and frame delay of an animation file (GIF/WebP via sharp; MP4 from its boxes). */
