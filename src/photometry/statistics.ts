@@ -28,7 +28,7 @@ export function finiteSorted(values: ArrayLike<number>, count = values.length): 
   let n = 0;
   for (let i = 0; i < count; i++) {
     const v = values[i];
-    if (Number.isFinite(v)) out[n++] = v;
+    if (v - v === 0) out[n++] = v; // finite: NaN and ±Infinity give NaN
   }
   return out.subarray(0, n).sort();
 }
@@ -71,7 +71,7 @@ function groupedMedian(sorted: Float64Array, lo: number, hi: number): number {
 }
 
 function allIntegers(sorted: Float64Array, lo: number, hi: number): boolean {
-  for (let i = lo; i < hi; i++) if (!Number.isInteger(sorted[i])) return false;
+  for (let i = lo; i < hi; i++) if (sorted[i] % 1 !== 0) return false;
   return true;
 }
 
