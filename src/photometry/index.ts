@@ -1,6 +1,7 @@
 /**
  * Photometry on images in memory: centroids, source detection, aperture photometry with a sky annulus, seeing
- * (FWHM), differential magnitudes against comparison stars, saturated pixels. Plain TypeScript, no framework
+ * (FWHM), differential magnitudes against comparison stars, saturated pixels, and the shift between two frames
+ * (to measure the same sky positions in every frame without a WCS). Plain TypeScript, no framework
  * imports, and no FITS reading here: images arrive as { width, height, data } in FITS pixel order.
  *
  * Conventions: FITS 1-based pixel coordinates (pixel centres at integers; pixel (1, 1) spans 0.5..1.5 and is
@@ -33,6 +34,7 @@ export {
   type MagnitudeMeasurement,
 } from './differential';
 export { countSaturated, estimateSaturationLevel } from './saturation';
+export { frameShift, type FrameShift, type FrameShiftOptions } from './align';
 export { backgroundMap, type BackgroundMap, type BackgroundOptions, type PixelRect } from './background';
 export { median, sigmaClippedStats, type ClippedStats, type SigmaClipOptions } from './statistics';
 export { pixelCircleOverlap } from './overlap';
