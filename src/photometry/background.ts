@@ -1,8 +1,9 @@
 /**
  * Background of an image or of a rectangle of it, SExtractor-style: the rectangle is cut into square meshes, each
  * mesh's level is the sigma-clipped median of (a subsample of) its pixels, the mesh levels are median-filtered 3×3
- * (so a bright star does not raise its mesh) and interpolated bilinearly between mesh centres. The noise is the
- * median of the meshes' clipped standard deviations. A rectangle smaller than two meshes gets one flat level.
+ * about a fitted plane (so a bright star does not raise its mesh, and a gradient stays straight) and interpolated
+ * bilinearly between mesh centres (extrapolated to the rectangle's edges). The noise is the median of the meshes'
+ * clipped standard deviations. A rectangle smaller than two meshes gets one flat level.
  */
 import { sigmaClippedStats } from './statistics';
 import type { PixelImage } from './types';
@@ -78,7 +79,14 @@ export function backgroundMap(image: PixelImage, rect?: PixelRect, options: Back
     }
   }
 
-  // 3×3 median filter of the mesh levels; blank meshes take their neighbours' median.
+  // 3×3 median filter of the mesh levels, applied to their residuals from a least-squares plane so that a sky
+  // gradient passes through unbent (a plain median filter pulls edge meshes towards the interior). Blank meshes
+  // take their neighbours' median.
+  const plane = fitPlane(levels, nx, ny);
+  const residual = new Float64Array(nx * ny);
+  for (let cy = 0; cy < ny; cy++) {
+    for (let cx = 0; cx < nx; cx++) residual[cy * nx + cx] = levels[cy * nx + cx] - (plane[0] + plane[1] * cx + plane[2] * cy);
+  }
   const filtered = new Float64Array(nx * ny);
   for (let cy = 0; cy < ny; cy++) {
     for (let cx = 0; cx < nx; cx++) {
@@ -87,10 +95,10 @@ export function backgroundMap(image: PixelImage, rect?: PixelRect, options: Back
         for (let dx = -1; dx <= 1; dx++) {
           const ix = cx + dx;
           const iy = cy + dy;
-          if (ix >= 0 && ix < nx && iy >= 0 && iy < ny) around.push(levels[iy * nx + ix]);
+          if (ix >= 0 && ix < nx && iy >= 0 && iy < ny) around.push(residual[iy * nx + ix]);
         }
       }
-      filtered[cy * nx + cx] = medianOf(around);
+      filtered[cy * nx + cx] = medianOf(around) + plane[0] + plane[1] * cx + plane[2] * cy;
     }
   }
   const level = medianOf(Array.from(filtered));
@@ -99,11 +107,14 @@ export function backgroundMap(image: PixelImage, rect?: PixelRect, options: Back
 
   const levelAt = (x: number, y: number): number => {
     if (nx === 1 && ny === 1) return filtered[0];
-    // Mesh centres at r.x0 - 0.5 + (c + 0.5)·cellW.
-    const fx = Math.min(nx - 1, Math.max(0, (x - r.x0 + 0.5) / cellW - 0.5));
-    const fy = Math.min(ny - 1, Math.max(0, (y - r.y0 + 0.5) / cellH - 0.5));
-    const ix = Math.min(nx - 2, Math.floor(fx));
-    const iy = Math.min(ny - 2, Math.floor(fy));
+    // Mesh centres at r.x0 - 0.5 + (c + 0.5)·cellW. Between the outer mesh centres and the rectangle's edges the
+    // level is extrapolated linearly (half a mesh at most), beyond the edges it stays at the edge's level.
+    const cx = Math.min(r.x1, Math.max(r.x0, x));
+    const cy = Math.min(r.y1, Math.max(r.y0, y));
+    const fx = (cx - r.x0 + 0.5) / cellW - 0.5;
+    const fy = (cy - r.y0 + 0.5) / cellH - 0.5;
+    const ix = Math.max(0, Math.min(nx - 2, Math.floor(fx)));
+    const iy = Math.max(0, Math.min(ny - 2, Math.floor(fy)));
     if (nx === 1) {
       const ty = fy - iy;
       return filtered[iy] * (1 - ty) + filtered[iy + 1] * ty;
@@ -121,8 +132,8 @@ export function backgroundMap(image: PixelImage, rect?: PixelRect, options: Back
     return (a * (1 - tx) + b * tx) * (1 - ty) + (c * (1 - tx) + d * tx) * ty;
   };
 
-  // Each mesh row's levels interpolated along x once (beyond the outer mesh centres the level is constant, so
-  // positions off the rectangle clamp to its edge); a whole row then costs one blend per pixel.
+  // Each mesh row's levels interpolated along x once (positions off the rectangle take its edge's level); a whole
+  // row then costs one blend per pixel.
   const profiles: Float64Array[] = [];
   for (let cy = 0; cy < ny; cy++) {
     const p = new Float64Array(w);
@@ -130,8 +141,8 @@ export function backgroundMap(image: PixelImage, rect?: PixelRect, options: Back
     profiles.push(p);
   }
   const fillRow = (y: number, x0: number, out: Float32Array | Float64Array): void => {
-    const f = Math.min(ny - 1, Math.max(0, (y - r.y0 + 0.5) / cellH - 0.5));
-    const iy = Math.min(Math.max(0, ny - 2), Math.floor(f));
+    const f = (Math.min(r.y1, Math.max(r.y0, y)) - r.y0 + 0.5) / cellH - 0.5;
+    const iy = Math.max(0, Math.min(ny - 2, Math.floor(f)));
     const t = ny === 1 ? 0 : f - iy;
     const a = profiles[iy];
     const b = ny === 1 ? a : profiles[iy + 1];
@@ -151,4 +162,54 @@ export function backgroundMap(image: PixelImage, rect?: PixelRect, options: Back
   };
 
   return { rect: r, levelAt, fillRow, level, stdDev };
+}
+
+/** Least-squares plane a + b·cx + c·cy through the finite mesh levels ([median, 0, 0] when too few). */
+function fitPlane(levels: Float64Array, nx: number, ny: number): [number, number, number] {
+  let n = 0;
+  let sx = 0;
+  let sy = 0;
+  let sz = 0;
+  let sxx = 0;
+  let syy = 0;
+  let sxy = 0;
+  let sxz = 0;
+  let syz = 0;
+  for (let cy = 0; cy < ny; cy++) {
+    for (let cx = 0; cx < nx; cx++) {
+      const z = levels[cy * nx + cx];
+      if (!Number.isFinite(z)) continue;
+      n++;
+      sx += cx;
+      sy += cy;
+      sz += z;
+      sxx += cx * cx;
+      syy += cy * cy;
+      sxy += cx * cy;
+      sxz += cx * z;
+      syz += cy * z;
+    }
+  }
+  if (n < 3) return [n ? sz / n : 0, 0, 0];
+  // Centre the sums, then solve the 2×2 system for the slopes.
+  const mx = sx / n;
+  const my = sy / n;
+  const mz = sz / n;
+  const cxx = sxx - n * mx * mx;
+  const cyy = syy - n * my * my;
+  const cxy = sxy - n * mx * my;
+  const cxz = sxz - n * mx * mz;
+  const cyz = syz - n * my * mz;
+  const det = cxx * cyy - cxy * cxy;
+  let b = 0;
+  let c = 0;
+  if (det > 1e-12) {
+    b = (cxz * cyy - cyz * cxy) / det;
+    c = (cyz * cxx - cxz * cxy) / det;
+  } else if (cxx > 1e-12) {
+    b = cxz / cxx;
+  } else if (cyy > 1e-12) {
+    c = cyz / cyy;
+  }
+  return [mz - b * mx - c * my, b, c];
 }
