@@ -11,6 +11,7 @@ import { HealthModule } from './health/health.module';
 import { Infrastructure } from './infrastructure/infrastructure';
 import { PipelinePagesModule } from './pipelines/pipeline-pages.module';
 import { PipelinesModule } from './pipelines/pipelines.module';
+import { PreviewsModule } from './previews/previews.module';
 import { QueueModule } from './queue/queue.module';
 import { ReducedDataModule } from './reduced-data/reduced-data.module';
 import { StorageModule } from './storage/storage.module';
@@ -42,6 +43,7 @@ export class AppModule implements NestModule {
         TargetsModule,
         TargetPageModule,
         DataProductsModule,
+        PreviewsModule,
         GroupsModule,
         ReducedDataModule,
         PipelinePagesModule,

@@ -8,6 +8,7 @@ import { runMigrations } from './database/migrate';
 import { typeormOptions } from './database/typeorm-options';
 import { startInfrastructure } from './infrastructure/infrastructure';
 import { PipelinesModule } from './pipelines/pipelines.module';
+import { PreviewsModule } from './previews/previews.module';
 import { QueueModule } from './queue/queue.module';
 import { StorageModule } from './storage/storage.module';
 
@@ -30,6 +31,7 @@ async function main() {
       QueueModule.forRoot(infrastructure.redisUrl, config.pipelineLockSeconds),
       StorageModule,
       PipelinesModule.forRoot({ redisUrl: infrastructure.redisUrl, runWorker: true, concurrency: config.pipelineConcurrency }),
+      PreviewsModule,
     ],
     providers: [{ provide: APP_CONFIG, useValue: config }],
     exports: [APP_CONFIG],

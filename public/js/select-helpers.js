@@ -20,7 +20,7 @@
     byGroup.addEventListener('change', function () {
       var group = byGroup.value;
       boxes(byGroup.getAttribute('data-for')).forEach(function (box) {
-        var row = box.closest('tr');
+        var row = box.closest('tr, figure');
         var groups = (row && row.getAttribute('data-groups') || '').split(' ');
         box.checked = group !== '' && groups.indexOf(group) !== -1;
       });

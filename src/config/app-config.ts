@@ -25,6 +25,8 @@ export interface AppConfig {
   pipelineTimeoutSeconds: number;
   /** How long a worker's hold on a job lasts without renewal; a dead worker's job is requeued after about this. */
   pipelineLockSeconds: number;
+  /** Longest side in pixels of the PNG thumbnail made for every FITS image. */
+  thumbnailMaxSide: number;
 }
 
 const GiB = 1024 ** 3;
@@ -68,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     pipelineConcurrency: positiveInteger(env.PIPELINE_CONCURRENCY, 2, 'PIPELINE_CONCURRENCY'),
     pipelineTimeoutSeconds: positiveInteger(env.PIPELINE_TIMEOUT_SECONDS, 3600, 'PIPELINE_TIMEOUT_SECONDS'),
     pipelineLockSeconds: positiveInteger(env.PIPELINE_LOCK_SECONDS, 30, 'PIPELINE_LOCK_SECONDS'),
+    thumbnailMaxSide: positiveInteger(env.THUMBNAIL_MAX_SIDE, 400, 'THUMBNAIL_MAX_SIDE'),
   };
 }
 

@@ -42,6 +42,10 @@ export class DataProduct {
   @Column({ name: 'thumbnail_path', type: 'varchar', length: 255, nullable: true })
   thumbnailPath: string | null;
 
+  /** Why no preview could be made (e.g. the file has no image); null while one is pending or once it exists. */
+  @Column({ name: 'preview_error', type: 'varchar', length: 500, nullable: true })
+  previewError: string | null;
+
   @Column({ type: 'boolean', default: false })
   featured: boolean;
 

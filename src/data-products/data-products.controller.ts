@@ -1,12 +1,23 @@
-import { Body, Controller, Get, Param, ParseIntPipe, Post, Render, Req, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, NotFoundException, Param, ParseIntPipe, Post, Render, Req, Res, UseInterceptors } from '@nestjs/common';
 import { Request, Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
 import { setFlash } from '../common/flash';
-import { FitsError, isFitsFileName, readFitsHeaders } from '../fits';
+import { equatorialWcs, findImageHdu, FitsError, imageHeaderOf, isFitsFileName, noRaDecReason, parseWcs, readFitsHeaders } from '../fits';
+import { MAPPINGS, STRETCHES } from '../previews/fits-rendering';
+import { storedSuffix } from '../storage/file-storage.service';
 import { TargetsService } from '../targets/targets.service';
 import { SessionUser } from '../users/user.entity';
 import { DataProductsService, IngestResult } from './data-products.service';
 import { UploadInterceptor } from './upload.interceptor';
+
+const INLINE_TYPES: Record<string, string> = {
+  '.png': 'image/png',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.mp4': 'video/mp4',
+};
 
 function summary(result: IngestResult): string {
   const parts = [`Uploaded ${result.created.length} file${result.created.length === 1 ? '' : 's'}.`];
@@ -61,9 +72,17 @@ export class DataProductsController {
     const product = await this.products.findVisible(id, user);
     let hdus: unknown[] = [];
     let fitsError: string | null = null;
+    let image: { width: number; height: number; celestial: boolean; wcsNote: string | null } | null = null;
     if (product.productType === 'fits_image' || isFitsFileName(product.originalName)) {
       try {
-        hdus = (await readFitsHeaders(this.products.absolutePath(product))).map((hdu) => ({
+        const headers = await readFitsHeaders(this.products.absolutePath(product));
+        const imageHdu = findImageHdu(headers);
+        if (imageHdu) {
+          const { shape, cards } = imageHeaderOf(imageHdu);
+          const wcs = parseWcs(cards);
+          image = { width: shape[0], height: shape[1] ?? 1, celestial: Boolean(equatorialWcs(wcs)), wcsNote: noRaDecReason(wcs) };
+        }
+        hdus = headers.map((hdu) => ({
           index: hdu.index,
           type: hdu.type,
           bitpix: hdu.bitpix,
@@ -80,6 +99,9 @@ export class DataProductsController {
       target: product.target,
       hdus,
       fitsError,
+      image,
+      stretches: STRETCHES,
+      mappings: MAPPINGS,
       canDelete: DataProductsService.canDelete(product, user),
     };
   }
@@ -91,6 +113,15 @@ export class DataProductsController {
       headers: { 'X-Content-SHA256': product.sha256 },
       dotfiles: 'allow',
     });
+  }
+
+  /** Images and videos (timelapses, PNG previews) shown in the page itself rather than downloaded. */
+  @Get('data-products/:id/view')
+  async view(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Res() res: Response) {
+    const product = await this.products.findVisible(id, user);
+    const type = INLINE_TYPES[storedSuffix(product.storedPath)];
+    if (!type) throw new NotFoundException('Only images and videos can be shown in the page; download the file instead');
+    res.type(type).sendFile(this.products.absolutePath(product), { headers: { 'Cache-Control': 'private, max-age=86400' }, dotfiles: 'allow' });
   }
 
   @Post('data-products/:id/delete')

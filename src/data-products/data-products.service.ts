@@ -1,9 +1,13 @@
 import * as fs from 'node:fs';
-import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bull';
+import { BadRequestException, ForbiddenException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { Queue } from 'bull';
 import { DataSource, In, Repository } from 'typeorm';
 import { cleanFileName } from '../common/file-names';
-import { FitsError, readFitsHeaders } from '../fits';
+import { FitsError, isFitsFileName, readFitsHeaders } from '../fits';
+import { enqueuePreviews, PREVIEWABLE_TYPES } from '../previews/preview-jobs';
+import { PREVIEWS_QUEUE } from '../queue/queue.module';
 import { parsePhotometryCsv, PhotometryPoint, PhotometryRowError } from '../reduced-data/photometry-csv.reader';
 import { ReducedDataService } from '../reduced-data/reduced-data.service';
 import { FileStorageService, StoredFile } from '../storage/file-storage.service';
@@ -46,13 +50,28 @@ export class UploadRejectedException extends BadRequestException {
 
 @Injectable()
 export class DataProductsService {
+  private readonly logger = new Logger('DataProducts');
+
   constructor(
     @InjectRepository(DataProduct) private readonly products: Repository<DataProduct>,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly storage: FileStorageService,
     private readonly targets: TargetsService,
     private readonly reducedData: ReducedDataService,
+    @InjectQueue(PREVIEWS_QUEUE) private readonly previewQueue: Queue,
   ) {}
+
+  /** The ids of the products that get a thumbnail: FITS images (by type or name) and ordinary images. */
+  static previewable(products: DataProduct[]): number[] {
+    return products.filter((p) => PREVIEWABLE_TYPES.includes(p.productType) || isFitsFileName(p.originalName)).map((p) => p.id);
+  }
+
+  /** Queues thumbnails; a failure to queue loses nothing (the worker sweeps for missing ones at start). */
+  async queuePreviews(products: DataProduct[]): Promise<void> {
+    await enqueuePreviews(this.previewQueue, DataProductsService.previewable(products)).catch((error) =>
+      this.logger.warn(`Thumbnails not queued (${error.message}); the next worker start makes them`),
+    );
+  }
 
   static isProductType(value: unknown): value is ProductType {
     return PRODUCT_TYPES.includes(value as ProductType);
@@ -159,6 +178,7 @@ export class DataProductsService {
       // Identical files were not needed: drop their fresh copies.
       const kept = new Set(result.created.map((product) => product.storedPath));
       for (const stored of adopted) if (!kept.has(stored.storedPath)) await this.storage.remove(stored.storedPath);
+      await this.queuePreviews(result.created);
       return result;
     } catch (error) {
       for (const stored of adopted) await this.storage.remove(stored.storedPath).catch(() => undefined);
@@ -178,6 +198,7 @@ export class DataProductsService {
     }
     await this.products.delete({ id: product.id });
     await this.storage.remove(product.storedPath);
+    if (product.thumbnailPath) await this.storage.remove(product.thumbnailPath).catch(() => undefined);
     if (product.thumbnailPath) await this.storage.remove(product.thumbnailPath);
   }
 

@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { Queue } from 'bull';
 import { DataSource } from 'typeorm';
 import { PROJECT_ROOT } from '../config/paths';
 import { DataProduct, ProductType } from '../data-products/data-product.entity';
 import { DataProductGroup } from '../groups/data-product-group.entity';
+import { enqueuePreviews } from '../previews/preview-jobs';
+import { PREVIEWS_QUEUE } from '../queue/queue.module';
 import { FileStorageService, StoredFile } from '../storage/file-storage.service';
 import { Target } from '../targets/target.entity';
 import { User, UserRole } from '../users/user.entity';
@@ -74,6 +78,7 @@ export class DemoSeedService {
     private readonly users: UsersService,
     private readonly storage: FileStorageService,
     @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectQueue(PREVIEWS_QUEUE) private readonly previewQueue: Queue,
   ) {}
 
   async seedIfEmpty(): Promise<DemoSeedResult | null> {
@@ -91,6 +96,7 @@ export class DemoSeedService {
     const teacher = created[0];
 
     const targets: Target[] = [];
+    const seededProducts: DataProduct[] = [];
     for (const demo of DEMO_TARGETS) {
       const folder = path.join(DEMO_FIXTURES, demo.folder);
       if (!fs.existsSync(folder)) {
@@ -102,7 +108,7 @@ export class DemoSeedService {
       try {
         const target = await this.dataSource.transaction(async (manager) => {
           const target = await manager.save(manager.create(Target, { ...demo.fields, ownerId: teacher.id }));
-          const products = [];
+          const products: DataProduct[] = [];
           for (const file of stored) {
             products.push(
               await manager.save(
@@ -122,6 +128,7 @@ export class DemoSeedService {
           if (products.length) {
             await manager.save(manager.create(DataProductGroup, { name: demo.group, products, createdById: teacher.id }));
           }
+          seededProducts.push(...products);
           return target;
         });
         targets.push(target);
@@ -131,6 +138,10 @@ export class DemoSeedService {
       }
     }
     this.writeCredentials(accounts);
+    // Thumbnails are the worker's job; a failure to queue them is made good by its sweep at the next start.
+    await enqueuePreviews(this.previewQueue, seededProducts.map((product) => product.id)).catch((error) =>
+      this.logger.warn(`Demo thumbnails not queued: ${error.message}`),
+    );
     return { accounts, targets };
   }
 

@@ -2,6 +2,11 @@ import { Body, Controller, ForbiddenException, Get, Param, ParseIntPipe, Post, R
 import { Request, Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
 import { setFlash } from '../common/flash';
+import { DataProductsService } from '../data-products/data-products.service';
+import { pickerChoices } from '../pipelines/pipeline-picker';
+import { PipelinePresetsService } from '../pipelines/pipeline-presets.service';
+import { PipelineRegistryService } from '../pipelines/pipeline-registry.service';
+import { PipelineRunsService } from '../pipelines/pipeline-runs.service';
 import { idList } from '../targets/target-lists.controller';
 import { SessionUser } from '../users/user.entity';
 import { GroupsService } from './groups.service';
@@ -14,7 +19,12 @@ function backTo(req: Request, fallback: string): string {
 
 @Controller('groups')
 export class GroupsController {
-  constructor(private readonly groups: GroupsService) {}
+  constructor(
+    private readonly groups: GroupsService,
+    private readonly registry: PipelineRegistryService,
+    private readonly presets: PipelinePresetsService,
+    private readonly runs: PipelineRunsService,
+  ) {}
 
   @Get()
   @Render('groups/index')
@@ -26,7 +36,27 @@ export class GroupsController {
   @Render('groups/show')
   async show(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number) {
     const group = await this.groups.findForViewer(id, user);
-    return { title: group.name, group, canManage: user.role === 'teacher' || group.createdById === user.id };
+    const images = group.products.filter((product) => DataProductsService.previewable([product]).length > 0);
+    // A run belongs to one target, so the picker is offered when the group's frames are all of one target.
+    const targets = [...new Map(group.products.map((product) => [product.target.id, product.target])).values()];
+    const singleTarget = targets.length === 1 ? targets[0] : null;
+    const [allGroups, presets, runs] = await Promise.all([
+      this.groups.list(user),
+      this.presets.list(),
+      singleTarget ? this.runs.listForTarget(singleTarget.id) : Promise.resolve([]),
+    ]);
+    return {
+      title: group.name,
+      group,
+      canManage: user.role === 'teacher' || group.createdById === user.id,
+      galleryProducts: images.map((product) => ({ ...product, targetName: singleTarget ? null : product.target.name })),
+      allGroups: allGroups.filter((other) => other.id !== group.id),
+      uploadDefaultName: `${group.name}_selection`,
+      target: singleTarget,
+      runs,
+      pipelines: singleTarget ? pickerChoices(this.registry.list(), presets) : [],
+      mixedTargets: targets.length > 1,
+    };
   }
 
   /** Create a group from the products ticked on a target page. */

@@ -1,14 +1,18 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { Queue } from 'bull';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DataProduct, PRODUCT_TYPES, ProductType } from '../data-products/data-product.entity';
 import { DataProductsService } from '../data-products/data-products.service';
 import { DataProductGroup } from '../groups/data-product-group.entity';
+import { enqueuePreviews } from '../previews/preview-jobs';
+import { PREVIEWS_QUEUE } from '../queue/queue.module';
 import { parsePhotometryCsv } from '../reduced-data/photometry-csv.reader';
 import { ReducedDataService } from '../reduced-data/reduced-data.service';
 import { FileStorageService, StoredFile } from '../storage/file-storage.service';
@@ -43,6 +47,7 @@ export class PipelineRunnerService implements OnModuleInit, OnModuleDestroy {
     private readonly dataProducts: DataProductsService,
     private readonly reducedData: ReducedDataService,
     private readonly storage: FileStorageService,
+    @InjectQueue(PREVIEWS_QUEUE) private readonly previewQueue: Queue,
   ) {}
 
   async onModuleInit() {
@@ -166,7 +171,7 @@ export class PipelineRunnerService implements OnModuleInit, OnModuleDestroy {
           staged.push({ output, stored: await this.storage.importCopy(output.path, path.basename(output.path)) });
         }
       }
-      return await this.dataSource.transaction(async (manager) => {
+      const result = await this.dataSource.transaction(async (manager) => {
         const products: DataProduct[] = [];
         let points = 0;
         for (const item of staged) {
@@ -199,8 +204,12 @@ export class PipelineRunnerService implements OnModuleInit, OnModuleDestroy {
           );
           groupId = group.id;
         }
-        return { products: products.length, points, groupId };
+        return { products, points, groupId };
       });
+      await enqueuePreviews(this.previewQueue, DataProductsService.previewable(result.products)).catch((error) =>
+        log.write('warning', `Thumbnails of the outputs were not queued (${error.message}); they will be made at the next worker start`),
+      );
+      return { products: result.products.length, points: result.points, groupId: result.groupId };
     } catch (error) {
       for (const item of staged) if (item.stored) await this.storage.remove(item.stored.storedPath).catch(() => undefined);
       throw error;

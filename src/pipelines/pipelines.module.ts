@@ -36,7 +36,7 @@ export class PipelinesModule {
         PipelineRunnerService,
         PipelineWorkerService,
       ],
-      exports: [PipelineRegistryService, PipelinePresetsService, PipelineRunsService, PipelineLogService, PipelineRunnerService, PIPELINE_REDIS_URL],
+      exports: [PIPELINE_WORKER_ENABLED, PipelineRegistryService, PipelinePresetsService, PipelineRunsService, PipelineLogService, PipelineRunnerService, PIPELINE_REDIS_URL],
     };
   }
 }

@@ -4,17 +4,20 @@ import { Queue } from 'bull';
 import { BullRedisClients } from './redis-client';
 
 export const PIPELINES_QUEUE = 'pipelines';
+/** Thumbnails of new FITS products, made by the workers so that uploads stay fast. */
+export const PREVIEWS_QUEUE = 'previews';
 
 /** Closes the queues, then the Redis connections Bull was given, so a stopped app leaves no socket open. */
 @Injectable()
 class QueueShutdown implements OnApplicationShutdown {
   constructor(
     @InjectQueue(PIPELINES_QUEUE) private readonly pipelines: Queue,
+    @InjectQueue(PREVIEWS_QUEUE) private readonly previews: Queue,
     private readonly clients: BullRedisClients,
   ) {}
 
   async onApplicationShutdown() {
-    await this.pipelines.close();
+    await Promise.all([this.pipelines.close(), this.previews.close()]);
     await this.clients.closeAll();
   }
 }
@@ -34,7 +37,7 @@ export class QueueModule {
           prefix: 'portal',
           settings: { lockDuration: lockSeconds * 1000, stalledInterval: lockSeconds * 1000, maxStalledCount: 1 },
         }),
-        BullModule.registerQueue({ name: PIPELINES_QUEUE }),
+        BullModule.registerQueue({ name: PIPELINES_QUEUE }, { name: PREVIEWS_QUEUE }),
       ],
       providers: [{ provide: BullRedisClients, useValue: clients }, QueueShutdown],
       exports: [BullModule],

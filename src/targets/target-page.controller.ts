@@ -1,8 +1,9 @@
 import { Controller, Get, Param, ParseIntPipe, Query, Render } from '@nestjs/common';
 import { CurrentUser } from '../auth/auth.decorators';
-import { PRODUCT_TYPES } from '../data-products/data-product.entity';
+import { DataProduct, PRODUCT_TYPES } from '../data-products/data-product.entity';
 import { DataProductsService } from '../data-products/data-products.service';
 import { GroupsService } from '../groups/groups.service';
+import { pickerChoices } from '../pipelines/pipeline-picker';
 import { PipelinePresetsService } from '../pipelines/pipeline-presets.service';
 import { PipelineRegistryService } from '../pipelines/pipeline-registry.service';
 import { PipelineRunsService } from '../pipelines/pipeline-runs.service';
@@ -42,19 +43,7 @@ export class TargetPageController {
     ]);
     // "Run again": the picker opens with the earlier run's pipeline, inputs and flags ticked.
     const rerun = rerunId ? await this.runs.findVisible(Number(rerunId), user) : null;
-    const pipelines = this.registry.list().map((pipeline) => ({
-      name: pipeline.name,
-      shortName: pipeline.shortName,
-      description: pipeline.description,
-      allowedSuffixes: pipeline.allowedSuffixes,
-      selected: rerun?.pipelineKey === pipeline.key,
-      presets: presets.filter((preset) => preset.pipelineKey === pipeline.key),
-      flagList: Object.entries(pipeline.flags).map(([name, spec]) => ({
-        name,
-        longName: spec.longName,
-        checked: rerun?.pipelineKey === pipeline.key ? Boolean(rerun.flags[name]) : spec.default,
-      })),
-    }));
+    const pipelines = pickerChoices(this.registry.list(), presets, rerun);
     const productGroups = await this.groups.groupsOfProducts(products.map((product) => product.id));
     const groupsByProduct = new Map<number, string[]>();
     for (const group of productGroups) {
@@ -70,8 +59,10 @@ export class TargetPageController {
       lists,
       pipelines,
       runs,
+      timelapse: latestTimelapse(products),
       products: products.map((product) => ({
         ...product,
+        previewable: DataProductsService.previewable([product]).length > 0,
         checked: rerun?.targetId === target.id && rerun.inputIds.includes(product.id),
         groupIds: productGroups.filter((g) => g.productIds.includes(product.id)).map((g) => g.id).join(' '),
         groupNames: groupsByProduct.get(product.id) ?? [],
@@ -84,4 +75,39 @@ export class TargetPageController {
       uploadDefaultName: `${target.name.replace(/\s+/g, '_')}_group`,
     };
   }
+
+  /** Thumbnails of the target's images with checkboxes: tick frames for a group or a pipeline. */
+  @Get(':id/gallery')
+  @Render('targets/gallery')
+  async gallery(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number) {
+    const target = await this.targets.findVisible(id, user);
+    const [products, allGroups, runs, presets] = await Promise.all([
+      this.products.listForTarget(target.id),
+      this.groups.list(user),
+      this.runs.listForTarget(target.id),
+      this.presets.list(),
+    ]);
+    const images = products.filter((product) => DataProductsService.previewable([product]).length > 0)
+      .sort((a, b) => a.originalName.localeCompare(b.originalName, undefined, { numeric: true }));
+    const productGroups = await this.groups.groupsOfProducts(images.map((product) => product.id));
+    return {
+      title: `${target.name}: gallery`,
+      target,
+      galleryProducts: images.map((product) => ({
+        ...product,
+        groupIds: productGroups.filter((g) => g.productIds.includes(product.id)).map((g) => g.id).join(' '),
+      })),
+      productGroups,
+      allGroups,
+      runs,
+      pipelines: pickerChoices(this.registry.list(), presets),
+      uploadDefaultName: `${target.name.replace(/\s+/g, '_')}_group`,
+    };
+  }
+}
+
+/** The newest timelapse on the target, shown above its products (GIF/WebP as an image, MP4 as a video). */
+function latestTimelapse(products: DataProduct[]) {
+  const latest = products.find((product) => product.productType === 'timelapse');
+  return latest ? { ...latest, isVideo: /\.mp4$/i.test(latest.originalName) } : null;
 }

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { getQueueToken } from '@nestjs/bull';
 import { Logger } from '@nestjs/common';
 import { Queue } from 'bull';
-import { PIPELINES_QUEUE } from '../../src/queue/queue.module';
+import { PIPELINES_QUEUE, PREVIEWS_QUEUE } from '../../src/queue/queue.module';
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
@@ -62,7 +62,9 @@ export async function startTestPortal(
     `TRUNCATE users, targets, pipeline_log_lines, target_lists, data_products, data_product_groups, reduced_data, pipeline_processes, sessions RESTART IDENTITY CASCADE`,
   );
   // Jobs left in the shared Redis by an earlier run would clash with this run's job ids.
-  if (!options.embedded) await portal.app.get<Queue>(getQueueToken(PIPELINES_QUEUE)).obliterate({ force: true });
+  if (!options.embedded) {
+    for (const name of [PIPELINES_QUEUE, PREVIEWS_QUEUE]) await portal.app.get<Queue>(getQueueToken(name)).obliterate({ force: true });
+  }
   await portal.app.init();
   const server = portal.app.getHttpServer();
   return {

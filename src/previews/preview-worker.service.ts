@@ -1,0 +1,33 @@
+import { InjectQueue } from '@nestjs/bull';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Job, Queue } from 'bull';
+import { PIPELINE_WORKER_ENABLED } from '../pipelines/pipeline-worker.service';
+import { PREVIEWS_QUEUE } from '../queue/queue.module';
+import { enqueuePreviews, PreviewJobData } from './preview-jobs';
+import { PreviewsService } from './previews.service';
+
+/**
+ * Makes thumbnails wherever pipeline jobs run (the worker, or the web process with the embedded services), one
+ * at a time so that a class uploading a night's frames does not starve the pipelines. At boot it queues any
+ * product still without a preview, e.g. after an upgrade or a crash.
+ */
+@Injectable()
+export class PreviewWorkerService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('PreviewWorker');
+
+  constructor(
+    @Inject(PIPELINE_WORKER_ENABLED) private readonly enabled: boolean,
+    @InjectQueue(PREVIEWS_QUEUE) private readonly queue: Queue,
+    private readonly previews: PreviewsService,
+  ) {}
+
+  async onApplicationBootstrap() {
+    if (!this.enabled) return;
+    void this.queue.process(1, async (job: Job<PreviewJobData>) => ({ result: await this.previews.makeThumbnail(job.data.productId) }));
+    const missing = await this.previews.missing();
+    if (missing.length) {
+      this.logger.log(`Queueing ${missing.length} missing preview(s)`);
+      await enqueuePreviews(this.queue, missing);
+    }
+  }
+}

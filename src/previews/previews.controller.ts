@@ -1,0 +1,75 @@
+import { BadRequestException, Controller, Get, NotFoundException, Param, ParseIntPipe, Query, Res } from '@nestjs/common';
+import { Response } from 'express';
+import { CurrentUser } from '../auth/auth.decorators';
+import { DataProductsService } from '../data-products/data-products.service';
+import { FitsError } from '../fits';
+import { FileStorageService } from '../storage/file-storage.service';
+import { SessionUser } from '../users/user.entity';
+import { isMappingName, isStretchName, MAPPINGS, STRETCHES } from './fits-rendering';
+import { PreviewsService } from './previews.service';
+
+const MAX_PREVIEW_SIDE = 2048;
+
+@Controller('data-products/:id')
+export class PreviewsController {
+  constructor(
+    private readonly products: DataProductsService,
+    private readonly previews: PreviewsService,
+    private readonly storage: FileStorageService,
+  ) {}
+
+  /** The thumbnail made by the worker; 404 while it is pending or when none could be made. */
+  @Get('thumbnail.png')
+  async thumbnail(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Res() res: Response) {
+    const product = await this.products.findVisible(id, user);
+    if (!product.thumbnailPath) throw new NotFoundException(product.previewError ?? 'The preview is still being made');
+    res.sendFile(this.storage.resolve(product.thumbnailPath), { headers: { 'Cache-Control': 'private, max-age=86400' } });
+  }
+
+  /** A larger preview with a chosen stretch, rendered on demand from the FITS file. */
+  @Get('preview.png')
+  async preview(
+    @CurrentUser() user: SessionUser,
+    @Param('id', ParseIntPipe) id: number,
+    @Query('stretch') stretch = 'zscale',
+    @Query('mapping') mapping = 'linear',
+    @Query('size') size = '1024',
+    @Res() res: Response,
+  ) {
+    if (!isStretchName(stretch)) throw new BadRequestException(`stretch must be one of ${STRETCHES.join(', ')}`);
+    if (!isMappingName(mapping)) throw new BadRequestException(`mapping must be one of ${MAPPINGS.join(', ')}`);
+    const maxSide = Number(size);
+    if (!Number.isInteger(maxSide) || maxSide < 16 || maxSide > MAX_PREVIEW_SIDE) {
+      throw new BadRequestException(`size must be a whole number from 16 to ${MAX_PREVIEW_SIDE}`);
+    }
+    const product = await this.fitsProduct(id, user);
+    const png = await this.readable(() => this.previews.renderPreview(product, { stretch, mapping, maxSide }));
+    res.type('png').set('Cache-Control', 'private, max-age=3600').send(png);
+  }
+
+  /** The pixel value under the pointer (FITS 1-based x, y) and its RA/Dec when the image has a celestial WCS. */
+  @Get('pixel')
+  async pixel(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Query('x') x: string, @Query('y') y: string) {
+    const px = Number(x);
+    const py = Number(y);
+    if (!Number.isFinite(px) || !Number.isFinite(py)) throw new BadRequestException('x and y must be numbers (FITS pixels, 1-based)');
+    const product = await this.fitsProduct(id, user);
+    return this.readable(() => this.previews.pixelAt(product, px, py));
+  }
+
+  private async fitsProduct(id: number, user: SessionUser) {
+    const product = await this.products.findVisible(id, user);
+    if (!PreviewsService.isFits(product)) throw new NotFoundException('This data product is not a FITS image');
+    return product;
+  }
+
+  /** A file that is not a readable image is the client's problem to hear about, not a server error. */
+  private async readable<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof FitsError) throw new BadRequestException(`No preview: ${error.message}`);
+      throw error;
+    }
+  }
+}
