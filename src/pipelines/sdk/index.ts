@@ -9,3 +9,6 @@ export { createTestContext, inputFromFile } from './testing';
 export type { TestRun } from './testing';
 export { BUILTIN_PIPELINES } from './builtins';
 export { HeaderSummaryPipeline } from './builtins/header-summary.pipeline';
+export { TimelapsePipeline } from './builtins/timelapse.pipeline';
+export { AperturePhotometryPipeline } from './builtins/aperture-photometry.pipeline';
+export { InspectPipeline } from './builtins/inspect.pipeline';

@@ -59,7 +59,8 @@ const command = (extra: Record<string, unknown> = {}) => ({ shortName: 'cmd', co
 describe('loadPipelineRegistry', () => {
   it("loads the repository's pipelines.config.json", () => {
     const registry = loadPipelineRegistry(path.join(REPO, 'pipelines.config.json'), BUILTIN_PIPELINES);
-    expect([...registry.keys()]).toEqual(['FITS header summary', 'Frame byte count (command example)']);
+    expect([...registry.keys()]).toEqual(['FITS header summary', 'Timelapse', 'Aperture photometry', 'Inspect frames', 'Frame byte count (command example)']);
+    expect(registry.get('Timelapse')!.options).toEqual({ format: 'gif', fps: 10, size: 500 });
 
     const summary = registry.get('FITS header summary')!;
     expect(summary).toMatchObject({
@@ -142,7 +143,7 @@ describe('loadPipelineRegistry', () => {
 
   it('names the entry for unknown builtins and modules that do not give a pipeline class', () => {
     expect(configError({ Summary: 'builtin:header-summry' }).message).toBe(
-      'Pipeline "Summary": unknown builtin "builtin:header-summry" (known: builtin:header-summary)',
+      'Pipeline "Summary": unknown builtin "builtin:header-summry" (known: builtin:header-summary, builtin:timelapse, builtin:aperture-photometry, builtin:inspect)',
     );
     expect(configError({ Missing: './nowhere.js#X' }).message).toMatch(/^Pipeline "Missing": module \.\/nowhere\.js not found/);
     expect(configError({ Broken: './broken.js#X' }).message).toMatch(/^Pipeline "Broken": module \.\/broken\.js failed to load: Cannot find module '\.\/does-not-exist-either'/);

@@ -1,0 +1,66 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import { createTestContext } from '../testing';
+import { INSPECT_COLUMNS, InspectPipeline } from './inspect.pipeline';
+import { writeSyntheticFrame } from './synthetic-frames';
+
+const FIXTURES = path.resolve(__dirname, '../../../../test/fixtures');
+
+let dir: string;
+beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inspect-'))));
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('InspectPipeline', () => {
+  it('summarises each frame: header, statistics, saturation, seeing and WCS, as CSV, JSON and a PNG preview', async () => {
+    // Known answers: stars of sigma 2 px (FWHM 4.71 px); the first peaks at 200 + 40000 / (8π) ≈ 1791, and its
+    // centre and four nearest neighbours (≈ 1604) pass SATURATE = 1500, the diagonal ones (≈ 1439) do not.
+    const synthetic = path.join(dir, 'synthetic.fits');
+    const stars = [
+      { x: 30, y: 30, flux: 40000, sigma: 2 },
+      { x: 80, y: 40, flux: 20000, sigma: 2 },
+      { x: 50, y: 75, flux: 25000, sigma: 2 },
+    ];
+    writeSyntheticFrame(synthetic, { width: 100, height: 90, sky: 200, noise: 2, stars, cards: { OBJECT: 'Test field', FILTER: 'R', EXPTIME: 12.5, 'DATE-OBS': '2024-01-02T03:04:05', SATURATE: 1500 } });
+    const run = createTestContext([synthetic, path.join(FIXTURES, 'HorseHead.fits')]);
+    const outputs = await new InspectPipeline(run.context).doPipeline(dir, {});
+    expect(outputs.map((o) => [path.basename(o.path), o.dataProductType])).toEqual([
+      ['inspect.csv', 'other'],
+      ['inspect.json', 'other'],
+      ['synthetic_preview.png', 'image'],
+      ['HorseHead_preview.png', 'image'],
+    ]);
+    const { frames } = JSON.parse(fs.readFileSync(outputs[1].path, 'utf8'));
+    expect(frames[0]).toMatchObject({
+      file: 'synthetic.fits',
+      object: 'Test field',
+      filter: 'R',
+      exptime: 12.5,
+      date_obs: '2024-01-02T03:04:05.000Z',
+      width: 100,
+      height: 90,
+      bitpix: -32,
+      wcs: 'none',
+      saturation_level: 1500,
+      saturated_pixels: 5,
+      // The saturated star is left out of the seeing estimate.
+      stars_measured: 2,
+    });
+    expect(frames[0].fwhm_px).toBeGreaterThan(4.71 * 0.9);
+    expect(frames[0].fwhm_px).toBeLessThan(4.71 * 1.1);
+    expect(frames[0].median).toBeCloseTo(200, 0);
+
+    expect(frames[1]).toMatchObject({ file: 'HorseHead.fits', width: 891, height: 893, bitpix: 16, wcs: 'celestial', saturation_level: 32767 });
+    expect(frames[1].center_ra).toBeGreaterThan(84);
+    expect(frames[1].center_ra).toBeLessThan(86);
+
+    const csv = fs.readFileSync(outputs[0].path, 'utf8').trim().split('\n');
+    expect(csv[0]).toBe(INSPECT_COLUMNS.join(','));
+    expect(csv).toHaveLength(3);
+    const png = await sharp(outputs[3].path).metadata();
+    expect(png.height).toBe(800);
+    expect(Math.abs(png.width! - 798.2)).toBeLessThan(1);
+    expect(run.logs.filter((line) => /^(synthetic|HorseHead)\.fits: /.test(line.text))).toHaveLength(2);
+  });
+});
