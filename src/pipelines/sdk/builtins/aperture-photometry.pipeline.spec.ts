@@ -83,6 +83,9 @@ describe('AperturePhotometryPipeline', () => {
     const { points } = parsePhotometryCsv(fs.readFileSync(outputs[0].path, 'utf8'));
     const differential = points.filter((p) => p.filter === 'V differential');
     expect(differential).toHaveLength(2);
+    // Only the differential series goes to the light curve then; the instrumental one stays in the details CSV.
+    expect(points).toHaveLength(2);
+    expect(fs.readFileSync(outputs[1].path, 'utf8')).toContain('differential_magnitude');
     // The target really doubled: 0.753 mag, whatever the cloud did.
     expect(differential[1].magnitude - differential[0].magnitude).toBeCloseTo(LOG_2, 1);
     expect(Math.abs(differential[1].magnitude - differential[0].magnitude - LOG_2)).toBeLessThan(0.03);

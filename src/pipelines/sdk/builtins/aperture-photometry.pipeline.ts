@@ -177,7 +177,11 @@ export class AperturePhotometryPipeline extends PipelineProcess {
     results.sort((a, b) => a.time.getTime() - b.time.getTime());
     const points = ['time,magnitude,error,filter'];
     for (const r of results) {
-      points.push([r.time.toISOString(), fixed(r.magnitude, 4), fixed(r.magnitudeError, 4), csvCell(`${filterName} instrumental`)].join(','));
+      // With comparison stars the light curve gets the differential magnitudes only: instrumental ones (about 17)
+      // and differential ones (about 0) on one axis would flatten both; the details CSV keeps the instrumental.
+      if (!flags.comparisonStars) {
+        points.push([r.time.toISOString(), fixed(r.magnitude, 4), fixed(r.magnitudeError, 4), csvCell(`${filterName} instrumental`)].join(','));
+      }
       if (r.differential) {
         points.push([r.time.toISOString(), fixed(r.differential.magnitude, 4), fixed(r.differential.error, 4), csvCell(`${filterName} differential`)].join(','));
       }
@@ -199,7 +203,7 @@ export class AperturePhotometryPipeline extends PipelineProcess {
     }
     const detailsFile = path.join(tmpdir, 'aperture_photometry_details.csv');
     await fs.promises.writeFile(detailsFile, details.join('\n') + '\n');
-    this.log(`Measured ${results.length} frame(s); the points go to the light curve as "${filterName} instrumental"${flags.comparisonStars ? ` and "${filterName} differential"` : ''}`);
+    this.log(`Measured ${results.length} frame(s); the points go to the light curve as "${filterName} ${flags.comparisonStars ? 'differential' : 'instrumental'}"`);
     return [
       { path: pointsFile, outputType: 'ReducedDatum' },
       { path: detailsFile, outputType: 'DataProduct', dataProductType: 'other', tag: 'aperture_photometry' },
