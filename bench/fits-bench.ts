@@ -8,13 +8,14 @@ import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PROJECT_ROOT } from '../src/config/paths';
 import * as fits from '../src/fits';
 import { encodePng } from '../src/imaging';
 import { TimelapsePipeline } from '../src/pipelines/sdk/builtins/timelapse.pipeline';
 import { createTestContext } from '../src/pipelines/sdk/testing';
 import { renderFrame } from '../src/previews/fits-rendering';
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = PROJECT_ROOT;
 const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 const QUICK = process.env.BENCH_QUICK === '1';
 const REPEATS = QUICK ? 3 : 9;
@@ -169,8 +170,8 @@ export async function runFitsBench(): Promise<{ cases: CaseResult[]; quick: bool
 }
 
 function printTable(cases: CaseResult[]): void {
-  const rows = cases.map((c) => [c.name, `${c.medianMs}`, `${c.minMs}`, `${c.peakRssMb}`]);
-  const head = ['case', 'median ms', 'min ms', 'peak RSS MiB'];
+  const rows = cases.map((c) => [c.name, `${c.medianMs}`, `${c.minMs}`, `${c.peakRssMb}`, `${c.baselineRssMb}`]);
+  const head = ['case', 'median ms', 'min ms', 'peak RSS MiB', 'RSS before MiB'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
   console.log(line(head));

@@ -32,3 +32,4 @@ export type { SigmaClipOptions, SigmaClippedStats } from './statistics';
 export { MAD_TO_SIGMA, median, percentiles } from './statistics';
 export type { DownsampledImage, PercentileLimitsOptions, StretchOptions, ZScaleOptions } from './stretch';
 export { ASINH_STRETCH_A, boxAverage, LOG_STRETCH_A, resizeNearest, stretchMapping, zscaleFromSample, zscaleSample } from './stretch';
+export { resampleArea } from './resample';

@@ -2,8 +2,8 @@
  * FITS image → 8-bit grayscale frame, the one rendering path behind thumbnails, the product page's preview and
  * the timelapse. Plain code over typed arrays: no framework imports.
  */
-import { boxDownsample, percentileLimits, stretchToUint8, zscale } from '../fits';
-import type { GrayFrame } from '../imaging';
+import { boxDownsample, percentileLimits, resampleArea, stretchToUint8, zscale } from '../fits';
+import { fitSize, type GrayFrame } from '../imaging';
 
 export const STRETCHES = ['zscale', 'minmax', 'p99.5', 'p99', 'p95'] as const;
 export type StretchName = (typeof STRETCHES)[number];
@@ -42,22 +42,25 @@ export function stretchLimits(image: PixelArray, stretch: StretchName = 'zscale'
 }
 
 /**
- * Box-averages by the largest whole factor that keeps the image at least `maxSide` on its longest side, so that
- * the final resize to exactly `maxSide` (done by the image writer) starts from averaged, less noisy pixels.
+ * The image area-averaged to exactly the size an image writer would fit into `maxSide` (same rounding as
+ * `fitSize`), so the writer has nothing left to resize; smaller images are returned as they are.
  */
-export function downsampleNear(data: Float32Array | Float64Array, width: number, height: number, maxSide: number): PixelArray {
-  const factor = Math.floor(Math.max(width, height) / maxSide);
-  if (factor < 2) return { data, width, height };
-  return boxDownsample(data, width, height, Math.ceil(Math.max(width, height) / factor));
+export function fitPixels(data: Float32Array | Float64Array, width: number, height: number, maxSide: number): PixelArray {
+  const size = fitSize(width, height, maxSide);
+  if (size.width === width && size.height === height) return { data, width, height };
+  // A whole-factor box average first (the cheaper pass over the full image), then the exact area resample.
+  const factor = Math.floor(Math.min(width / size.width, height / size.height));
+  const boxed = factor >= 2 ? boxDownsample(data, width, height, Math.ceil(Math.max(width, height) / factor)) : { data, width, height };
+  return resampleArea(boxed.data, boxed.width, boxed.height, size.width, size.height);
 }
 
 /**
- * Renders an image as the top-down grayscale frame an image file wants (FITS row 1 is the bottom row), box-averaged
- * to near `maxSide`; pass the same maxSide to the PNG/animation writer for the exact size.
+ * Renders an image as the top-down grayscale frame an image file wants (FITS row 1 is the bottom row), area-averaged
+ * to fit `maxSide`.
  */
 export function renderFrame(image: PixelArray, options: RenderOptions = {}): GrayFrame {
   const limits = options.limits ?? stretchLimits(image, options.stretch);
-  const small = options.maxSide ? downsampleNear(image.data, image.width, image.height, options.maxSide) : image;
+  const small = options.maxSide ? fitPixels(image.data, image.width, image.height, options.maxSide) : image;
   const pixels = stretchToUint8(small.data, small.width, small.height, { ...limits, mapping: options.mapping ?? 'linear', flipY: true });
   return { width: small.width, height: small.height, pixels };
 }

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { stretchToUint8, zscale } from '../../../fits';
-import { downsampleNear } from '../../../previews/fits-rendering';
+import { fitPixels } from '../../../previews/fits-rendering';
 import { AnimationFormat, animationFormatAvailable, GrayFrame, writeAnimation } from '../../../imaging';
 import { AsyncError, PipelineFlagValues, PipelineOutput, PipelineProcess } from '../pipeline-process';
 import { centreCrop, FITS_SUFFIXES, observationStart, readFrame, readHeaders, safeFileStem, sampledMedian } from './frames';
@@ -92,7 +92,7 @@ export class TimelapsePipeline extends PipelineProcess {
           index,
           limits: zscale(region.data, region.width, region.height),
           background: flags.normaliseBackground ? sampledMedian(region.data) : 0,
-          small: downsampleNear(region.data, region.width, region.height, settings.size),
+          small: fitPixels(region.data, region.width, region.height, settings.size),
         };
       }
     };
