@@ -1,7 +1,7 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import Redis from 'ioredis';
-import { PIPELINE_REDIS_URL } from './pipeline.tokens';
+import { PIPELINE_REDIS_URL, pubSubPrefix } from './pipeline.tokens';
 
 export interface LogLineEvent {
   runId: number;
@@ -24,7 +24,8 @@ export interface RunStateEvent {
 
 export const runRoom = (runId: number) => `run:${runId}`;
 export const targetRoom = (targetId: number) => `target:${targetId}`;
-export const CANCEL_CHANNEL = 'portal:pipeline-cancel';
+/** Where the web process tells workers to stop a run. */
+export const cancelChannel = (redisUrl: string) => `${pubSubPrefix(redisUrl)}:pipeline-cancel`;
 
 /**
  * Sends run events to browsers from any process: the Socket.IO Redis emitter publishes, the web process's Redis
@@ -34,10 +35,12 @@ export const CANCEL_CHANNEL = 'portal:pipeline-cancel';
 export class PipelineEventsService implements OnModuleDestroy {
   private readonly redis: Redis;
   private readonly emitter: Emitter;
+  private readonly cancelChannel: string;
 
   constructor(@Inject(PIPELINE_REDIS_URL) redisUrl: string) {
     this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 20 });
-    this.emitter = new Emitter(this.redis);
+    this.emitter = new Emitter(this.redis, { key: `${pubSubPrefix(redisUrl)}:socket.io` });
+    this.cancelChannel = cancelChannel(redisUrl);
   }
 
   logLine(line: LogLineEvent) {
@@ -49,7 +52,7 @@ export class PipelineEventsService implements OnModuleDestroy {
   }
 
   async requestCancel(runId: number) {
-    await this.redis.publish(CANCEL_CHANNEL, String(runId));
+    await this.redis.publish(this.cancelChannel, String(runId));
   }
 
   async onModuleDestroy() {

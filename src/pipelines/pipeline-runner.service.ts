@@ -17,7 +17,7 @@ import { parsePhotometryCsv } from '../reduced-data/photometry-csv.reader';
 import { ReducedDataService } from '../reduced-data/reduced-data.service';
 import { FileStorageService, StoredFile } from '../storage/file-storage.service';
 import { Target } from '../targets/target.entity';
-import { CANCEL_CHANNEL } from './pipeline-events.service';
+import { cancelChannel } from './pipeline-events.service';
 import { PipelineLogService, RunLogWriter } from './pipeline-log.service';
 import { PipelineRegistryService } from './pipeline-registry.service';
 import { PipelineRun } from './pipeline-run.entity';
@@ -53,7 +53,7 @@ export class PipelineRunnerService implements OnModuleInit, OnModuleDestroy {
   async onModuleInit() {
     this.subscriber = new Redis(this.redisUrl, { maxRetriesPerRequest: null });
     this.subscriber.on('message', (_channel, message) => this.active.get(Number(message))?.abort('cancelled'));
-    await this.subscriber.subscribe(CANCEL_CHANNEL);
+    await this.subscriber.subscribe(cancelChannel(this.redisUrl));
   }
 
   async onModuleDestroy() {

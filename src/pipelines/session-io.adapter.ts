@@ -4,6 +4,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { RequestHandler } from 'express';
 import Redis from 'ioredis';
 import { Server, ServerOptions } from 'socket.io';
+import { pubSubPrefix } from './pipeline.tokens';
 
 /**
  * Socket.IO with the pages' own login: the session and Passport middlewares run on the handshake, so
@@ -25,7 +26,7 @@ export class SessionIoAdapter extends IoAdapter {
     const pub = new Redis(this.redisUrl, { maxRetriesPerRequest: 20 });
     const sub = pub.duplicate();
     this.redisClients.push(pub, sub);
-    server.adapter(createAdapter(pub, sub));
+    server.adapter(createAdapter(pub, sub, { key: `${pubSubPrefix(this.redisUrl)}:socket.io` }));
     for (const middleware of this.middlewares) {
       // Only the handshake carries the cookie that matters; later polling requests reuse the socket's user.
       server.engine.use((req: any, res: any, next: (error?: unknown) => void) =>
