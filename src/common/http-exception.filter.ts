@@ -10,6 +10,31 @@ export function userMessage(exception: HttpException): string {
   return message ?? exception.message;
 }
 
+export const DATABASE_UNAVAILABLE = 'The database is unavailable, try again shortly';
+
+// SQLSTATE classes and codes that mean "the server is not there or not taking work", not "your query is wrong":
+// 08 connection exception, 57P01-57P03 shutting down / cannot connect now, 53300 too many connections.
+const UNAVAILABLE_SQLSTATES = /^(08...|57P0[123]|53300)$/;
+const UNAVAILABLE_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
+// node-postgres reports a dropped or refused connection with plain messages and no code.
+const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection refused|the database system is (starting up|shutting down)/i;
+
+/**
+ * True when an error means the database cannot be reached (dropped, refused, restarting), as opposed to a bug
+ * or a bad query: those get a 503 that tells the user to try again, and the pool reconnects by itself.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 4; depth++) {
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.test(code) || UNAVAILABLE_SOCKET_CODES.has(code))) return true;
+    if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return true;
+    // TypeORM wraps the driver's error (QueryFailedError.driverError); errors may also carry a cause.
+    const wrapped = current as { driverError?: unknown; cause?: unknown };
+    current = wrapped.driverError ?? wrapped.cause;
+  }
+  return false;
+}
+
 export function wantsHtml(req: Request): boolean {
   return !req.path.startsWith('/api/') && req.accepts(['html', 'json']) === 'html';
 }
@@ -34,6 +59,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
       status = exception.getStatus();
       message = userMessage(exception);
       details = (exception.getResponse() as { details?: unknown }).details;
+    } else if (isDatabaseUnavailable(exception)) {
+      // Expected while the database restarts or the network drops: one line, no stack, and no alarm per request.
+      status = HttpStatus.SERVICE_UNAVAILABLE;
+      message = DATABASE_UNAVAILABLE;
+      this.logger.warn(`${req.method} ${req.originalUrl}: database unavailable (${(exception as Error)?.message ?? exception})`);
     } else {
       this.logger.error(`${req.method} ${req.originalUrl}: ${(exception as Error)?.stack ?? exception}`);
     }
@@ -42,6 +72,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       if (status === HttpStatus.UNAUTHORIZED && req.method === 'GET') {
         return res.redirect(`/login?next=${encodeURIComponent(req.originalUrl)}`);
       }
+      if (status === HttpStatus.SERVICE_UNAVAILABLE) res.setHeader('Retry-After', '5');
       return res.status(status).render('error', { title: `Error ${status}`, status, message, details });
     }
     res.status(status).json({ statusCode: status, message, ...(details ? { details } : {}) });
