@@ -1,4 +1,4 @@
-import { INestApplicationContext } from '@nestjs/common';
+import { INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { RequestHandler } from 'express';
@@ -12,6 +12,7 @@ import { pubSubPrefix } from './pipeline.tokens';
  */
 export class SessionIoAdapter extends IoAdapter {
   private readonly redisClients: Redis[] = [];
+  private readonly logger = new Logger('SocketIO');
 
   constructor(
     app: INestApplicationContext,
@@ -25,6 +26,18 @@ export class SessionIoAdapter extends IoAdapter {
     const server: Server = super.createIOServer(port, { ...options, serveClient: true });
     const pub = new Redis(this.redisUrl, { maxRetriesPerRequest: 20 });
     const sub = pub.duplicate();
+    for (const client of [pub, sub]) {
+      // ioredis reconnects (and resubscribes) by itself; say so once per outage instead of a warning per retry.
+      let down = false;
+      client.on('error', (error: Error) => {
+        if (!down) this.logger.warn(`Socket.IO Redis connection lost (${error.message}); reconnecting`);
+        down = true;
+      });
+      client.on('ready', () => {
+        if (down) this.logger.log('Socket.IO Redis connection back');
+        down = false;
+      });
+    }
     this.redisClients.push(pub, sub);
     server.adapter(createAdapter(pub, sub, { key: `${pubSubPrefix(this.redisUrl)}:socket.io` }));
     for (const middleware of this.middlewares) {
