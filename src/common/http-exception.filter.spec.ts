@@ -1,6 +1,6 @@
 import { ArgumentsHost, NotFoundException } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
-import { DATABASE_UNAVAILABLE, HttpExceptionFilter, isDatabaseUnavailable } from './http-exception.filter';
+import { bodyParserRefusal, DATABASE_UNAVAILABLE, HttpExceptionFilter, isDatabaseUnavailable } from './http-exception.filter';
 
 function connectionError(message: string, code?: string): Error {
   return Object.assign(new Error(message), code ? { code } : {});
@@ -67,5 +67,21 @@ describe('HttpExceptionFilter', () => {
     expect(JSON.stringify(bug.sent.json)).not.toContain('boom');
     expect(bug.logger.error).toHaveBeenCalled();
     expect(run(new NotFoundException('There is no target with id 9'), 'json').sent.json).toEqual({ statusCode: 404, message: 'There is no target with id 9' });
+  });
+});
+
+describe('bodyParserRefusal', () => {
+  const parserError = (type: string, status: number) => Object.assign(new Error('raw parser text'), { type, status, statusCode: status, expose: true });
+
+  it('turns the body parsers\' refusals into clear 4xx messages', () => {
+    expect(bodyParserRefusal(parserError('parameters.too.many', 413))).toEqual({ status: 400, message: 'The form has too many fields; nothing was done.' });
+    expect(bodyParserRefusal(parserError('entity.too.large', 413))?.status).toBe(413);
+    expect(bodyParserRefusal(parserError('entity.parse.failed', 400))?.message).toContain('could not be read');
+  });
+
+  it('ignores anything else', () => {
+    expect(bodyParserRefusal(new Error('boom'))).toBeNull();
+    expect(bodyParserRefusal(Object.assign(new Error('x'), { type: 'x', status: 500, expose: false }))).toBeNull();
+    expect(bodyParserRefusal(undefined)).toBeNull();
   });
 });

@@ -35,6 +35,25 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+/**
+ * Errors the body parsers raise before any controller runs (http-errors with `expose` and a 4xx status): a form
+ * with too many fields, a body over the size limit, unreadable JSON. Returns the status and a message, or null.
+ */
+export function bodyParserRefusal(error: unknown): { status: number; message: string } | null {
+  const { type, status, expose } = (error ?? {}) as { type?: unknown; status?: unknown; expose?: unknown };
+  if (typeof type !== 'string' || typeof status !== 'number' || expose !== true || status < 400 || status >= 500) return null;
+  switch (type) {
+    case 'parameters.too.many':
+      return { status: HttpStatus.BAD_REQUEST, message: 'The form has too many fields; nothing was done.' };
+    case 'entity.too.large':
+      return { status: HttpStatus.PAYLOAD_TOO_LARGE, message: 'The request is too large; nothing was done.' };
+    case 'entity.parse.failed':
+      return { status: HttpStatus.BAD_REQUEST, message: 'The request body could not be read (malformed JSON or form data).' };
+    default:
+      return { status, message: 'The request could not be read.' };
+  }
+}
+
 export function wantsHtml(req: Request): boolean {
   return !req.path.startsWith('/api/') && req.accepts(['html', 'json']) === 'html';
 }
@@ -55,10 +74,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
     let status = HttpStatus.INTERNAL_SERVER_ERROR;
     let message = 'Something went wrong on our side. The error has been logged; please try again.';
     let details: unknown;
+    let errors: unknown;
     if (exception instanceof HttpException) {
       status = exception.getStatus();
       message = userMessage(exception);
-      details = (exception.getResponse() as { details?: unknown }).details;
+      ({ details, errors } = exception.getResponse() as { details?: unknown; errors?: unknown });
+    } else if (bodyParserRefusal(exception)) {
+      ({ status, message } = bodyParserRefusal(exception)!);
     } else if (isDatabaseUnavailable(exception)) {
       // Expected while the database restarts or the network drops: one line, no stack, and no alarm per request.
       status = HttpStatus.SERVICE_UNAVAILABLE;
@@ -75,6 +97,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       if (status === HttpStatus.SERVICE_UNAVAILABLE) res.setHeader('Retry-After', '5');
       return res.status(status).render('error', { title: `Error ${status}`, status, message, details });
     }
-    res.status(status).json({ statusCode: status, message, ...(details ? { details } : {}) });
+    // `errors`: field name → messages, from a failed DTO validation (src/common/validation.ts).
+    res.status(status).json({ statusCode: status, message, ...(details ? { details } : {}), ...(errors ? { errors } : {}) });
   }
 }

@@ -11,7 +11,7 @@ import {
 } from '@nestjs/common';
 import { Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
-import { finalize, Observable } from 'rxjs';
+import { catchError, finalize, Observable } from 'rxjs';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { formatBytes } from '../common/view-helpers';
 import { FileStorageService } from '../storage/file-storage.service';
@@ -47,10 +47,15 @@ export class UploadInterceptor implements NestInterceptor {
       this.upload(req, res, (error: unknown) => (error ? reject(this.translate(error)) : resolve())),
     );
     const files = (req.files as Express.Multer.File[] | undefined) ?? [];
+    const removeTemps = () => Promise.all(files.map((file) => fs.promises.rm(file.path, { force: true }).catch(() => undefined)));
     return next.handle().pipe(
-      finalize(() => {
-        for (const file of files) fs.rm(file.path, { force: true }, () => undefined);
+      // A refused batch: its temp files are gone before the error page is sent, so nothing is left behind even
+      // for a moment. (A stored batch's files were moved away already; finalize drops duplicates' temp files.)
+      catchError(async (error: unknown) => {
+        await removeTemps();
+        throw error;
       }),
+      finalize(() => void removeTemps()),
     );
   }
 
