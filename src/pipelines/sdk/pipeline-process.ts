@@ -142,7 +142,7 @@ export abstract class PipelineProcess {
     for (const line of lines) this.context.log(level, line);
   }
 
-  /** Sets the short status text shown on the run's page ("Reading frame 3 of 5"). */
+  /** Sets the short status text shown on the run's page ("Reading frame 3/5"; an "i/n" in it draws a progress bar). */
   updateStatus(text: string): void {
     this.currentStatus = text;
     this.context.setStatus(text);

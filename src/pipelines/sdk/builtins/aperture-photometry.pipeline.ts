@@ -86,7 +86,7 @@ export class AperturePhotometryPipeline extends PipelineProcess {
     dated.sort((a, b) => (a.start?.getTime() ?? Infinity) - (b.start?.getTime() ?? Infinity));
     for (const [index, { input }] of dated.entries()) {
       this.throwIfCancelled();
-      this.updateStatus(`Measuring frame ${index + 1} of ${total}`);
+      this.updateStatus(`Measuring frame ${index + 1}/${total}`);
       const image = await readFrame(input);
       const headers = [image.header, ...(image.hduIndex > 0 ? await readHeaders(input) : [])];
       const time = observationMidpoint(headers);

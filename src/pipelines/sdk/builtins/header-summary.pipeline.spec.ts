@@ -44,7 +44,7 @@ describe('HeaderSummaryPipeline', () => {
       'Reading frame 2/3: M13_blue_0001.fits.gz',
       'Reading frame 3/3: M13_blue_0001.fits.fz',
     ]);
-    expect(run.statuses).toEqual(['Reading frame 1 of 3', 'Reading frame 2 of 3', 'Reading frame 3 of 3']);
+    expect(run.statuses).toEqual(['Reading frame 1/3', 'Reading frame 2/3', 'Reading frame 3/3']);
   });
 
   it('summarises every HDU with allHdus', async () => {

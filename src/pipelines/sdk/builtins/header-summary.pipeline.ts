@@ -31,7 +31,7 @@ export class HeaderSummaryPipeline extends PipelineProcess {
     const total = this.inputs.length;
     for (const [i, input] of this.inputs.entries()) {
       this.throwIfCancelled();
-      this.updateStatus(`Reading frame ${i + 1} of ${total}`);
+      this.updateStatus(`Reading frame ${i + 1}/${total}`);
       this.log(`Reading frame ${i + 1}/${total}: ${input.originalName}`);
       let hdus: FitsHdu[];
       try {

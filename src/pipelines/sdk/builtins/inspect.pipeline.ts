@@ -48,7 +48,7 @@ export class InspectPipeline extends PipelineProcess {
     const total = this.inputs.length;
     for (const [index, input] of this.inputs.entries()) {
       this.throwIfCancelled();
-      this.updateStatus(`Inspecting frame ${index + 1} of ${total}`);
+      this.updateStatus(`Inspecting frame ${index + 1}/${total}`);
       const image = await readFrame(input);
       const headers = [image.header, ...(image.hduIndex > 0 ? await readHeaders(input) : [])];
       const stats = imageStatistics(image.data);

@@ -71,7 +71,7 @@ export class TimelapsePipeline extends PipelineProcess {
         const index = started++;
         const input = this.inputs[index];
         this.throwIfCancelled();
-        this.updateStatus(`Processing frame ${index + 1} of ${total}`);
+        this.updateStatus(`Processing frame ${index + 1}/${total}`);
         this.log(`Processing frame ${index + 1}/${total}: ${input.originalName}`);
         const image = await readFrame(input);
         sizes[index] = { width: image.width, height: image.height };
