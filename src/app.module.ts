@@ -1,5 +1,6 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ApiModule } from './api/api.module';
 import { AuthModule } from './auth/auth.module';
 import { CsrfMiddleware } from './common/csrf';
 import { APP_CONFIG, AppConfig } from './config/app-config';
@@ -49,6 +50,7 @@ export class AppModule implements NestModule {
         PipelinePagesModule,
         DemoModule,
         HealthModule,
+        ApiModule,
       ],
       providers: [{ provide: APP_CONFIG, useValue: config }],
       exports: [APP_CONFIG],

@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ValidationPipe } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import connectPgSimple from 'connect-pg-simple';
 import session from 'express-session';
@@ -14,6 +13,8 @@ import { csrfTokenFor } from './common/csrf';
 import { PROJECT_ROOT } from './config/paths';
 import { takeFlash } from './common/flash';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { PortalValidationPipe } from './common/validation';
+import { setupOpenApi } from './api/openapi';
 import { PIPELINE_REDIS_URL } from './pipelines/pipeline.tokens';
 import { SessionIoAdapter } from './pipelines/session-io.adapter';
 import { viewHelpers } from './common/view-helpers';
@@ -91,6 +92,8 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   });
 
   app.useGlobalFilters(new HttpExceptionFilter());
-  app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true }));
+  // Field messages on a 400; the API's DTOs (@StrictInput) also refuse unknown properties.
+  app.useGlobalPipes(new PortalValidationPipe());
+  setupOpenApi(app);
   return app;
 }

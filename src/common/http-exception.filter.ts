@@ -55,7 +55,8 @@ export function bodyParserRefusal(error: unknown): { status: number; message: st
 }
 
 export function wantsHtml(req: Request): boolean {
-  return !req.path.startsWith('/api/') && req.accepts(['html', 'json']) === 'html';
+  // originalUrl: inside a middleware (the CSRF check) req.path is relative to where the middleware is mounted.
+  return !/^\/api(\/|\?|$)/.test(req.originalUrl ?? req.url) && req.accepts(['html', 'json']) === 'html';
 }
 
 /**

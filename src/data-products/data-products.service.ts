@@ -81,6 +81,17 @@ export class DataProductsService {
     return this.products.find({ where: { targetId }, order: { createdAt: 'DESC', id: 'DESC' } });
   }
 
+  /** One page of a target's products, newest first, and how many it has. */
+  async pageForTarget(targetId: number, page: { limit: number; offset: number }): Promise<{ items: DataProduct[]; total: number }> {
+    const [items, total] = await this.products.findAndCount({
+      where: { targetId },
+      order: { createdAt: 'DESC', id: 'DESC' },
+      skip: page.offset,
+      take: page.limit,
+    });
+    return { items, total };
+  }
+
   /** The product if it exists and its target is visible to `user`. */
   async findVisible(id: number, user: SessionUser): Promise<DataProduct & { target: Target }> {
     const product = Number.isSafeInteger(id) ? await this.products.findOne({ where: { id } }) : null;

@@ -1,4 +1,4 @@
-import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { hasControlCharacters } from '../common/text';
@@ -24,6 +24,20 @@ export class GroupsService {
 
   /** Groups holding at least one product `user` may see (or empty groups), newest first. */
   async list(user: SessionUser): Promise<GroupSummary[]> {
+    const rows = await this.listQuery(user).getRawMany();
+    return rows.map((row) => ({ ...row, productCount: Number(row.productCount) }));
+  }
+
+  /** One page of `list`, and how many groups it has in all. */
+  async page(user: SessionUser, page: { limit: number; offset: number }): Promise<{ items: GroupSummary[]; total: number }> {
+    const query = this.listQuery(user);
+    const [sql, parameters] = query.getQueryAndParameters();
+    const [{ count }] = await this.groups.query(`SELECT count(*)::int AS count FROM (${sql}) AS listed`, parameters);
+    const rows = await query.addOrderBy('g.id', 'DESC').offset(page.offset).limit(page.limit).getRawMany();
+    return { items: rows.map((row) => ({ ...row, productCount: Number(row.productCount) })), total: count };
+  }
+
+  private listQuery(user: SessionUser) {
     const query = this.groups
       .createQueryBuilder('g')
       .leftJoin('g.createdBy', 'creator')
@@ -41,8 +55,7 @@ export class GroupsService {
         .andWhere("(t.id IS NULL OR t.visibility = 'public' OR t.owner_id = :viewerId)", { viewerId: user.id })
         .having('COUNT(p.id) > 0 OR g.created_by_id = :viewerId', { viewerId: user.id });
     }
-    const rows = await query.getRawMany();
-    return rows.map((row) => ({ ...row, productCount: Number(row.productCount) }));
+    return query;
   }
 
   /** Groups containing any of the given products, with their member ids (for "select by group"). */
@@ -106,6 +119,18 @@ export class GroupsService {
   async removeProduct(groupId: number, productId: number): Promise<void> {
     const group = await this.find(groupId);
     await this.groups.createQueryBuilder().relation(DataProductGroup, 'products').of(group).remove(productId);
+  }
+
+  /** The group's creator and teachers may change or delete it. */
+  static canManage(group: Pick<DataProductGroup, 'createdById'>, user: SessionUser): boolean {
+    return user.role === 'teacher' || group.createdById === user.id;
+  }
+
+  /** Deletes the group (not its products) if `user` may manage it. */
+  async deleteAs(groupId: number, user: SessionUser): Promise<void> {
+    const group = await this.find(groupId);
+    if (!GroupsService.canManage(group, user)) throw new ForbiddenException('Only the group creator or a teacher may change this group');
+    await this.groups.remove(group);
   }
 
   async delete(groupId: number): Promise<void> {

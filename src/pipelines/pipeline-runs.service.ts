@@ -143,6 +143,26 @@ export class PipelineRunsService {
     return this.runs.find({ where: { targetId }, order: { createdAt: 'DESC' }, take: limit, relations: { requestedBy: true } });
   }
 
+  /**
+   * One page of the runs on targets `user` may see (teachers: all), newest first, optionally of one target, state
+   * or pipeline, and how many match in all.
+   */
+  async page(
+    user: SessionUser,
+    filters: { targetId?: number; state?: string; pipelineKey?: string },
+    page: { limit: number; offset: number },
+  ): Promise<{ items: PipelineRun[]; total: number }> {
+    const query = TargetsService.visibleTo(
+      this.runs.createQueryBuilder('r').innerJoin('r.target', 't').leftJoinAndSelect('r.requestedBy', 'requester'),
+      user,
+    );
+    if (filters.targetId !== undefined) query.andWhere('r.target_id = :targetId', { targetId: filters.targetId });
+    if (filters.state !== undefined) query.andWhere('r.state = :state', { state: filters.state });
+    if (filters.pipelineKey !== undefined) query.andWhere('r.pipeline_key = :pipelineKey', { pipelineKey: filters.pipelineKey });
+    const [items, total] = await query.orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').offset(page.offset).limit(page.limit).getManyAndCount();
+    return { items, total };
+  }
+
   /** Owner of the run or a teacher: a queued run is taken off the queue; a running one is told to stop. */
   async cancel(run: PipelineRun, user: SessionUser): Promise<PipelineRun> {
     if (user.role !== 'teacher' && run.requestedById !== user.id) {

@@ -75,6 +75,27 @@ export class ReducedDataService {
     return curve;
   }
 
+  /** One page of a target's reduced data (optionally of one data type), oldest first. */
+  async page(targetId: number, dataType: string | undefined, page: { limit: number; offset: number }): Promise<{ items: ReducedDatum[]; total: number }> {
+    const [items, total] = await this.data.findAndCount({
+      where: { targetId, ...(dataType ? { dataType } : {}) },
+      order: { timestamp: 'ASC', id: 'ASC' },
+      skip: page.offset,
+      take: page.limit,
+    });
+    return { items, total };
+  }
+
+  /** Photometry points sent directly (not read from a file): all stored in one transaction, duplicates skipped. */
+  addPoints(targetId: number, sourceName: string, points: PhotometryPoint[]): Promise<{ added: number; skipped: number }> {
+    return this.data.manager.transaction((manager) => this.addPhotometry(manager, targetId, null, sourceName, points));
+  }
+
+  /** A target's photometry points, oldest first, for export. */
+  photometryOf(targetId: number): Promise<ReducedDatum[]> {
+    return this.data.find({ where: { targetId, dataType: PHOTOMETRY }, order: { timestamp: 'ASC', id: 'ASC' } });
+  }
+
   countForTarget(targetId: number): Promise<number> {
     return this.data.count({ where: { targetId } });
   }

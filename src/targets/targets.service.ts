@@ -38,6 +38,18 @@ export class TargetsService {
   }
 
   async search(user: SessionUser, search: TargetSearch): Promise<TargetWithDistance[]> {
+    return this.runSearch(this.searchQuery(user, search), search);
+  }
+
+  /** One page of a search, and how many targets match in all (for the API's lists). */
+  async searchPage(user: SessionUser, search: TargetSearch, page: { limit: number; offset: number }): Promise<{ items: TargetWithDistance[]; total: number }> {
+    const total = await this.searchQuery(user, search).getCount();
+    // offset/limit rather than skip/take: the only join is many-to-one, so rows are targets one for one.
+    const items = await this.runSearch(this.searchQuery(user, search).offset(page.offset).limit(page.limit), search);
+    return { items, total };
+  }
+
+  private searchQuery(user: SessionUser, search: TargetSearch): SelectQueryBuilder<Target> {
     const query = TargetsService.visibleTo(this.targets.createQueryBuilder('t').leftJoinAndSelect('t.owner', 'owner'), user);
     if (search.text) {
       const pattern = `%${search.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -65,11 +77,20 @@ export class TargetsService {
         .andWhere('t.ra IS NOT NULL AND t.dec IS NOT NULL')
         .andWhere(`${distance} <= :coneRadius`)
         .setParameters({ coneRa: search.cone.ra, coneDec: search.cone.dec, coneRadius: search.cone.radius })
-        .orderBy('distance', 'ASC');
+        .orderBy('distance', 'ASC')
+        .addOrderBy('t.id', 'ASC');
+    } else {
+      query.orderBy('t.name', 'ASC').addOrderBy('t.id', 'ASC');
+    }
+    return query;
+  }
+
+  private async runSearch(query: SelectQueryBuilder<Target>, search: TargetSearch): Promise<TargetWithDistance[]> {
+    if (search.cone) {
       const { entities, raw } = await query.getRawAndEntities();
       return entities.map((target, i) => ({ target, distance: Number(raw[i].distance) }));
     }
-    const targets = await query.orderBy('t.name', 'ASC').getMany();
+    const targets = await query.getMany();
     return targets.map((target) => ({ target, distance: null }));
   }
 

@@ -1,0 +1,123 @@
+import { DataProduct } from '../data-products/data-product.entity';
+import { GroupSummary } from '../groups/groups.service';
+import { DataProductGroup } from '../groups/data-product-group.entity';
+import { PipelinePreset } from '../pipelines/pipeline-preset.entity';
+import { PipelineRun } from '../pipelines/pipeline-run.entity';
+import { RegisteredPipeline } from '../pipelines/sdk/pipeline-registry';
+import { ReducedDatum } from '../reduced-data/reduced-datum.entity';
+import { sexagesimal } from '../targets/dto/target-form';
+import { Target } from '../targets/target.entity';
+import { DataProductDto } from './dto/data-product.dto';
+import { GroupDetailDto, GroupDto } from './dto/group.dto';
+import { PipelineDto } from './dto/pipeline.dto';
+import { ProcessDto } from './dto/process.dto';
+import { ReducedDatumDto } from './dto/reduced-data.dto';
+import { TargetDto } from './dto/target.dto';
+
+/*
+ * Entities as the API shows them: named fields only, so internal columns (stored paths, password hashes of
+ * joined users) never leak, and dates as ISO strings.
+ */
+
+const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
+
+export function targetView(target: Target, distance: number | null = null): TargetDto {
+  const place = sexagesimal(target);
+  return {
+    id: target.id,
+    name: target.name,
+    aliases: target.aliases,
+    type: target.type,
+    ra: target.ra,
+    dec: target.dec,
+    raSexagesimal: place?.ra ?? null,
+    decSexagesimal: place?.dec ?? null,
+    epoch: target.epoch,
+    pmRa: target.pmRa,
+    pmDec: target.pmDec,
+    scheme: target.scheme,
+    elements: target.elements,
+    extra: target.extra,
+    visibility: target.visibility,
+    owner: target.owner?.username ?? null,
+    createdAt: iso(target.createdAt)!,
+    updatedAt: iso(target.updatedAt)!,
+    ...(distance === null ? {} : { distance }),
+  };
+}
+
+export function productView(product: DataProduct): DataProductDto {
+  return {
+    id: product.id,
+    targetId: product.targetId,
+    name: product.originalName,
+    productType: product.productType,
+    tags: product.tags,
+    size: product.size,
+    sha256: product.sha256,
+    hasThumbnail: Boolean(product.thumbnailPath),
+    createdAt: iso(product.createdAt)!,
+    downloadUrl: `/api/data-products/${product.id}/download`,
+  };
+}
+
+export function groupSummaryView(group: GroupSummary): GroupDto {
+  return { id: group.id, name: group.name, productCount: group.productCount, createdBy: group.createdBy, createdAt: iso(new Date(group.createdAt))! };
+}
+
+/** A group whose `products` are already narrowed to what the viewer may see (GroupsService.findForViewer). */
+export function groupView(group: DataProductGroup): GroupDetailDto {
+  return {
+    id: group.id,
+    name: group.name,
+    productCount: group.products.length,
+    createdBy: group.createdBy?.username ?? null,
+    createdAt: iso(group.createdAt)!,
+    products: group.products.map(productView),
+  };
+}
+
+export function datumView(datum: ReducedDatum): ReducedDatumDto {
+  return {
+    id: datum.id,
+    targetId: datum.targetId,
+    dataProductId: datum.dataProductId,
+    dataType: datum.dataType,
+    sourceName: datum.sourceName,
+    timestamp: iso(datum.timestamp)!,
+    value: datum.value,
+  };
+}
+
+export function pipelineView(pipeline: RegisteredPipeline, presets: PipelinePreset[]): PipelineDto {
+  return {
+    name: pipeline.name,
+    key: pipeline.key,
+    shortName: pipeline.shortName,
+    kind: pipeline.kind,
+    description: pipeline.description,
+    version: pipeline.version,
+    allowedSuffixes: pipeline.allowedSuffixes,
+    flags: Object.fromEntries(Object.entries(pipeline.flags).map(([name, spec]) => [name, { default: spec.default, longName: spec.longName }])),
+    presets: presets.filter((preset) => preset.pipelineKey === pipeline.key).map(({ id, name, flags }) => ({ id, name, flags })),
+  };
+}
+
+export function processView(run: PipelineRun): ProcessDto {
+  return {
+    id: run.id,
+    identifier: run.identifier,
+    pipeline: run.pipelineKey,
+    targetId: run.targetId,
+    inputIds: run.inputIds,
+    flags: run.flags,
+    state: run.state,
+    status: run.status,
+    failureMessage: run.failureMessage,
+    outputGroupId: run.outputGroupId,
+    requestedBy: run.requestedBy?.username ?? null,
+    createdAt: iso(run.createdAt)!,
+    startedAt: iso(run.startedAt),
+    finishedAt: iso(run.finishedAt),
+  };
+}

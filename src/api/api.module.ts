@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { DataProductsModule } from '../data-products/data-products.module';
+import { UploadInterceptor } from '../data-products/upload.interceptor';
+import { GroupsModule } from '../groups/groups.module';
+import { ReducedDataModule } from '../reduced-data/reduced-data.module';
+import { TargetsModule } from '../targets/targets.module';
+import { DataProductsApiController } from './data-products-api.controller';
+import { GroupsApiController } from './groups-api.controller';
+import { MeApiController } from './me-api.controller';
+import { PipelinesApiController } from './pipelines-api.controller';
+import { ProcessesApiController } from './processes-api.controller';
+import { ReducedDataApiController } from './reduced-data-api.controller';
+import { TargetsApiController } from './targets-api.controller';
+
+/**
+ * The JSON API under /api: thin controllers over the pages' services, so access rules are the pages' own.
+ * PipelinesModule is global; authentication is the global guard (session or bearer token).
+ */
+@Module({
+  imports: [TargetsModule, DataProductsModule, GroupsModule, ReducedDataModule],
+  controllers: [MeApiController, TargetsApiController, DataProductsApiController, GroupsApiController, ReducedDataApiController, PipelinesApiController, ProcessesApiController],
+  providers: [UploadInterceptor],
+})
+export class ApiModule {}

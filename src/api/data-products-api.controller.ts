@@ -1,0 +1,95 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiProduces,
+} from '@nestjs/swagger';
+import { Request, Response } from 'express';
+import { CurrentUser } from '../auth/auth.decorators';
+import { DataProductsService } from '../data-products/data-products.service';
+import { UploadInterceptor } from '../data-products/upload.interceptor';
+import { TargetsService } from '../targets/targets.service';
+import { SessionUser } from '../users/user.entity';
+import { ApiMissing, ApiResource } from './api-docs.decorators';
+import { productView } from './api-presenters';
+import { ErrorDto } from './dto/common.dto';
+import { DataProductDto, UploadFieldsDto, UploadResultDto } from './dto/data-product.dto';
+import { ApiPageResponse, Page, paged, PaginationQueryDto } from './pagination';
+
+@ApiResource('data products')
+@Controller('api')
+export class DataProductsApiController {
+  constructor(
+    private readonly products: DataProductsService,
+    private readonly targets: TargetsService,
+  ) {}
+
+  @Get('targets/:id/data-products')
+  @ApiOperation({ summary: 'A target\'s data products, newest first' })
+  @ApiPageResponse(DataProductDto)
+  @ApiMissing('target')
+  async list(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) targetId: number, @Query() query: PaginationQueryDto): Promise<Page<DataProductDto>> {
+    const target = await this.targets.findVisible(targetId, user);
+    return paged(await this.products.pageForTarget(target.id, query), query, productView);
+  }
+
+  /** The page's upload: streamed to temp files, then all files stored or none (see DataProductsService.ingest). */
+  @Post('targets/:id/data-products')
+  @UseInterceptors(UploadInterceptor)
+  @ApiOperation({
+    summary: 'Upload files to a target (multipart/form-data)',
+    description: 'All or nothing: an empty file, a FITS image that is not FITS or a photometry file with a bad row refuses the batch (400 with `details`). Identical files are not stored twice.',
+  })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({ type: UploadFieldsDto })
+  @ApiCreatedResponse({ type: UploadResultDto })
+  @ApiPayloadTooLargeResponse({ type: ErrorDto, description: 'a file over UPLOAD_MAX_BYTES' })
+  @ApiMissing('target')
+  async upload(
+    @CurrentUser() user: SessionUser,
+    @Param('id', ParseIntPipe) targetId: number,
+    @Body() fields: UploadFieldsDto,
+    @Req() req: Request,
+  ): Promise<UploadResultDto> {
+    const target = await this.targets.findVisible(targetId, user);
+    const files = ((req.files as Express.Multer.File[] | undefined) ?? []).map((file) => ({ path: file.path, originalName: file.originalname, size: file.size }));
+    const result = await this.products.ingest(target, files, fields.productType, user);
+    return {
+      created: result.created.map((p) => ({ id: p.id, name: p.originalName, sha256: p.sha256, size: p.size })),
+      duplicates: result.duplicates.map((p) => ({ id: p.id, name: p.originalName, sha256: p.sha256, size: p.size })),
+      pointsAdded: result.pointsAdded,
+      pointsSkipped: result.pointsSkipped,
+    };
+  }
+
+  @Get('data-products/:id')
+  @ApiOkResponse({ type: DataProductDto })
+  @ApiMissing('data product')
+  async get(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number): Promise<DataProductDto> {
+    return productView(await this.products.findVisible(id, user));
+  }
+
+  @Get('data-products/:id/download')
+  @ApiOperation({ summary: 'The file, under its original name; X-Content-SHA256 carries its hash' })
+  @ApiProduces('application/octet-stream')
+  @ApiOkResponse({ schema: { type: 'string', format: 'binary' } })
+  @ApiMissing('data product')
+  async download(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Res() res: Response): Promise<void> {
+    const product = await this.products.findVisible(id, user);
+    res.download(this.products.absolutePath(product), product.originalName, { headers: { 'X-Content-SHA256': product.sha256 }, dotfiles: 'allow' });
+  }
+
+  @Delete('data-products/:id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a data product, its file and the reduced data read from it', description: 'The uploader, the target\'s owner or a teacher.' })
+  @ApiNoContentResponse()
+  @ApiMissing('data product')
+  async remove(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number): Promise<void> {
+    await this.products.remove(await this.products.findVisible(id, user), user);
+  }
+}

@@ -1,0 +1,26 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiExtraModels, ApiOperation } from '@nestjs/swagger';
+import { PipelinePresetsService } from '../pipelines/pipeline-presets.service';
+import { PipelineRegistryService } from '../pipelines/pipeline-registry.service';
+import { ApiResource } from './api-docs.decorators';
+import { pipelineView } from './api-presenters';
+import { FlagSpecDto, PipelineDto } from './dto/pipeline.dto';
+import { ApiPageResponse, Page, paged, pageOfArray, PaginationQueryDto } from './pagination';
+
+@ApiResource('pipelines')
+@ApiExtraModels(FlagSpecDto)
+@Controller('api/pipelines')
+export class PipelinesApiController {
+  constructor(
+    private readonly registry: PipelineRegistryService,
+    private readonly presets: PipelinePresetsService,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'The registered pipelines with their flags and presets, by name' })
+  @ApiPageResponse(PipelineDto)
+  async list(@Query() query: PaginationQueryDto): Promise<Page<PipelineDto>> {
+    const presets = await this.presets.list();
+    return paged(pageOfArray(this.registry.list(), query), query, (pipeline) => pipelineView(pipeline, presets));
+  }
+}

@@ -1,0 +1,86 @@
+import { Body, Controller, Get, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { CurrentUser } from '../auth/auth.decorators';
+import { PipelineLogService } from '../pipelines/pipeline-log.service';
+import { PipelineRunsService } from '../pipelines/pipeline-runs.service';
+import { TargetsService } from '../targets/targets.service';
+import { SessionUser } from '../users/user.entity';
+import { ApiMissing, ApiResource } from './api-docs.decorators';
+import { processView } from './api-presenters';
+import { LogLinesDto, LogQueryDto, ProcessDto, ProcessQueryDto, StartProcessDto } from './dto/process.dto';
+import { ApiPageResponse, Page, paged } from './pagination';
+
+@ApiResource('processes')
+@Controller('api/processes')
+export class ProcessesApiController {
+  constructor(
+    private readonly runs: PipelineRunsService,
+    private readonly logs: PipelineLogService,
+    private readonly targets: TargetsService,
+  ) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Start a pipeline on some of a target\'s data products', description: 'Queued at once; follow it with GET /api/processes/{id} and its log.' })
+  @ApiCreatedResponse({ type: ProcessDto })
+  @ApiMissing('target or data product')
+  async start(@CurrentUser() user: SessionUser, @Body() body: StartProcessDto): Promise<ProcessDto> {
+    const run = await this.runs.start(user, {
+      pipelineName: body.pipeline,
+      targetId: body.targetId,
+      inputIds: body.inputIds,
+      flags: body.flags ?? {},
+      presetId: body.presetId,
+    });
+    return processView(await this.runs.findVisible(run.id, user));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Runs on targets you may see, newest first', description: 'Filter by `target`, `state`, `pipeline`.' })
+  @ApiPageResponse(ProcessDto)
+  async list(@CurrentUser() user: SessionUser, @Query() query: ProcessQueryDto): Promise<Page<ProcessDto>> {
+    // A target named in the filter gets the usual 404/403 rather than a silently empty list.
+    if (query.target !== undefined) await this.targets.findVisible(query.target, user);
+    const filters = { targetId: query.target, state: query.state, pipelineKey: query.pipeline };
+    return paged(await this.runs.page(user, filters, query), query, processView);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: ProcessDto })
+  @ApiMissing('run')
+  async get(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number): Promise<ProcessDto> {
+    return processView(await this.runs.findVisible(id, user));
+  }
+
+  @Get(':id/log')
+  @ApiOperation({ summary: 'Log lines after line `after` (at most 5000 a call)', description: 'Poll with the returned `lastSeq` as the next `after`.' })
+  @ApiOkResponse({ type: LogLinesDto })
+  @ApiMissing('run')
+  async log(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Query() query: LogQueryDto): Promise<LogLinesDto> {
+    const run = await this.runs.findVisible(id, user);
+    const lines = await this.logs.linesAfter(run.id, query.after);
+    return {
+      state: run.state,
+      lines: lines.map(({ seq, time, level, text }) => ({ seq, time: time.toISOString(), level, text })),
+      lastSeq: lines.length ? lines[lines.length - 1].seq : query.after,
+    };
+  }
+
+  @Post(':id/cancel')
+  @ApiOperation({ summary: 'Cancel a queued or running run', description: 'The student who started it or a teacher. A finished run is returned unchanged.' })
+  @ApiCreatedResponse({ type: ProcessDto })
+  @ApiMissing('run')
+  async cancel(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number): Promise<ProcessDto> {
+    const run = await this.runs.findVisible(id, user);
+    await this.runs.cancel(run, user);
+    return processView(await this.runs.findVisible(id, user));
+  }
+
+  @Get(':id/provenance')
+  @ApiOperation({ summary: 'What ran on what: pipeline key, version, config hash, flags and their sources, input SHA-256s, timings, worker' })
+  @ApiOkResponse({ schema: { type: 'object', additionalProperties: true } })
+  @ApiMissing('run')
+  async provenance(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number): Promise<Record<string, unknown>> {
+    const run = await this.runs.findVisible(id, user);
+    return { identifier: run.identifier, pipeline: run.pipelineKey, state: run.state, target: { id: run.target.id, name: run.target.name }, ...run.provenance };
+  }
+}

@@ -1,0 +1,74 @@
+import { Body, ConflictException, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { CurrentUser } from '../auth/auth.decorators';
+import { targetToForm } from '../targets/dto/target-form';
+import { TargetFields } from '../targets/dto/target-form';
+import { TargetsService } from '../targets/targets.service';
+import { SessionUser } from '../users/user.entity';
+import { ApiMissing, ApiResource } from './api-docs.decorators';
+import { targetView } from './api-presenters';
+import { ErrorDto } from './dto/common.dto';
+import { CreateTargetDto, TargetDto, targetFieldsOf, TargetSearchQueryDto, targetSearchOf, UpdateTargetDto } from './dto/target.dto';
+import { ApiPageResponse, Page, paged } from './pagination';
+
+@ApiResource('targets')
+@Controller('api/targets')
+export class TargetsApiController {
+  constructor(private readonly targets: TargetsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Targets you may see', description: 'Search by name or alias (`q`), cone (`ra`, `dec`, `radius`; nearest first, with `distance`), or target list (`list`).' })
+  @ApiPageResponse(TargetDto)
+  async list(@CurrentUser() user: SessionUser, @Query() query: TargetSearchQueryDto): Promise<Page<TargetDto>> {
+    const search = targetSearchOf(query);
+    if (query.list !== undefined) search.listId = (await this.targets.findList(query.list)).id;
+    return paged(await this.targets.searchPage(user, search, query), query, ({ target, distance }) => targetView(target, distance));
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: TargetDto })
+  @ApiMissing('target')
+  async get(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number): Promise<TargetDto> {
+    return targetView(await this.targets.findVisible(id, user));
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Create a target', description: 'Same rules as the form: sidereal targets need ra and dec (degrees or sexagesimal), names and aliases are unique.' })
+  @ApiCreatedResponse({ type: TargetDto })
+  @ApiConflictResponse({ type: ErrorDto, description: 'the name or an alias names another target' })
+  async create(@CurrentUser() user: SessionUser, @Body() body: CreateTargetDto): Promise<TargetDto> {
+    const fields = await this.uniqueFields(targetFieldsOf(body));
+    const target = await this.targets.create(fields, user);
+    return targetView(await this.targets.findVisible(target.id, user));
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change some of a target\'s fields', description: 'The owner or a teacher.' })
+  @ApiOkResponse({ type: TargetDto })
+  @ApiConflictResponse({ type: ErrorDto })
+  @ApiMissing('target')
+  async update(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Body() body: UpdateTargetDto): Promise<TargetDto> {
+    const target = await this.targets.findEditable(id, user);
+    const fields = await this.uniqueFields(targetFieldsOf(body, targetToForm(target)), target.id);
+    await this.targets.update(target, fields);
+    return targetView(await this.targets.findVisible(target.id, user));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a target with its data products, reduced data and runs', description: 'The owner or a teacher.' })
+  @ApiNoContentResponse()
+  @ApiMissing('target')
+  async remove(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number): Promise<void> {
+    await this.targets.remove(await this.targets.findEditable(id, user));
+  }
+
+  private async uniqueFields(fields: TargetFields, exceptId?: number): Promise<TargetFields> {
+    const clashes = await this.targets.nameClashes(fields, exceptId);
+    if (Object.keys(clashes).length) {
+      const errors = Object.fromEntries(Object.entries(clashes).map(([field, message]) => [field, [message]]));
+      throw new ConflictException({ message: Object.values(clashes)[0], errors });
+    }
+    return fields;
+  }
+}
