@@ -6,6 +6,7 @@ import { AppConfig } from './config/app-config';
 import { configureApp } from './configure-app';
 import { runMigrations } from './database/migrate';
 import { Infrastructure, startInfrastructure } from './infrastructure/infrastructure';
+import { PinoLoggerService } from './logging/pino-logger.service';
 
 export interface PortalApp {
   app: NestExpressApplication;
@@ -14,17 +15,20 @@ export interface PortalApp {
   close(): Promise<void>;
 }
 
-/** Starts (or finds) Postgres and Redis, migrates, and builds a configured web app: shared by main.ts and the tests. */
-export async function createPortalApp(config: AppConfig, options: { logger?: false | undefined } = {}): Promise<PortalApp> {
+/**
+ * Starts (or finds) Postgres and Redis, migrates, and builds a configured web app: shared by main.ts and the tests.
+ * `logger`: false for silence (tests), pino (main.ts; every request is logged too), or Nest's console logger.
+ */
+export async function createPortalApp(config: AppConfig, options: { logger?: false | PinoLoggerService } = {}): Promise<PortalApp> {
   const infrastructure = await startInfrastructure(config, new Logger('Infrastructure'));
   try {
     const ran = await runMigrations(infrastructure.databaseUrl);
     if (ran.length) new Logger('Migrations').log(`Applied ${ran.join(', ')}`);
     const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, infrastructure), {
       bufferLogs: false,
-      logger: options.logger === false ? false : undefined,
+      logger: options.logger === false ? false : options.logger,
     });
-    configureApp(app);
+    configureApp(app, { requestLogger: options.logger ? options.logger.pino : undefined });
     let closed = false;
     return {
       app,

@@ -18,6 +18,8 @@ import { setupOpenApi } from './api/openapi';
 import { PIPELINE_REDIS_URL } from './pipelines/pipeline.tokens';
 import { SessionIoAdapter } from './pipelines/session-io.adapter';
 import { viewHelpers } from './common/view-helpers';
+import { requestIdMiddleware, requestLoggingMiddleware } from './logging/request-id';
+import type { Logger as PinoLogger } from 'pino';
 
 
 /** A stable session secret: SESSION_SECRET, else one made once and kept in DATA_DIR so restarts keep sessions. */
@@ -34,10 +36,13 @@ function sessionSecret(config: AppConfig): string {
 let helpersRegistered = false;
 
 /** Everything an app needs besides its modules; used by main.ts and by the end-to-end tests alike. */
-export function configureApp(app: NestExpressApplication): NestExpressApplication {
+export function configureApp(app: NestExpressApplication, options: { requestLogger?: PinoLogger } = {}): NestExpressApplication {
   const config = app.get<AppConfig>(APP_CONFIG);
   const dataSource = app.get(DataSource);
 
+  // First, so every later line (and the error page) can name the request: X-Request-Id in and out.
+  app.use(requestIdMiddleware);
+  if (options.requestLogger) app.use(requestLoggingMiddleware(options.requestLogger));
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');
   app.use(

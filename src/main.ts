@@ -3,11 +3,13 @@ import { Logger } from '@nestjs/common';
 import { closeOnSignals, createPortalApp } from './bootstrap';
 import { loadConfig } from './config/app-config';
 import { DemoSeedService } from './demo/demo-seed.service';
+import { useProcessLogger } from './logging/process-logger';
 
 async function main() {
   const config = loadConfig();
+  const processLogger = useProcessLogger(config);
   const logger = new Logger('Portal');
-  const portal = await createPortalApp(config);
+  const portal = await createPortalApp(config, { logger: processLogger });
   closeOnSignals(portal.close);
   const seeded = config.seedDemo ? await portal.app.get(DemoSeedService).seedIfEmpty() : null;
   await portal.app.listen(config.port, config.host);

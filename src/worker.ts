@@ -7,6 +7,7 @@ import { APP_CONFIG, loadConfig } from './config/app-config';
 import { runMigrations } from './database/migrate';
 import { typeormOptions } from './database/typeorm-options';
 import { startInfrastructure } from './infrastructure/infrastructure';
+import { useProcessLogger } from './logging/process-logger';
 import { PipelinesModule } from './pipelines/pipelines.module';
 import { PreviewsModule } from './previews/previews.module';
 import { QueueModule } from './queue/queue.module';
@@ -18,6 +19,7 @@ import { StorageModule } from './storage/storage.module';
  */
 async function main() {
   const config = loadConfig();
+  const processLogger = useProcessLogger(config);
   const logger = new Logger('Worker');
   if (!config.databaseUrl || !config.redisUrl) {
     throw new Error('A separate worker needs DATABASE_URL and REDIS_URL (the embedded services live inside the web process).');
@@ -38,7 +40,7 @@ async function main() {
   })
   class WorkerModule {}
 
-  const app = await NestFactory.createApplicationContext({ module: WorkerModule, global: true });
+  const app = await NestFactory.createApplicationContext({ module: WorkerModule, global: true }, { logger: processLogger });
   closeOnSignals(async () => {
     await app.close();
     await infrastructure.close();

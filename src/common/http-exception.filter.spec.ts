@@ -34,9 +34,9 @@ describe('isDatabaseUnavailable', () => {
 });
 
 describe('HttpExceptionFilter', () => {
-  function run(exception: unknown, accept: string, path = '/targets') {
+  function run(exception: unknown, accept: string, path = '/targets', id?: string) {
     const sent: { status?: number; view?: string; locals?: any; json?: any; headers: Record<string, string> } = { headers: {} };
-    const req = { path, originalUrl: path, method: 'GET', accepts: (types: string[]) => (accept === 'html' ? types[0] : types[1]) };
+    const req = { id, path, originalUrl: path, method: 'GET', accepts: (types: string[]) => (accept === 'html' ? types[0] : types[1]) };
     const res: any = {
       headersSent: false,
       setHeader: (name: string, value: string) => (sent.headers[name] = value),
@@ -67,6 +67,15 @@ describe('HttpExceptionFilter', () => {
     expect(JSON.stringify(bug.sent.json)).not.toContain('boom');
     expect(bug.logger.error).toHaveBeenCalled();
     expect(run(new NotFoundException('There is no target with id 9'), 'json').sent.json).toEqual({ statusCode: 404, message: 'There is no target with id 9' });
+  });
+
+  it('names the request id on a 500 (page and JSON) and in the error log line, with the stack', () => {
+    const page = run(new TypeError('boom'), 'html', '/targets', 'req-42');
+    expect(page.sent.locals.reference).toBe('req-42');
+    expect(page.logger.error).toHaveBeenCalledWith(expect.objectContaining({ requestId: 'req-42', stack: expect.stringContaining('TypeError: boom') }));
+    expect(run(new TypeError('boom'), 'json', '/api/targets', 'req-43').sent.json).toMatchObject({ statusCode: 500, requestId: 'req-43' });
+    // Only 500s: a 404 page has nothing to look up.
+    expect(run(new NotFoundException('gone'), 'html', '/targets', 'req-44').sent.locals.reference).toBeUndefined();
   });
 });
 

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { Request, Response } from 'express';
+import { requestIdOf } from '../logging/request-id';
 
 /** The message a user sees for an exception: Nest's own text, or the first validation message. */
 export function userMessage(exception: HttpException): string {
@@ -71,6 +72,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) return;
+    const requestId = requestIdOf(req);
 
     let status = HttpStatus.INTERNAL_SERVER_ERROR;
     let message = 'Something went wrong on our side. The error has been logged; please try again.';
@@ -86,9 +88,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
       // Expected while the database restarts or the network drops: one line, no stack, and no alarm per request.
       status = HttpStatus.SERVICE_UNAVAILABLE;
       message = DATABASE_UNAVAILABLE;
-      this.logger.warn(`${req.method} ${req.originalUrl}: database unavailable (${(exception as Error)?.message ?? exception})`);
+      this.logger.warn({ msg: `${req.method} ${req.path}: database unavailable (${(exception as Error)?.message ?? exception})`, requestId });
     } else {
-      this.logger.error(`${req.method} ${req.originalUrl}: ${(exception as Error)?.stack ?? exception}`);
+      // The path, not the URL: a query string may carry a CSRF token. The request id ties this to the request log line.
+      this.logger.error({ msg: `${req.method} ${req.path}: ${(exception as Error)?.message ?? exception}`, requestId, stack: (exception as Error)?.stack });
     }
 
     if (wantsHtml(req)) {
@@ -96,9 +99,17 @@ export class HttpExceptionFilter implements ExceptionFilter {
         return res.redirect(`/login?next=${encodeURIComponent(req.originalUrl)}`);
       }
       if (status === HttpStatus.SERVICE_UNAVAILABLE) res.setHeader('Retry-After', '5');
-      return res.status(status).render('error', { title: `Error ${status}`, status, message, details });
+      // A 500 shows the request id so a user can quote it and we can find the stack in the log.
+      const reference = status === HttpStatus.INTERNAL_SERVER_ERROR ? requestId : undefined;
+      return res.status(status).render('error', { title: `Error ${status}`, status, message, details, reference });
     }
     // `errors`: field name → messages, from a failed DTO validation (src/common/validation.ts).
-    res.status(status).json({ statusCode: status, message, ...(details ? { details } : {}), ...(errors ? { errors } : {}) });
+    res.status(status).json({
+      statusCode: status,
+      message,
+      ...(details ? { details } : {}),
+      ...(errors ? { errors } : {}),
+      ...(status === HttpStatus.INTERNAL_SERVER_ERROR && requestId ? { requestId } : {}),
+    });
   }
 }

@@ -19,4 +19,11 @@ describe('loadConfig', () => {
   it('refuses a port that is not a number', () => {
     expect(() => loadConfig({ PORT: 'http' })).toThrow(/PORT/);
   });
+
+  it('logs JSON at info by default; LOG_LEVEL and LOG_FORMAT choose otherwise, and a typo is refused by name', () => {
+    expect(loadConfig({})).toMatchObject({ logLevel: 'info', logFormat: 'json' });
+    expect(loadConfig({ LOG_LEVEL: 'DEBUG', LOG_FORMAT: 'text' })).toMatchObject({ logLevel: 'debug', logFormat: 'text' });
+    expect(() => loadConfig({ LOG_LEVEL: 'verbose' })).toThrow(/LOG_LEVEL: "verbose" is not one of fatal, error/);
+    expect(() => loadConfig({ LOG_FORMAT: 'pretty' })).toThrow(/LOG_FORMAT: "pretty" is not one of json, text/);
+  });
 });

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { LOG_FORMATS, LOG_LEVELS, LogFormat, LogLevelName } from '../logging/log-format';
 import { PROJECT_ROOT } from './paths';
 
 /** Every setting the portal reads from the environment, parsed once. */
@@ -27,6 +28,10 @@ export interface AppConfig {
   pipelineLockSeconds: number;
   /** Longest side in pixels of the PNG thumbnail made for every FITS image. */
   thumbnailMaxSide: number;
+  /** pino's level: fatal, error, warn, info, debug, trace or silent. */
+  logLevel: LogLevelName;
+  /** `json`: one JSON object per line; `text`: a short line for a person at a terminal. */
+  logFormat: LogFormat;
 }
 
 const GiB = 1024 ** 3;
@@ -52,6 +57,13 @@ function positiveInteger(value: string | undefined, fallback: number, name: stri
   return parsed;
 }
 
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], fallback: T, name: string): T {
+  if (value === undefined || value === '') return fallback;
+  const lower = value.trim().toLowerCase();
+  if (!(allowed as readonly string[]).includes(lower)) throw new Error(`${name}: "${value}" is not one of ${allowed.join(', ')}`);
+  return lower as T;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT: "${env.PORT}" is not a port number`);
@@ -71,6 +83,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     pipelineTimeoutSeconds: positiveInteger(env.PIPELINE_TIMEOUT_SECONDS, 3600, 'PIPELINE_TIMEOUT_SECONDS'),
     pipelineLockSeconds: positiveInteger(env.PIPELINE_LOCK_SECONDS, 30, 'PIPELINE_LOCK_SECONDS'),
     thumbnailMaxSide: positiveInteger(env.THUMBNAIL_MAX_SIDE, 400, 'THUMBNAIL_MAX_SIDE'),
+    logLevel: oneOf(env.LOG_LEVEL, LOG_LEVELS, 'info', 'LOG_LEVEL'),
+    logFormat: oneOf(env.LOG_FORMAT, LOG_FORMATS, 'json', 'LOG_FORMAT'),
   };
 }
 
