@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FIXTURES, LoggedIn, startTestPortal, TEST_PIPELINES, TestPortal, waitForRun } from './utils/test-app';
 
@@ -164,15 +165,48 @@ describe('JSON API: pipelines and processes (e2e)', () => {
     expect(Object.keys((await get(alice, '/api/processes?state=sleeping&target=0').expect(400)).body.errors).sort()).toEqual(['state', 'target']);
   });
 
+  // Personal tokens land in src/api-tokens with their migration; until both exist this case is skipped.
+  const tokenModule = path.join(__dirname, '..', 'src', 'api-tokens', 'api-tokens.service.ts');
+  const tokensReady = fs.existsSync(tokenModule) && fs.readdirSync(path.join(__dirname, '..', 'migrations')).some((file) => /token/i.test(file));
+  (tokensReady ? it : it.skip)('starts, follows, cancels and inspects runs with a bearer token and no CSRF token', async () => {
+    const { ApiTokensService } = require(tokenModule);
+    const [row] = await portal.dataSource.query(`SELECT id FROM users WHERE username = 'alice'`);
+    const { token } = await portal.app.get(ApiTokensService).create({ id: row.id, username: 'alice', role: 'student' }, 'processes e2e');
+    const as = (method: 'get' | 'post', url: string) => portal.http[method](url).set('Authorization', `Bearer ${token}`);
+
+    const pipelines = await as('get', '/api/pipelines').expect(200);
+    expect(pipelines.body.total).toBe(6);
+    const started = await as('post', '/api/processes').send({ targetId: privateTarget, pipeline: 'Byte count', inputIds: [textId], flags: { verbose: true } }).expect(201);
+    expect(started.body.requestedBy).toBe('alice');
+    await waitForRun(portal, started.body.id, ['succeeded', 'failed']);
+    expect((await as('get', `/api/processes/${started.body.id}`).expect(200)).body.state).toBe('succeeded');
+    const log = await as('get', `/api/processes/${started.body.id}/log?after=0`).expect(200);
+    expect(log.body.lines.length).toBeGreaterThan(0);
+    expect((await as('get', `/api/processes/${started.body.id}/provenance`).expect(200)).body.flags.verbose).toEqual({ value: true, source: 'user' });
+    expect((await as('get', `/api/processes?target=${privateTarget}&state=succeeded`).expect(200)).body.items[0].id).toBe(started.body.id);
+    expect((await as('post', `/api/processes/${started.body.id}/cancel`).expect(200)).body.state).toBe('succeeded');
+
+    for (const [method, url] of [
+      ['get', '/api/pipelines'],
+      ['get', `/api/processes/${started.body.id}`],
+      ['get', `/api/processes/${started.body.id}/log`],
+      ['post', '/api/processes'],
+      ['post', `/api/processes/${started.body.id}/cancel`],
+    ] as const) {
+      await portal.http[method](url).expect(401);
+      await portal.http[method](url).set('Authorization', `Bearer aep_${'x'.repeat(43)}`).expect(401);
+    }
+  });
+
   it('cancels a running run (its starter or a teacher)', async () => {
     const started = await post(alice, '/api/processes', { targetId: privateTarget, pipeline: 'Slow sleeper', inputIds: [textId] }).expect(201);
     await waitForRun(portal, started.body.id, ['running']);
-    const cancelled = await post(alice, `/api/processes/${started.body.id}/cancel`).expect(201);
+    const cancelled = await post(alice, `/api/processes/${started.body.id}/cancel`).expect(200);
     expect(cancelled.body.id).toBe(started.body.id);
     const done = await waitForRun(portal, started.body.id, ['cancelled', 'failed', 'succeeded']);
     expect(done.state).toBe('cancelled');
     expect((await get(alice, `/api/processes/${started.body.id}`).expect(200)).body.state).toBe('cancelled');
     // Cancelling a finished run changes nothing.
-    expect((await post(teacher, `/api/processes/${started.body.id}/cancel`).expect(201)).body.state).toBe('cancelled');
+    expect((await post(teacher, `/api/processes/${started.body.id}/cancel`).expect(200)).body.state).toBe('cancelled');
   });
 });

@@ -40,8 +40,9 @@ export class GroupsApiController {
   }
 
   @Post(':id/products')
+  @HttpCode(200)
   @ApiOperation({ summary: 'Add data products you may see to a group' })
-  @ApiCreatedResponse({ type: AddedDto })
+  @ApiOkResponse({ type: AddedDto })
   @ApiMissing('group or data product')
   async add(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Body() body: ProductIdsDto): Promise<AddedDto> {
     const { added } = await this.groups.add(id, body.productIds, user);

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/auth.decorators';
 import { PipelineLogService } from '../pipelines/pipeline-log.service';
@@ -66,8 +66,9 @@ export class ProcessesApiController {
   }
 
   @Post(':id/cancel')
+  @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a queued or running run', description: 'The student who started it or a teacher. A finished run is returned unchanged.' })
-  @ApiCreatedResponse({ type: ProcessDto })
+  @ApiOkResponse({ type: ProcessDto })
   @ApiMissing('run')
   async cancel(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number): Promise<ProcessDto> {
     const run = await this.runs.findVisible(id, user);
