@@ -56,7 +56,8 @@
       maintainAspectRatio: false,
       animation: false,
       scales: {
-        x: { title: { display: true, text: 'MJD' } },
+        // Plain MJD labels (no thousands separator), level, as few as fit.
+        x: { title: { display: true, text: 'MJD' }, ticks: { maxRotation: 0, autoSkipPadding: 16, callback: function (value) { return String(Number(Number(value).toFixed(5))); } } },
         y: { reverse: true, title: { display: true, text: 'Magnitude' } },
       },
       plugins: {

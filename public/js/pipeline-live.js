@@ -1,5 +1,7 @@
 // The live run page: joins the run's room, asks for the log lines after the last one shown (on every
 // (re)connect), appends new lines in order without repeats, and updates state and status as they change.
+// While the run is queued or running a progress bar shows: determinate when the status says "i/n" (e.g.
+// "Measuring frame 3/5"), indeterminate otherwise, with the time elapsed.
 (function () {
   'use strict';
   var facts = document.getElementById('run-facts');
@@ -9,6 +11,56 @@
   var lastSeq = Number(facts.getAttribute('data-last-seq')) || 0;
   var follow = document.getElementById('follow-log');
   var indicator = document.getElementById('live-indicator');
+  var progress = document.getElementById('run-progress');
+  var bar = document.getElementById('run-progress-bar');
+  var progressLabel = document.getElementById('run-progress-label');
+  var elapsed = document.getElementById('run-elapsed');
+  var TERMINAL = ['succeeded', 'failed', 'cancelled', 'interrupted'];
+  var current = { state: document.getElementById('run-state').textContent.trim(), status: document.getElementById('run-status').textContent };
+
+  // The page prints times as "2026-01-02 03:04:05 UTC".
+  function parseShown(text) {
+    var ms = Date.parse((text || '').replace(' UTC', 'Z').replace(' ', 'T'));
+    return isNaN(ms) ? null : ms;
+  }
+  var createdAt = progress ? parseShown(progress.getAttribute('data-created')) : null;
+  var startedAt = progress ? parseShown(progress.getAttribute('data-started')) : null;
+
+  function formatSeconds(total) {
+    total = Math.max(0, Math.round(total));
+    if (total < 60) return total + ' s';
+    var minutes = Math.floor(total / 60);
+    var seconds = total % 60;
+    if (minutes < 60) return minutes + ' min ' + (seconds < 10 ? '0' : '') + seconds + ' s';
+    return Math.floor(minutes / 60) + ' h ' + (minutes % 60) + ' min';
+  }
+
+  function showProgress() {
+    if (!progress) return;
+    var active = TERMINAL.indexOf(current.state) === -1;
+    progress.hidden = !active;
+    if (!active) return;
+    var status = current.status || '';
+    progressLabel.textContent = status || (current.state === 'queued' ? 'Waiting for a worker' : 'Working');
+    var fraction = /(\d+)\s*\/\s*(\d+)/.exec(status);
+    var done = fraction ? Number(fraction[1]) : 0;
+    var of = fraction ? Number(fraction[2]) : 0;
+    if (of > 0 && done <= of) {
+      bar.max = of;
+      bar.value = done;
+    } else {
+      bar.removeAttribute('value'); // indeterminate
+    }
+    tick();
+  }
+
+  function tick() {
+    if (!progress || progress.hidden) return;
+    var since = current.state === 'running' && startedAt ? startedAt : createdAt;
+    if (since === null) { elapsed.textContent = ''; return; }
+    elapsed.textContent = (current.state === 'queued' ? 'queued for ' : 'running for ') + formatSeconds((Date.now() - since) / 1000);
+  }
+  setInterval(tick, 1000);
 
   function appendLine(line) {
     if (line.seq <= lastSeq) return; // already shown
@@ -24,7 +76,10 @@
   function showState(state) {
     var stateEl = document.getElementById('run-state');
     stateEl.textContent = state.state;
-    stateEl.className = 'state-' + state.state;
+    stateEl.className = 'badge state-' + state.state;
+    current = { state: state.state, status: state.status || '' };
+    if (state.startedAt) startedAt = Date.parse(state.startedAt);
+    showProgress();
     document.getElementById('run-status').textContent = state.status || '';
     document.getElementById('run-failure').textContent = state.failureMessage || '';
     if (state.startedAt) document.getElementById('run-started').textContent = state.startedAt.replace('T', ' ').slice(0, 19) + ' UTC';
@@ -54,4 +109,5 @@
   socket.on('log', function (line) { if (line.runId === runId) appendLine(line); });
   socket.on('run', function (state) { if (state.runId === runId) showState(state); });
   if (follow && follow.checked) logBox.scrollTop = logBox.scrollHeight;
+  showProgress();
 })();

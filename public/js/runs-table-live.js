@@ -38,7 +38,12 @@
   socket.on('run', function (state) {
     if (state.targetId !== targetId) return;
     var row = table.querySelector('tr[data-run-id="' + state.runId + '"]') || newRow(state);
-    row.querySelector('.run-state').textContent = state.state;
+    var stateCell = row.querySelector('.run-state');
+    stateCell.textContent = '';
+    var badge = document.createElement('span');
+    badge.className = 'badge state-' + state.state;
+    badge.textContent = state.state;
+    stateCell.appendChild(badge);
     row.querySelector('.run-status').textContent = state.status || '';
   });
 })();

@@ -11,6 +11,9 @@ export const viewHelpers: Record<string, (...args: any[]) => unknown> = {
     typeof value === 'number' && Number.isFinite(value) ? value.toFixed(typeof digits === 'number' ? digits : 4) : '',
   isoDate: (value: unknown) => (value instanceof Date ? value.toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : ''),
   bytes: (value: unknown) => formatBytes(Number(value)),
+  /** True when the page's path is `section` or below it: marks the current nav link. */
+  under: (path: unknown, section: unknown) =>
+    typeof path === 'string' && typeof section === 'string' && (path === section || path.startsWith(section.endsWith('/') ? section : `${section}/`)),
 };
 
 export function formatBytes(bytes: number): string {
