@@ -1,6 +1,7 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiModule } from './api/api.module';
+import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { CsrfMiddleware } from './common/csrf';
 import { APP_CONFIG, AppConfig } from './config/app-config';
@@ -50,6 +51,7 @@ export class AppModule implements NestModule {
         PipelinePagesModule,
         DemoModule,
         HealthModule,
+        AdminModule,
         ApiModule,
       ],
       providers: [{ provide: APP_CONFIG, useValue: config }],

@@ -18,6 +18,7 @@ import { setupOpenApi } from './api/openapi';
 import { PIPELINE_REDIS_URL } from './pipelines/pipeline.tokens';
 import { SessionIoAdapter } from './pipelines/session-io.adapter';
 import { viewHelpers } from './common/view-helpers';
+import { QueueBoardService } from './admin/queue-board.service';
 import { requestIdMiddleware, requestLoggingMiddleware } from './logging/request-id';
 import type { Logger as PinoLogger } from 'pino';
 
@@ -95,6 +96,8 @@ export function configureApp(app: NestExpressApplication, options: { requestLogg
     if (req.method === 'GET') res.locals.flash = takeFlash(req);
     next();
   });
+  // Bull Board at /admin/queues: an express router, so it is mounted here, after the session and Passport.
+  app.get(QueueBoardService).mount(app);
 
   app.useGlobalFilters(new HttpExceptionFilter());
   // Field messages on a 400; the API's DTOs (@StrictInput) also refuse unknown properties.

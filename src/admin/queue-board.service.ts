@@ -1,0 +1,60 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullAdapter } from '@bull-board/api/bullAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import { InjectQueue } from '@nestjs/bull';
+import { Injectable } from '@nestjs/common';
+import { Queue } from 'bull';
+import { Express, NextFunction, Request, Response, Router } from 'express';
+import { PIPELINES_QUEUE, PREVIEWS_QUEUE } from '../queue/queue.module';
+import { sameOriginWrites, teacherOnly } from './admin-access';
+
+export const QUEUE_BOARD_PATH = '/admin/queues';
+
+// The board's page asks Google for its fonts; classrooms may be offline and we serve everything ourselves, so the
+// link is dropped (the page falls back to the system fonts).
+const REMOTE_FONTS = /<link[^>]+fonts\.googleapis\.com[^>]*>\s*/g;
+
+/** The page without remote assets: wraps `res.render` for the board's entry page. */
+function localAssetsOnly(_req: Request, res: Response, next: NextFunction) {
+  const render = res.render.bind(res);
+  res.render = ((view: string, options?: object) =>
+    render(view, options ?? {}, (error: Error | null, html?: string) => {
+      if (error) return next(error);
+      res.send((html ?? '').replace(REMOTE_FONTS, ''));
+    })) as Response['render'];
+  next();
+}
+
+/** Bull Board over the app's two Bull queues, served under /admin/queues to teachers only. */
+@Injectable()
+export class QueueBoardService {
+  readonly router: Router;
+
+  constructor(@InjectQueue(PIPELINES_QUEUE) pipelines: Queue, @InjectQueue(PREVIEWS_QUEUE) previews: Queue) {
+    const serverAdapter = new ExpressAdapter().setBasePath(QUEUE_BOARD_PATH);
+    createBullBoard({
+      queues: [new BullAdapter(pipelines), new BullAdapter(previews)],
+      serverAdapter,
+      options: {
+        uiConfig: {
+          boardTitle: 'Portal queues',
+          miscLinks: [
+            { text: 'Runs', url: '/runs' },
+            { text: 'Back to the portal', url: '/targets' },
+          ],
+          hideDocsLink: true,
+        },
+      },
+    });
+    this.router = Router().use(teacherOnly, sameOriginWrites, localAssetsOnly, serverAdapter.getRouter() as Express);
+  }
+
+  /**
+   * Mounts the board on the express app. It is a plain express router, so Nest's guard and middleware (the CSRF
+   * check among them) never see it: `teacherOnly` and `sameOriginWrites` stand in for them. Call after the
+   * session and Passport are set up, so `req.user` is known.
+   */
+  mount(app: { use: (path: string, handler: Router) => unknown }) {
+    app.use(QUEUE_BOARD_PATH, this.router);
+  }
+}

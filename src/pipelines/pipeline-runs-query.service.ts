@@ -1,0 +1,130 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { SessionUser } from '../users/user.entity';
+import { PIPELINE_STATES, PipelineRun, PipelineState } from './pipeline-run.entity';
+
+export interface RunFilters {
+  state?: PipelineState;
+  /** The pipeline's registry key (its display name), exactly. */
+  pipeline?: string;
+  /** Username of who requested the run, any case. */
+  user?: string;
+  /** Part of the target's name, any case. */
+  target?: string;
+}
+
+export interface RunPage {
+  runs: PipelineRun[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export const DEFAULT_RUNS_LIMIT = 50;
+export const MAX_RUNS_LIMIT = 200;
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+
+function wholeNumber(value: unknown, name: string, fallback: number, max: number): number {
+  const given = text(value);
+  if (given === undefined) return fallback;
+  const parsed = Number(given);
+  if (!/^\d+$/.test(given) || parsed > max) throw new BadRequestException(`${name} must be a whole number from 0 to ${max}, not "${given.slice(0, 40)}"`);
+  return parsed;
+}
+
+/** The runs overview's query string (`state`, `pipeline`, `user`, `target`, `limit`, `offset`), checked. */
+export function parseRunQuery(query: Record<string, unknown>): { filters: RunFilters; limit: number; offset: number } {
+  const state = text(query.state);
+  if (state !== undefined && !PIPELINE_STATES.includes(state as PipelineState)) {
+    throw new BadRequestException(`state must be one of ${PIPELINE_STATES.join(', ')}, not "${state.slice(0, 40)}"`);
+  }
+  const limit = wholeNumber(query.limit, 'limit', DEFAULT_RUNS_LIMIT, MAX_RUNS_LIMIT);
+  if (limit === 0) throw new BadRequestException(`limit must be a whole number from 1 to ${MAX_RUNS_LIMIT}`);
+  return {
+    filters: { state: state as PipelineState | undefined, pipeline: text(query.pipeline), user: text(query.user), target: text(query.target) },
+    limit,
+    offset: wholeNumber(query.offset, 'offset', 0, Number.MAX_SAFE_INTEGER),
+  };
+}
+
+const likeEscape = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** The runs overview: every run for teachers, a student's own runs for a student; newest first, filtered, paged. */
+@Injectable()
+export class PipelineRunsQueryService {
+  constructor(@InjectRepository(PipelineRun) private readonly runs: Repository<PipelineRun>) {}
+
+  async search(user: SessionUser, filters: RunFilters, page: { limit: number; offset: number }): Promise<RunPage> {
+    const query = this.runs
+      .createQueryBuilder('run')
+      .innerJoinAndSelect('run.target', 'target')
+      .leftJoinAndSelect('run.requestedBy', 'requester');
+    // Students see the runs they started, whoever owns the target; teachers see all.
+    if (user.role !== 'teacher') query.andWhere('run.requested_by_id = :me', { me: user.id });
+    if (filters.state) query.andWhere('run.state = :state', { state: filters.state });
+    if (filters.pipeline) query.andWhere('run.pipeline_key = :pipeline', { pipeline: filters.pipeline });
+    if (filters.user) query.andWhere('lower(requester.username) = lower(:username)', { username: filters.user });
+    if (filters.target) query.andWhere(`target.name ILIKE :target ESCAPE '\\'`, { target: `%${likeEscape(filters.target)}%` });
+    const [runs, total] = await query
+      .orderBy('run.createdAt', 'DESC')
+      .addOrderBy('run.id', 'DESC')
+      .skip(page.offset)
+      .take(page.limit)
+      .getManyAndCount();
+    return { runs, total, limit: page.limit, offset: page.offset };
+  }
+
+  /** Pipeline keys that have runs the user may see, for the filter's list (a pipeline since removed still shows). */
+  async pipelineKeys(user: SessionUser): Promise<string[]> {
+    const query = this.runs.createQueryBuilder('run').select('DISTINCT run.pipeline_key', 'key').orderBy('key');
+    if (user.role !== 'teacher') query.where('run.requested_by_id = :me', { me: user.id });
+    return (await query.getRawMany<{ key: string }>()).map((row) => row.key);
+  }
+}
+
+/** "850 ms", "12.3 s", "4 min 05 s", "2 h 03 min"; null before the run started. A running run counts up to `now`. */
+export function formatDuration(run: Pick<PipelineRun, 'startedAt' | 'finishedAt'>, now = new Date()): string | null {
+  if (!run.startedAt) return null;
+  const ms = Math.max(0, (run.finishedAt ?? now).getTime() - run.startedAt.getTime());
+  if (ms < 1000) return `${ms} ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${String(Math.floor(seconds % 60)).padStart(2, '0')} s`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+/** `/runs?…` keeping the filters, at another offset; empty values are left out. */
+export function runsUrl(filters: RunFilters, limit: number, offset: number): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(filters)) if (value) params.set(key, value);
+  if (limit !== DEFAULT_RUNS_LIMIT) params.set('limit', String(limit));
+  if (offset > 0) params.set('offset', String(offset));
+  const query = params.toString();
+  return query ? `/runs?${query}` : '/runs';
+}
+
+/** What views/runs/index.hbs shows: rows, "x–y of total", and the previous/next links. */
+export function runsPageView(page: RunPage, filters: RunFilters, now = new Date()) {
+  const { runs, total, limit, offset } = page;
+  return {
+    rows: runs.map((run) => ({
+      id: run.id,
+      identifier: run.identifier,
+      pipeline: run.pipelineKey,
+      target: { id: run.target.id, name: run.target.name },
+      requestedBy: run.requestedBy?.username ?? null,
+      state: run.state,
+      status: run.status,
+      createdAt: run.createdAt,
+      duration: formatDuration(run, now),
+    })),
+    total,
+    from: runs.length ? offset + 1 : 0,
+    to: offset + runs.length,
+    prevUrl: offset > 0 ? runsUrl(filters, limit, Math.max(0, offset - limit)) : null,
+    nextUrl: offset + runs.length < total ? runsUrl(filters, limit, offset + limit) : null,
+  };
+}
