@@ -85,6 +85,8 @@ describe('runs overview (e2e)', () => {
     const page = await teacher.agent.get('/runs?state=failed&target=Vega').expect(200);
     expect(page.text).toContain('<option value="failed" selected>');
     expect(page.text).toContain('name="target" value="Vega"');
+    // Every registered pipeline is offered, with or without runs.
+    expect(page.text).toContain('<option value="Photometry maker" >Photometry maker</option>');
   });
 
   it('pages with limit and offset, keeping the filters in the next and previous links', async () => {

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { SessionUser } from '../users/user.entity';
 import { PIPELINE_STATES, PipelineRun, PipelineState } from './pipeline-run.entity';
+import { PipelineRegistryService } from './pipeline-registry.service';
 
 export interface RunFilters {
   state?: PipelineState;
@@ -54,7 +55,10 @@ const likeEscape = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 /** The runs overview: every run for teachers, a student's own runs for a student; newest first, filtered, paged. */
 @Injectable()
 export class PipelineRunsQueryService {
-  constructor(@InjectRepository(PipelineRun) private readonly runs: Repository<PipelineRun>) {}
+  constructor(
+    @InjectRepository(PipelineRun) private readonly runs: Repository<PipelineRun>,
+    private readonly registry: PipelineRegistryService,
+  ) {}
 
   async search(user: SessionUser, filters: RunFilters, page: { limit: number; offset: number }): Promise<RunPage> {
     const query = this.runs
@@ -76,11 +80,12 @@ export class PipelineRunsQueryService {
     return { runs, total, limit: page.limit, offset: page.offset };
   }
 
-  /** Pipeline keys that have runs the user may see, for the filter's list (a pipeline since removed still shows). */
-  async pipelineKeys(user: SessionUser): Promise<string[]> {
-    const query = this.runs.createQueryBuilder('run').select('DISTINCT run.pipeline_key', 'key').orderBy('key');
+  /** The filter's pipeline list: every registered pipeline, and any that has runs the user may see but is gone since. */
+  async pipelineChoices(user: SessionUser): Promise<string[]> {
+    const query = this.runs.createQueryBuilder('run').select('DISTINCT run.pipeline_key', 'key');
     if (user.role !== 'teacher') query.where('run.requested_by_id = :me', { me: user.id });
-    return (await query.getRawMany<{ key: string }>()).map((row) => row.key);
+    const used = (await query.getRawMany<{ key: string }>()).map((row) => row.key);
+    return [...new Set([...this.registry.list().map((pipeline) => pipeline.name), ...used])].sort((a, b) => a.localeCompare(b));
   }
 }
 

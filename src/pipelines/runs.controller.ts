@@ -13,7 +13,7 @@ export class RunsController {
   @Render('runs/index')
   async index(@CurrentUser() user: SessionUser, @Query() params: Record<string, unknown>) {
     const { filters, limit, offset } = parseRunQuery(params);
-    const [page, pipelines] = await Promise.all([this.query.search(user, filters, { limit, offset }), this.query.pipelineKeys(user)]);
+    const [page, pipelines] = await Promise.all([this.query.search(user, filters, { limit, offset }), this.query.pipelineChoices(user)]);
     return {
       title: 'Runs',
       filters,
