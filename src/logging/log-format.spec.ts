@@ -1,4 +1,5 @@
 import { formatTextLine, redactHeaders, redactUrl, saneRequestId, serializeRequest } from './log-format';
+import { requestLogLevel } from './request-id';
 
 describe('saneRequestId', () => {
   it('keeps a short id of letters, digits, dot, underscore and dash', () => {
@@ -71,5 +72,19 @@ describe('formatTextLine', () => {
 
   it('reads numeric pino levels too', () => {
     expect(formatTextLine({ level: 50, time, msg: 'x' })).toBe(`${time} ERROR x\n`);
+  });
+});
+
+describe('requestLogLevel', () => {
+  it('error for 500s, warn for refusals, debug for successful polls, info otherwise', () => {
+    expect(requestLogLevel('GET', '/targets', 500)).toBe('error');
+    expect(requestLogLevel('GET', '/targets', 200, new Error('aborted'))).toBe('error');
+    expect(requestLogLevel('POST', '/targets', 403)).toBe('warn');
+    expect(requestLogLevel('GET', '/readyz', 503)).toBe('error');
+    expect(requestLogLevel('GET', '/readyz', 200)).toBe('debug');
+    expect(requestLogLevel('GET', '/admin/queues/api/queues?activeQueue=x', 200)).toBe('debug');
+    expect(requestLogLevel('PUT', '/admin/queues/api/queues/previews/pause', 200)).toBe('info');
+    expect(requestLogLevel('GET', '/healthzzz', 200)).toBe('info');
+    expect(requestLogLevel('GET', '/targets', 200)).toBe('info');
   });
 });

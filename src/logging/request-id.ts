@@ -18,6 +18,16 @@ export function requestIdMiddleware(req: Request, res: Response, next: NextFunct
   next();
 }
 
+// Polled over and over (probes, the queue board refreshing itself): a successful poll is logged at debug only.
+const POLLED = /^\/(healthz|readyz)(\?|$)|^\/admin\/queues\/api\//;
+
+/** error for 500s, warn for other refusals, info for the rest, debug for a successful poll. */
+export function requestLogLevel(method: string, url: string, status: number, error?: Error): 'error' | 'warn' | 'info' | 'debug' {
+  if (error || status >= 500) return 'error';
+  if (status >= 400) return 'warn';
+  return method === 'GET' && POLLED.test(url) ? 'debug' : 'info';
+}
+
 /**
  * pino-http: one line per finished request (method, URL with secrets redacted, status, time, request id),
  * at warn for 4xx-5xx answers we chose and error for 500s. Comes after `requestIdMiddleware`, whose id it reuses.
@@ -29,7 +39,9 @@ export function requestLoggingMiddleware(logger: Logger) {
     // The per-request child logger would repeat the whole request on every line; `requestId` is enough.
     quietReqLogger: true,
     customAttributeKeys: { reqId: 'requestId' },
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    // originalUrl: a mounted router (the queue board) shortens req.url while it handles the request.
+    customLogLevel: (req, res, error) =>
+      requestLogLevel(req.method ?? '', (req as unknown as Request).originalUrl ?? req.url ?? '', res.statusCode, error),
     customSuccessMessage: () => 'request completed',
     customErrorMessage: () => 'request failed',
     customProps: () => ({ context: 'http' }),
