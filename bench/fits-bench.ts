@@ -85,7 +85,7 @@ const CASES = [
 ];
 
 /** A 4096×4096 BITPIX -32 frame: sky noise, a gradient and some stars, written once. */
-function writeBigFrame(file: string): void {
+export function writeBigFrame(file: string): void {
   if (fs.existsSync(file)) return;
   const header = [
     'SIMPLE  =                    T',
