@@ -58,7 +58,8 @@
       scales: {
         // Plain MJD labels (no thousands separator), level, as few as fit.
         x: { title: { display: true, text: 'MJD' }, ticks: { maxRotation: 0, autoSkipPadding: 16, callback: function (value) { return String(Number(Number(value).toFixed(5))); } } },
-        y: { reverse: true, title: { display: true, text: 'Magnitude' } },
+        // Room above and below the points so their error bars stay inside the plot.
+        y: { reverse: true, grace: '15%', title: { display: true, text: 'Magnitude' } },
       },
       plugins: {
         tooltip: {

@@ -128,13 +128,29 @@ describeInBrowser('in a real browser: a student from log-in to light curve', () 
     await page.waitForURL(/\/groups\/\d+$/);
     await textMatches(page, 'h1', /_outputs$/);
     await textMatches(page, '#group-products', /steps\.csv/);
+    await browser.screenshot(page, '07-output-group');
   });
 
-  it('runs aperture photometry from the gallery and sees the light curve drawn on the target page', async () => {
+  it('groups the frames in the gallery, runs aperture photometry from the group, and sees the light curve drawn', async () => {
     await page.goto(`${targetUrl}/gallery`);
     await page.locator('[data-select="all"]').click();
     expect(await page.locator('#gallery input[name=productIds]:checked').count()).toBe(5);
-    await browser.screenshot(page, '07-gallery');
+    await browser.screenshot(page, '08-target-gallery');
+    await page.locator('#products-form input[name=name]').fill('m13-night');
+    const [created] = await Promise.all([
+      page.waitForResponse((response) => response.request().method() === 'POST' && new URL(response.url()).pathname === '/groups'),
+      page.locator('#create-group').click(),
+    ]);
+    expect(created.status()).toBe(303);
+    await page.waitForLoadState();
+    await textMatches(page, '.flash', /Created group "m13-night" with 5 product/);
+
+    await page.getByRole('link', { name: 'Groups', exact: true }).click();
+    await page.getByRole('link', { name: 'm13-night' }).click();
+    await page.waitForURL(/\/groups\/\d+$/);
+    expect(await page.locator('#gallery figure img').count()).toBe(5);
+    await page.locator('[data-select="all"]').click();
+    await browser.screenshot(page, '09-group-gallery');
     await page.getByRole('radio', { name: 'Aperture photometry' }).check();
     await page.getByLabel(/Without a WCS/).check();
     await Promise.all([page.waitForURL(/\/pipeline\/\d+$/), page.locator('#run-pipeline').click()]);
@@ -143,13 +159,22 @@ describeInBrowser('in a real browser: a student from log-in to light curve', () 
     await page.locator('#run-outputs a').click();
     await page.waitForURL(/\/groups\/\d+$/);
     await textMatches(page, '#group-products', /aperture_photometry_details\.csv/);
-    await browser.screenshot(page, '08-output-group');
 
     await page.goto(targetUrl);
     const canvas = page.locator('canvas#light-curve');
     expect(await canvas.isVisible()).toBe(true);
-    const points = await page.evaluate(() => (window as any).lightCurveChart.data.datasets.map((d: any) => d.data.length));
-    expect(points.reduce((a: number, b: number) => a + b, 0)).toBe(5);
+    // Five points in one series, each drawn inside the plot area.
+    const series = await page.evaluate(() => {
+      const chart = (window as any).lightCurveChart;
+      const area = chart.chartArea;
+      return chart.data.datasets.map((dataset: any, i: number) => ({
+        label: dataset.label,
+        drawn: chart
+          .getDatasetMeta(i)
+          .data.filter((point: any) => point.x >= area.left && point.x <= area.right && point.y >= area.top && point.y <= area.bottom).length,
+      }));
+    });
+    expect(series).toEqual([{ label: 'unfiltered instrumental', drawn: 5 }]);
     // The canvas really has ink on it (axes, points), not a blank box.
     const inked = await canvas.evaluate((element: HTMLCanvasElement) => {
       const data = element.getContext('2d')!.getImageData(0, 0, element.width, element.height).data;
@@ -171,7 +196,7 @@ describeInBrowser('in a real browser: a student from log-in to light curve', () 
     });
     expect(tooWide).toEqual([]);
     expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
-    await browser.screenshot(page, '09-target-phone');
+    await browser.screenshot(page, '11-target-phone');
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
