@@ -9,7 +9,7 @@ import { PROJECT_ROOT } from '../src/config/paths';
 import { BenchEnv, createUser, loginCookie, startBenchPortal, wipe } from './lib/bench-portal';
 import type { LoadResult } from './lib/clients';
 import { runLoad } from './lib/run-clients';
-import { printTable, QUICK, verdict } from './lib/stats';
+import { printTable, QUICK, sleep, verdict } from './lib/stats';
 
 const TARGETS = 10_000;
 const PRODUCTS = 1_000;
@@ -87,6 +87,8 @@ export async function runPages(env: BenchEnv): Promise<PagesResult> {
       const body = await check.text();
       if (check.status !== 200) throw new Error(`${url} answered ${check.status}`);
       const result = await runLoad({ kind: 'load', url, cookie, connections: CONNECTIONS, durationSeconds: DURATION_SECONDS });
+      // Requests autocannon gave up on at the end are still being served: let them finish before the next page or close.
+      await sleep(Math.min(10_000, result.maxMs + 200));
       return { url: new URL(url).pathname, bytes: Buffer.byteLength(body), ...result };
     };
     return {
