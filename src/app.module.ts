@@ -1,8 +1,10 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiModule } from './api/api.module';
+import { ApiTokensModule } from './api-tokens/api-tokens.module';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
+import { BearerTokenMiddleware } from './auth/bearer-token.middleware';
 import { CsrfMiddleware } from './common/csrf';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { DataProductsModule } from './data-products/data-products.module';
@@ -41,6 +43,7 @@ export class AppModule implements NestModule {
         StorageModule,
         UsersModule,
         AuthModule,
+        ApiTokensModule,
         // TargetsModule before TargetPageModule: /targets/new must match before /targets/:id.
         TargetsModule,
         TargetPageModule,
@@ -60,6 +63,7 @@ export class AppModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer) {
-    consumer.apply(CsrfMiddleware).forRoutes('*path');
+    // The bearer token first: the CSRF check skips requests a token logged in.
+    consumer.apply(BearerTokenMiddleware, CsrfMiddleware).forRoutes('*path');
   }
 }

@@ -1,0 +1,62 @@
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { SessionUser, User } from '../users/user.entity';
+import { ApiToken } from './api-token.entity';
+import { generateToken, hashToken, looksLikeToken } from './api-token.codec';
+
+/** A user may hold this many tokens; enough for every notebook and hook, few enough to review on one page. */
+export const MAX_TOKENS_PER_USER = 20;
+/** `last_used_at` is written at most this often per token, so every API call does not cost a write. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+@Injectable()
+export class ApiTokensService {
+  constructor(
+    @InjectRepository(ApiToken) private readonly tokens: Repository<ApiToken>,
+    @InjectRepository(User) private readonly users: Repository<User>,
+  ) {}
+
+  /** Makes a token for `user`; the returned `token` is the only time the secret exists outside the caller. */
+  async create(user: SessionUser, name: string): Promise<{ token: string; apiToken: ApiToken }> {
+    const cleanName = name.trim();
+    if (!cleanName) throw new BadRequestException('Give the token a name, e.g. "Jupyter notebook"');
+    if (cleanName.length > 100) throw new BadRequestException('A token name is at most 100 characters');
+    if ((await this.tokens.count({ where: { userId: user.id } })) >= MAX_TOKENS_PER_USER) {
+      throw new BadRequestException(`You have ${MAX_TOKENS_PER_USER} tokens already; revoke one you no longer use first`);
+    }
+    const token = generateToken();
+    const apiToken = await this.tokens.save(
+      this.tokens.create({ userId: user.id, name: cleanName, tokenHash: hashToken(token), prefix: token.slice(0, 12) }),
+    );
+    return { token, apiToken };
+  }
+
+  listFor(userId: string): Promise<ApiToken[]> {
+    return this.tokens.find({ where: { userId }, order: { createdAt: 'DESC' } });
+  }
+
+  /** Deletes one of the user's own tokens; another user's token id is "not found", not "forbidden". */
+  async revoke(userId: string, id: number): Promise<ApiToken> {
+    const apiToken = Number.isSafeInteger(id) ? await this.tokens.findOne({ where: { id, userId } }) : null;
+    if (!apiToken) throw new NotFoundException(`You have no API token with id ${id}`);
+    await this.tokens.delete({ id: apiToken.id });
+    return apiToken;
+  }
+
+  /** The user a presented token belongs to, or null for an unknown, revoked or malformed token. */
+  async authenticate(token: string): Promise<SessionUser | null> {
+    if (!looksLikeToken(token)) return null;
+    const row = await this.tokens
+      .createQueryBuilder('t')
+      .innerJoin('t.user', 'u')
+      .select(['t.id AS id', 't.last_used_at AS "lastUsedAt"', 'u.id AS "userId"', 'u.username AS username', 'u.role AS role'])
+      .where('t.token_hash = :hash', { hash: hashToken(token) })
+      .getRawOne<{ id: number; lastUsedAt: Date | null; userId: string; username: string; role: SessionUser['role'] }>();
+    if (!row) return null;
+    if (!row.lastUsedAt || Date.now() - new Date(row.lastUsedAt).getTime() > LAST_USED_RESOLUTION_MS) {
+      await this.tokens.update({ id: row.id }, { lastUsedAt: new Date() });
+    }
+    return { id: row.userId, username: row.username, role: row.role };
+  }
+}
