@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import { InjectQueue } from '@nestjs/bull';
 import { BadRequestException, ConflictException, ForbiddenException, Injectable, Logger, NotFoundException } from '@nestjs/common';
@@ -31,6 +32,10 @@ export interface StartRunRequest {
   /** The preset the flags were started from, if any: recorded as the source of the values that match it. */
   presetId?: number;
 }
+
+/** Identifier tries with a counted suffix, then with a random one (16.7 million choices per second). */
+const COUNTED_SUFFIXES = 5;
+const IDENTIFIER_ATTEMPTS = 40;
 
 /** A run identifier `{shortName}_{targetId}_{UTC timestamp}`, with a suffix when that second is taken. */
 export function runIdentifier(shortName: string, targetId: number, when: Date, attempt: number): string {
@@ -109,10 +114,18 @@ export class PipelineRunsService {
     return run;
   }
 
+  /**
+   * Inserts the run under the first free identifier. The first few tries count up (`_2`, `_3`, …) so a second run in
+   * the same second reads naturally; when a whole class presses Run on one target at once, later tries take a random
+   * suffix instead, so concurrent starts stop colliding with each other rather than racing through the same numbers.
+   */
   private async insertWithUniqueIdentifier(shortName: string, target: Target, fields: Partial<PipelineRun>): Promise<PipelineRun> {
     const now = new Date();
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const identifier = runIdentifier(shortName, target.id, now, attempt);
+    for (let attempt = 0; attempt < IDENTIFIER_ATTEMPTS; attempt++) {
+      const identifier =
+        attempt < COUNTED_SUFFIXES
+          ? runIdentifier(shortName, target.id, now, attempt)
+          : `${runIdentifier(shortName, target.id, now, 0)}_${randomBytes(3).toString('hex')}`;
       const result = await this.runs
         .createQueryBuilder()
         .insert()
