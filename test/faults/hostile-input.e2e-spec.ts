@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { io as connect, Socket } from 'socket.io-client';
+import { ApiTokensService } from '../../src/api-tokens/api-tokens.service';
 import { header, kw } from '../../src/fits/testing/make-fits';
 import { createTarget, FIXTURES, LoggedIn, startTestPortal, TestPortal, uploadOne, waitForRun } from '../utils/test-app';
 import { eventually } from '../utils/fault-tools';
@@ -246,7 +247,7 @@ describe('hostile input (e2e, fault)', () => {
       expect(runPage.text).toContain('&lt;script&gt;alert(&quot;log&quot;)&lt;/script&gt;');
     });
 
-    it('keeps another student out of every page, action and Socket.IO room of a private target', async () => {
+    it('keeps another student out of every page, action, API route and Socket.IO room of a private target', async () => {
       const [product] = await portal.dataSource.query('SELECT id FROM data_products WHERE target_id = $1', [privateTarget]);
       const [group] = await portal.dataSource.query(`SELECT id FROM data_product_groups WHERE name LIKE 'Group%'`);
       const pages = [
@@ -293,6 +294,43 @@ describe('hostile input (e2e, fault)', () => {
       }
       const after = await portal.dataSource.query('SELECT (SELECT count(*) FROM data_products) p, (SELECT count(*) FROM pipeline_processes) r, (SELECT count(*) FROM data_product_groups) g, (SELECT count(*) FROM target_lists) l, (SELECT count(*) FROM targets) t');
       expect(after).toEqual(before);
+
+      // The same through the JSON API, with Bob's own bearer token: every route with Alice's ids is refused.
+      const [bobRow] = await portal.dataSource.query(`SELECT id FROM users WHERE username = 'bob-hostile'`);
+      const { token } = await portal.app.get(ApiTokensService).create({ id: bobRow.id, username: 'bob-hostile', role: 'student' }, 'hostile');
+      const api = (method: 'get' | 'post' | 'patch' | 'delete', url: string) => portal.http[method](url).set('Authorization', `Bearer ${token}`);
+      const pointsBefore = await portal.dataSource.query('SELECT count(*)::int AS n FROM reduced_data WHERE target_id = $1', [privateTarget]);
+      const apiCalls: Array<[('get' | 'post' | 'patch' | 'delete'), string, object?]> = [
+        ['get', `/api/targets/${privateTarget}`],
+        ['patch', `/api/targets/${privateTarget}`, { name: 'Taken' }],
+        ['delete', `/api/targets/${privateTarget}`],
+        ['get', `/api/targets/${privateTarget}/data-products`],
+        ['get', `/api/targets/${privateTarget}/reduced-data`],
+        ['post', `/api/targets/${privateTarget}/reduced-data`, { points: [{ timestamp: '2020-01-01T00:00:00Z', magnitude: 1 }] }],
+        ['get', `/api/targets/${privateTarget}/photometry.csv`],
+        ['get', `/api/data-products/${product.id}`],
+        ['get', `/api/data-products/${product.id}/download`],
+        ['delete', `/api/data-products/${product.id}`],
+        ['post', '/api/groups', { name: 'Stolen', productIds: [product.id] }],
+        ['post', `/api/groups/${group.id}/products`, { productIds: [product.id] }],
+        ['delete', `/api/groups/${group.id}`],
+        ['post', '/api/processes', { targetId: privateTarget, pipeline: 'Ticker', inputIds: [product.id] }],
+        ['get', `/api/processes/${hostileRun}`],
+        ['get', `/api/processes/${hostileRun}/log?after=0`],
+        ['get', `/api/processes/${hostileRun}/provenance`],
+        ['post', `/api/processes/${hostileRun}/cancel`],
+      ];
+      for (const [method, url, body] of apiCalls) {
+        const response = await (body ? api(method, url).send(body) : api(method, url));
+        if (![403, 404].includes(response.status)) throw new Error(`${method.toUpperCase()} ${url} answered ${response.status}`);
+        expect(response.text).not.toContain('alice input');
+        expect(response.text).not.toContain('Alice &lt;script');
+      }
+      const listed = await api('get', `/api/processes?target=${privateTarget}`);
+      expect([200, 403, 404]).toContain(listed.status);
+      if (listed.status === 200) expect(listed.body.items).toEqual([]);
+      expect(await portal.dataSource.query('SELECT (SELECT count(*) FROM data_products) p, (SELECT count(*) FROM pipeline_processes) r, (SELECT count(*) FROM data_product_groups) g, (SELECT count(*) FROM target_lists) l, (SELECT count(*) FROM targets) t')).toEqual(before);
+      expect(await portal.dataSource.query('SELECT count(*)::int AS n FROM reduced_data WHERE target_id = $1', [privateTarget])).toEqual(pointsBefore);
 
       // Socket.IO: Bob's joins are refused and he hears nothing while Alice, in the same rooms, hears her run.
       const cookieOf = async (user: LoggedIn) => (await user.agent.get('/targets')).request.cookies;
