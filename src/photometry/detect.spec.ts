@@ -106,6 +106,17 @@ describe('detectSources', () => {
     expect(merged[0].x).toBeCloseTo(50, 0);
   });
 
+  it('searches only the region asked for, finding there what a whole-image search finds', () => {
+    const image = field(4);
+    const everywhere = detectSources(image);
+    const region = { x0: 100, y0: 100, x1: 300, y1: 300 };
+    const inside = detectSources(image, { region });
+    const expected = everywhere.filter((s) => s.x >= region.x0 && s.x <= region.x1 && s.y >= region.y0 && s.y <= region.y1);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(everywhere.length);
+    expect(inside.map((s) => [Math.round(s.x), Math.round(s.y)])).toEqual(expected.map((s) => [Math.round(s.x), Math.round(s.y)]));
+  });
+
   it('is not fooled by a smooth glow the mesh background cannot follow, such as a cluster core', () => {
     const image = flatImage(300, 250, SKY);
     // A core of unresolved light, 80 counts high and 25 px wide, with a few resolved stars on and off it.

@@ -60,6 +60,8 @@ export interface DetectSourcesOptions extends SourceFindingOptions {
   border?: number;
   /** Of two sources closer than this, keep the one with more flux. Default 5. */
   minSeparation?: number;
+  /** Search only this rectangle (FITS pixels, inclusive; clipped to the border). Default: the whole image. */
+  region?: PixelRect;
 }
 
 export interface FindBrightestOptions extends SourceFindingOptions {
@@ -137,22 +139,26 @@ function findCandidates(
       if (v === v) raw[base + i] = v - levels[i]; // v === v: not NaN
     }
   }
-  // Separable smoothing: rows, then columns where the full kernel fits.
-  const tmp = new Float32Array(pw * ph);
+  // Separable smoothing: rows, then columns where the full kernel fits. The row-smoothed rows live in a ring of
+  // 2kr + 1 rows rather than a third full-size array (64 MiB for a 4096² frame).
+  const ringRows = 2 * kr + 1;
+  const ring = new Float32Array(ringRows * pw);
+  const smooth = new Float32Array(pw * ph);
   for (let j = 0; j < ph; j++) {
     const base = j * pw;
+    const slot = (j % ringRows) * pw;
     for (let i = kr; i < pw - kr; i++) {
       let s = 0;
       for (let k = -kr; k <= kr; k++) s += kernel[k + kr] * raw[base + i + k];
-      tmp[base + i] = s;
+      ring[slot + i] = s;
     }
-  }
-  const smooth = new Float32Array(pw * ph);
-  for (let j = kr; j < ph - kr; j++) {
+    // Rows j - 2kr .. j are in the ring: the column pass can finish row j - kr.
+    const out = j - kr;
+    if (out < kr) continue;
     for (let i = kr; i < pw - kr; i++) {
       let s = 0;
-      for (let k = -kr; k <= kr; k++) s += kernel[k + kr] * tmp[(j + k) * pw + i];
-      smooth[j * pw + i] = s;
+      for (let k = -kr; k <= kr; k++) s += kernel[k + kr] * ring[((out + k) % ringRows) * pw + i];
+      smooth[out * pw + i] = s;
     }
   }
 
@@ -280,7 +286,13 @@ export function detectSources(image: PixelImage, options: DetectSourcesOptions =
   const maxSources = options.maxSources ?? 50;
   const border = Math.max(0, Math.round(options.border ?? 10));
   const minSeparation = options.minSeparation ?? 5;
-  const rect = { x0: 1 + border, y0: 1 + border, x1: image.width - border, y1: image.height - border };
+  const region = options.region;
+  const rect = {
+    x0: Math.max(1 + border, region ? Math.ceil(region.x0) : 1),
+    y0: Math.max(1 + border, region ? Math.ceil(region.y0) : 1),
+    x1: Math.min(image.width - border, region ? Math.floor(region.x1) : image.width),
+    y1: Math.min(image.height - border, region ? Math.floor(region.y1) : image.height),
+  };
   if (rect.x1 < rect.x0 || rect.y1 < rect.y0 || maxSources <= 0) return [];
   const background = backgroundMap(image, undefined, options.background);
   const candidates = findCandidates(image, rect, background, options, Math.max(200, 20 * maxSources)).sort(

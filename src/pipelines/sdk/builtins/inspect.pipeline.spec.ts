@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { createTestContext } from '../testing';
-import { INSPECT_COLUMNS, InspectPipeline } from './inspect.pipeline';
+import { INSPECT_COLUMNS, InspectPipeline, SEEING_REGION_SIDE, seeingRegion } from './inspect.pipeline';
 import { writeSyntheticFrame } from './synthetic-frames';
 
 const FIXTURES = path.resolve(__dirname, '../../../../test/fixtures');
@@ -62,5 +62,14 @@ describe('InspectPipeline', () => {
     expect(png.height).toBe(800);
     expect(Math.abs(png.width! - 798.2)).toBeLessThan(1);
     expect(run.logs.filter((line) => /^(synthetic|HorseHead)\.fits: /.test(line.text))).toHaveLength(2);
+  });
+});
+
+describe('seeingRegion', () => {
+  it('is the central square of a large frame and the whole of a small one', () => {
+    expect(SEEING_REGION_SIDE).toBe(1024);
+    expect(seeingRegion(4096, 4096)).toEqual({ x0: 1537, y0: 1537, x1: 2560, y1: 2560 });
+    expect(seeingRegion(1391, 1039)).toEqual({ x0: 184, y0: 8, x1: 1207, y1: 1031 });
+    expect(seeingRegion(500, 300)).toEqual({ x0: 1, y0: 1, x1: 500, y1: 300 });
   });
 });

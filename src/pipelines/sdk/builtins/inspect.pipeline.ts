@@ -15,6 +15,18 @@ export const INSPECT_COLUMNS = [
 type InspectRow = Record<(typeof INSPECT_COLUMNS)[number], string | number | null>;
 
 const PREVIEW_SIDE = 800;
+/**
+ * Stars for the seeing estimate are looked for in at most the central square of this side: 40 stars are found in
+ * far less, and searching a whole 4096² frame would cost the worker two more frame-sized arrays (the worker aims to peak under 4× the frame).
+ */
+export const SEEING_REGION_SIDE = 1024;
+
+/** The central SEEING_REGION_SIDE square of an image (the whole image when it is smaller). */
+export function seeingRegion(width: number, height: number) {
+  const x0 = Math.max(1, Math.floor((width - SEEING_REGION_SIDE) / 2) + 1);
+  const y0 = Math.max(1, Math.floor((height - SEEING_REGION_SIDE) / 2) + 1);
+  return { x0, y0, x1: Math.min(width, x0 + SEEING_REGION_SIDE - 1), y1: Math.min(height, y0 + SEEING_REGION_SIDE - 1) };
+}
 
 /**
  * The level at which the detector saturates: SATURATE (or SATLEVEL) from the header, else the largest value an
@@ -56,7 +68,7 @@ export class InspectPipeline extends PipelineProcess {
       const centre = equatorialWcs(wcs)?.pixToWorld((image.width + 1) / 2, (image.height + 1) / 2) ?? null;
       const level = saturationLevel(image, headers);
       const saturated = level === null ? null : countSaturated(image, level);
-      const sources = detectSources(image, { threshold: 5, maxSources: 40 }).filter((source) => level === null || source.peak < level * 0.9);
+      const sources = detectSources(image, { threshold: 5, maxSources: 40, region: seeingRegion(image.width, image.height) }).filter((source) => level === null || source.peak < level * 0.9);
       const seeing = sources.length ? estimateFwhm(image, sources) : null;
       const date = observationStart(headers);
       const row: InspectRow = {
