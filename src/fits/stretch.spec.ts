@@ -301,22 +301,30 @@ describe('stretchToUint8', () => {
     expect(() => stretchToUint8([1, 2], 2, 1, { z1: 0, z2: 1, mapping: 'gamma' as StretchMapping })).toThrow(RangeError);
   });
 
-  it('stretches a 4096×4096 image in one quick pass', () => {
+  it('stretches a 4096×4096 image (its speed is measured by npm run bench:fits, not here)', () => {
     const width = 4096;
     const height = 4096;
     const data = new Float32Array(width * height);
     for (let i = 0; i < data.length; i++) data[i] = (Math.imul(i, 2654435761) >>> 0) / 4294967296;
     for (const mapping of ['linear', 'asinh'] as StretchMapping[]) {
-      let best = Infinity;
-      let out = stretchToUint8(data, width, height, { z1: 0.1, z2: 0.9, mapping });
-      for (let round = 0; round < 3; round++) {
-        const start = performance.now();
-        out = stretchToUint8(data, width, height, { z1: 0.1, z2: 0.9, mapping });
-        best = Math.min(best, performance.now() - start);
-      }
+      const out = stretchToUint8(data, width, height, { z1: 0.1, z2: 0.9, mapping });
       expect(out).toHaveLength(width * height);
-      // Typically 50-100 ms on a small shared machine; the bound only catches a per-pixel slow path.
-      expect(best).toBeLessThan(600);
+      // Everything below z1 is black and above z2 white (rows may be flipped, so count rather than index).
+      let below = 0;
+      let above = 0;
+      for (const v of data) {
+        if (v < 0.1) below++;
+        else if (v > 0.9) above++;
+      }
+      let black = 0;
+      let white = 0;
+      for (const v of out) {
+        if (v === 0) black++;
+        else if (v === 255) white++;
+      }
+      expect(black).toBeGreaterThanOrEqual(below);
+      expect(white).toBeGreaterThanOrEqual(above);
+      expect(black + white).toBeLessThan(out.length / 2);
     }
   });
 });
