@@ -164,7 +164,7 @@ describe('pipelines (e2e)', () => {
     const joined: any = await new Promise((resolve) => client.on('connect', () => client.emit('join-run', { runId: id, after: 0 }, resolve)));
     expect(joined.ok).toBe(true);
     for (const line of joined.lines) seen.push(line.seq);
-    client.on('log', (line: { seq: number }) => seen.push(line.seq));
+    client.on('log-lines', (lines: Array<{ seq: number }>) => seen.push(...lines.map((line) => line.seq)));
     await new Promise((resolve) => setTimeout(resolve, 1200));
     client.disconnect();
     const lastSeen = Math.max(...seen);

@@ -79,10 +79,13 @@ async function watch(job: WatchJob): Promise<WatchResult> {
       const runId = job.runIds[i % job.runIds.length];
       const socket = io(job.baseUrl, { transports: ['websocket'], extraHeaders: { cookie: job.cookie }, forceNew: true, reconnection: false });
       sockets.push(socket);
-      socket.on('log', (line: { runId: number; text: string }) => {
-        if (!measuring || line.runId !== runId) return;
-        const sent = sendTimeOf(line.text);
-        if (Number.isFinite(sent)) pushSamples.push(wallMs() - sent);
+      socket.on('log-lines', (lines: Array<{ runId: number; text: string }>) => {
+        if (!measuring) return;
+        const now = wallMs();
+        for (const line of lines) {
+          const sent = line.runId === runId ? sendTimeOf(line.text) : NaN;
+          if (Number.isFinite(sent)) pushSamples.push(now - sent);
+        }
       });
       return new Promise<void>((resolve, reject) => {
         socket.once('connect_error', (error) => reject(new Error(`watcher ${i}: ${error.message}`)));

@@ -106,7 +106,8 @@
     });
   });
   socket.on('disconnect', function () { indicator.textContent = '○ reconnecting…'; });
-  socket.on('log', function (line) { if (line.runId === runId) appendLine(line); });
+  // Lines come in batches, each batch in seq order and already stored.
+  socket.on('log-lines', function (lines) { lines.forEach(function (line) { if (line.runId === runId) appendLine(line); }); });
   socket.on('run', function (state) { if (state.runId === runId) showState(state); });
   if (follow && follow.checked) logBox.scrollTop = logBox.scrollHeight;
   showProgress();

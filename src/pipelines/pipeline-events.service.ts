@@ -43,8 +43,12 @@ export class PipelineEventsService implements OnModuleDestroy {
     this.cancelChannel = cancelChannel(redisUrl);
   }
 
-  logLine(line: LogLineEvent) {
-    this.emitter.to(runRoom(line.runId)).emit('log', line);
+  /**
+   * One event per stored batch of a run's lines (in seq order), not one per line: at 100 lines/s per run and
+   * tens of watchers, a frame per line per socket was most of the web process's work.
+   */
+  logLines(runId: number, lines: LogLineEvent[]) {
+    this.emitter.to(runRoom(runId)).emit('log-lines', lines);
   }
 
   runState(state: RunStateEvent) {

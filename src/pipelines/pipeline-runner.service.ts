@@ -27,6 +27,15 @@ import { AsyncError, CancelledError, PipelineOutput } from './sdk/pipeline-proce
 
 type StopReason = 'cancelled' | 'timeout';
 
+/** Removes a run's temp dir: most are empty by now, and rmdir is much cheaper than a recursive rm. */
+async function removeDir(dir: string): Promise<void> {
+  try {
+    await fs.promises.rmdir(dir);
+  } catch {
+    await fs.promises.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
 /**
  * Executes one run: its own temp dir, the pipeline's doPipeline, then all outputs stored in one go (files
  * first, rows in one transaction) or none. Listens for cancel requests from any web process.
@@ -44,7 +53,6 @@ export class PipelineRunnerService implements OnModuleInit, OnModuleDestroy {
     private readonly registry: PipelineRegistryService,
     private readonly runs: PipelineRunsService,
     private readonly logs: PipelineLogService,
-    private readonly dataProducts: DataProductsService,
     private readonly reducedData: ReducedDataService,
     private readonly storage: FileStorageService,
     @InjectQueue(PREVIEWS_QUEUE) private readonly previewQueue: Queue,
@@ -62,16 +70,13 @@ export class PipelineRunnerService implements OnModuleInit, OnModuleDestroy {
   }
 
   async execute(runId: number): Promise<PipelineRun> {
-    const started = await this.runs.transition(runId, ['queued', 'running'], {
-      state: 'running',
-      status: 'Starting',
-      startedAt: new Date(),
-    });
-    if (!started) {
+    const claimed = await this.runs.claim(runId);
+    if (!claimed) {
       this.logger.log(`Run ${runId} is no longer queued; skipping`);
       return this.dataSource.getRepository(PipelineRun).findOneByOrFail({ id: runId });
     }
-    const log = await this.logs.writerFor(runId);
+    const { run: started, target, inputs } = claimed;
+    const log = this.logs.writerAfter(runId, claimed.lastLogSeq);
     const controller = new AbortController();
     this.active.set(runId, controller);
     const timer = setTimeout(() => controller.abort('timeout'), this.config.pipelineTimeoutSeconds * 1000);
@@ -85,14 +90,13 @@ export class PipelineRunnerService implements OnModuleInit, OnModuleDestroy {
     let outcome: Partial<PipelineRun>;
     try {
       const pipeline = this.registry.get(started.pipelineKey);
-      const target = await this.dataSource.getRepository(Target).findOneByOrFail({ id: started.targetId });
-      const inputs = await this.runs.inputsOf(started);
+      if (!target) throw new AsyncError('The target was deleted before the run started');
       if (inputs.length !== started.inputIds.length) throw new AsyncError('An input data product was deleted before the run started');
       log.write('info', `Running ${pipeline.name} (${pipeline.shortName} v${pipeline.version}) on ${inputs.length} input(s), worker ${os.hostname()}:${process.pid}`);
       const instance = new pipeline.pipelineClass({
         inputs: inputs.map((input) => ({
           id: input.id,
-          path: this.dataProducts.absolutePath(input),
+          path: this.storage.resolve(input.storedPath),
           originalName: input.originalName,
           sha256: input.sha256,
           productType: input.productType,
@@ -114,7 +118,7 @@ export class PipelineRunnerService implements OnModuleInit, OnModuleDestroy {
       clearTimeout(timer);
       clearInterval(memoryProbe);
       this.active.delete(runId);
-      await fs.promises.rm(tmpdir, { recursive: true, force: true }).catch(() => undefined);
+      await removeDir(tmpdir);
     }
     await log.flush().catch((error) => this.logger.error(`Log of run ${runId}: ${error.message}`));
     const finishedAt = new Date();
@@ -155,7 +159,8 @@ export class PipelineRunnerService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Copies DataProduct outputs into the store and writes every row in one transaction; nothing stays on failure. */
-  private async storeOutputs(run: PipelineRun, target: Target, outputs: PipelineOutput[], log: RunLogWriter) {
+  private async storeOutputs(run: PipelineRun, target: Pick<Target, 'id'>, outputs: PipelineOutput[], log: RunLogWriter) {
+    if (!outputs.length) return { products: 0, points: 0, groupId: null };
     const staged: Array<{ output: PipelineOutput; stored?: StoredFile; points?: ReturnType<typeof parsePhotometryCsv>['points'] }> = [];
     try {
       for (const output of outputs) {

@@ -8,8 +8,8 @@ import { In, Repository } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { APP_VERSION } from '../config/paths';
 import { DataProduct } from '../data-products/data-product.entity';
-import { DataProductsService } from '../data-products/data-products.service';
 import { PIPELINES_QUEUE } from '../queue/queue.module';
+import { canViewTarget } from '../targets/target-access';
 import { Target } from '../targets/target.entity';
 import { TargetsService } from '../targets/targets.service';
 import { SessionUser } from '../users/user.entity';
@@ -33,6 +33,23 @@ export interface StartRunRequest {
   presetId?: number;
 }
 
+/** The parts of the target and of the inputs start() uses. */
+type StartTarget = Pick<Target, 'id' | 'name' | 'visibility' | 'ownerId'>;
+type StartInput = Pick<DataProduct, 'id' | 'targetId' | 'originalName' | 'sha256'>;
+
+/** What a worker needs to start a run, read as it claims it. */
+export interface ClaimedRun {
+  run: PipelineRun;
+  lastLogSeq: number;
+  /** Null when the target was deleted after the run was queued. */
+  target: Pick<Target, 'id' | 'name' | 'type' | 'ra' | 'dec'> | null;
+  /** The input products that still exist, by name. */
+  inputs: Array<Pick<DataProduct, 'id' | 'storedPath' | 'originalName' | 'sha256' | 'productType'>>;
+}
+
+/** A value that can be a row id (Postgres `integer`); anything else matches no row. */
+const isRowId = (id: number) => Number.isInteger(id) && id > 0 && id <= 2_147_483_647;
+
 /** Identifier tries with a counted suffix, then with a random one (16.7 million choices per second). */
 const COUNTED_SUFFIXES = 5;
 const IDENTIFIER_ATTEMPTS = 40;
@@ -54,16 +71,13 @@ export class PipelineRunsService {
     @InjectQueue(PIPELINES_QUEUE) private readonly queue: Queue,
     private readonly registry: PipelineRegistryService,
     private readonly targets: TargetsService,
-    private readonly dataProducts: DataProductsService,
     private readonly events: PipelineEventsService,
   ) {}
 
   /** Checks the request, records the run as queued and enqueues its job. */
   async start(user: SessionUser, request: StartRunRequest, options: { enqueue?: boolean } = {}): Promise<PipelineRun> {
     const pipeline = this.registry.get(request.pipelineName);
-    const target = await this.targets.findVisible(request.targetId, user);
-    if (!request.inputIds.length) throw new BadRequestException('Tick at least one data product to run the pipeline on');
-    const inputs = await this.dataProducts.findManyVisible(request.inputIds, user);
+    const { target, inputs } = await this.targetAndInputs(request.targetId, request.inputIds, user);
     const wrongTarget = inputs.filter((input) => input.targetId !== target.id);
     if (wrongTarget.length) throw new BadRequestException(`${wrongTarget[0].originalName} does not belong to ${target.name}`);
     const refused = inputs.filter((input) => !hasAllowedSuffix(input.originalName, pipeline.allowedSuffixes));
@@ -119,7 +133,7 @@ export class PipelineRunsService {
    * the same second reads naturally; when a whole class presses Run on one target at once, later tries take a random
    * suffix instead, so concurrent starts stop colliding with each other rather than racing through the same numbers.
    */
-  private async insertWithUniqueIdentifier(shortName: string, target: Target, fields: Partial<PipelineRun>): Promise<PipelineRun> {
+  private async insertWithUniqueIdentifier(shortName: string, target: Pick<Target, 'id'>, fields: Partial<PipelineRun>): Promise<PipelineRun> {
     const now = new Date();
     for (let attempt = 0; attempt < IDENTIFIER_ATTEMPTS; attempt++) {
       const identifier =
@@ -131,11 +145,47 @@ export class PipelineRunsService {
         .insert()
         .values({ ...fields, identifier } as QueryDeepPartialEntity<PipelineRun>)
         .orIgnore()
-        .returning('id')
+        .returning('*')
         .execute();
-      if (result.raw.length) return this.runs.findOneByOrFail({ id: result.raw[0].id });
+      if (result.raw.length) return this.hydrate(result.raw[0]);
     }
     throw new ConflictException('Could not choose a unique run identifier; try again');
+  }
+
+  /**
+   * The target (404 when missing, 403 when not visible to `user`) and the input products (404 when one is missing,
+   * 403 when its target is not visible), in one round trip: start() is on the path of every run.
+   */
+  private async targetAndInputs(targetId: number, inputIds: number[], user: SessionUser): Promise<{ target: StartTarget; inputs: StartInput[] }> {
+    if (!isRowId(targetId)) throw new NotFoundException(`There is no target with id ${targetId}`);
+    const ids = inputIds.filter(isRowId);
+    const [row]: Array<StartTarget & { inputs: Array<StartInput & { visibility: Target['visibility']; ownerId: string | null }> }> =
+      await this.runs.manager.query(
+        `SELECT t.id, t.name, t.visibility, t.owner_id AS "ownerId",
+                (SELECT coalesce(json_agg(json_build_object('id', p.id, 'targetId', p.target_id, 'originalName', p.original_name,
+                                                            'sha256', p.sha256, 'visibility', pt.visibility, 'ownerId', pt.owner_id) ORDER BY p.id), '[]')
+                 FROM data_products p JOIN targets pt ON pt.id = p.target_id WHERE p.id = ANY($2::int[])) AS inputs
+         FROM targets t WHERE t.id = $1`,
+        [targetId, ids],
+      );
+    if (!row) throw new NotFoundException(`There is no target with id ${targetId}`);
+    if (!canViewTarget(user, row)) throw new ForbiddenException('This target is private to its owner');
+    if (!inputIds.length) throw new BadRequestException('Tick at least one data product to run the pipeline on');
+    const missing = inputIds.filter((id) => !row.inputs.some((input) => input.id === id));
+    if (missing.length) throw new NotFoundException(`There is no data product with id ${missing.join(', ')}`);
+    if (row.inputs.some((input) => !canViewTarget(user, input))) throw new ForbiddenException('This target is private to its owner');
+    const { inputs, ...target } = row;
+    return { target, inputs: inputs.map((input) => ({ id: input.id, targetId: input.targetId, originalName: input.originalName, sha256: input.sha256 })) };
+  }
+
+  /** A run from a row of pipeline_processes as `RETURNING *` gives it, converted as TypeORM converts what it reads. */
+  private hydrate(raw: Record<string, unknown>): PipelineRun {
+    const driver = this.runs.manager.connection.driver;
+    const run = this.runs.create();
+    for (const column of this.runs.metadata.columns) {
+      if (column.databaseName in raw) column.setEntityValue(run, driver.prepareHydratedValue(raw[column.databaseName], column));
+    }
+    return run;
   }
 
   /** The run if it exists (404) and its target is visible to `user` (403). */
@@ -194,17 +244,44 @@ export class PipelineRunsService {
 
   /** Moves a run to new values only if it is still in one of `from`; returns the updated run, or null. */
   async transition(id: number, from: PipelineState[], values: Partial<PipelineRun>): Promise<PipelineRun | null> {
+    // The UPDATE returns the row it wrote: no second round trip to read it back.
     const result = await this.runs
       .createQueryBuilder()
       .update()
       .set(values as QueryDeepPartialEntity<PipelineRun>)
       .where('id = :id AND state IN (:...from)', { id, from })
+      .returning('*')
       .execute();
-    if (!result.affected) return null;
-    const run = await this.runs.findOneByOrFail({ id });
+    if (!result.raw.length) return null;
+    const run = this.hydrate(result.raw[0]);
     this.publishState(run);
     return run;
   }
+
+  /**
+   * A worker takes a queued run (or one it runs again after a requeue), in one statement: the run as now stored,
+   * the seq of its last stored log line, its target and its inputs (null when the run is gone or already finished).
+   */
+  async claim(id: number): Promise<ClaimedRun | null> {
+    // For an UPDATE, TypeORM's query() answers [rows, affected count].
+    const [rows]: [Array<Record<string, unknown> & Pick<ClaimedRun, 'lastLogSeq' | 'target' | 'inputs'>>, number] = await this.runs.manager.query(
+      `UPDATE pipeline_processes r SET state = 'running', status = 'Starting', started_at = $2, updated_at = now()
+       WHERE r.id = $1 AND r.state IN ('queued', 'running')
+       RETURNING r.*,
+         (SELECT coalesce(max(l.seq), 0)::int FROM pipeline_log_lines l WHERE l.process_id = r.id) AS "lastLogSeq",
+         (SELECT json_build_object('id', t.id, 'name', t.name, 'type', t.type, 'ra', t.ra, 'dec', t.dec) FROM targets t WHERE t.id = r.target_id) AS target,
+         (SELECT coalesce(json_agg(json_build_object('id', p.id, 'storedPath', p.stored_path, 'originalName', p.original_name,
+                                                     'sha256', p.sha256, 'productType', p.product_type) ORDER BY p.original_name), '[]')
+          FROM data_products p WHERE p.id = ANY(r.input_ids)) AS inputs`,
+      [id, new Date()],
+    );
+    if (!rows.length) return null;
+    const [{ lastLogSeq, target, inputs, ...raw }] = rows;
+    const run = this.hydrate(raw);
+    this.publishState(run);
+    return { run, lastLogSeq, target, inputs };
+  }
+
 
   async setStatus(id: number, status: string): Promise<void> {
     const run = await this.transition(id, ['running'], { status: status.slice(0, 500) });

@@ -340,7 +340,7 @@ describe('hostile input (e2e, fault)', () => {
         const bobHeard: unknown[] = [];
         const aliceHeard: unknown[] = [];
         bobSocket.onAny((event, payload) => bobHeard.push([event, payload]));
-        aliceSocket.on('log', (line) => aliceHeard.push(line));
+        aliceSocket.on('log-lines', (lines: unknown[]) => aliceHeard.push(...lines));
         const connected = (socket: Socket) => new Promise((resolve) => (socket.connected ? resolve(true) : socket.once('connect', () => resolve(true))));
         await Promise.all([connected(bobSocket), connected(aliceSocket)]);
         const bobRun: any = await bobSocket.timeout(5000).emitWithAck('join-run', { runId: hostileRun, after: 0 });

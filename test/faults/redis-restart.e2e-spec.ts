@@ -60,8 +60,8 @@ interface LiveLine {
     const cookie = (await teacher.agent.get('/targets')).request.cookies;
     const live: LiveLine[] = [];
     client = connect(baseUrl, { extraHeaders: { Cookie: cookie }, transports: ['websocket'] });
-    client.on('log', (line: { runId: number; seq: number; text: string }) => {
-      if (line.runId === runId) live.push({ seq: line.seq, text: line.text, receivedAt: Date.now() });
+    client.on('log-lines', (lines: Array<{ runId: number; seq: number; text: string }>) => {
+      for (const line of lines) if (line.runId === runId) live.push({ seq: line.seq, text: line.text, receivedAt: Date.now() });
     });
     const joined: any = await new Promise((resolve) => client!.on('connect', () => client!.emit('join-run', { runId, after: 0 }, resolve)));
     expect(joined.ok).toBe(true);
