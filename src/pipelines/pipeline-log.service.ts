@@ -1,8 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, MoreThan, Repository } from 'typeorm';
+import { canViewTarget } from '../targets/target-access';
+import { Target } from '../targets/target.entity';
+import { SessionUser } from '../users/user.entity';
 import { LogLineEvent, PipelineEventsService } from './pipeline-events.service';
 import { LogLevel, PipelineLogLine } from './pipeline-log-line.entity';
+import { isRowId } from './pipeline-runs.service';
 
 /** Longest stored line; longer ones are clipped with an ellipsis. */
 const MAX_LINE_CHARS = 10_000;
@@ -15,6 +19,17 @@ const MAX_BATCH_CHARS = 1_000_000;
  * second per run (a frame per line was what saturated the web process with 200 watchers).
  */
 export const MIN_STORE_INTERVAL_MS = 25;
+
+/** The largest seq Postgres can hold (`integer`). */
+const MAX_SEQ = 2_147_483_647;
+
+/** A log line as the JSON answers give it. */
+export interface LogLineJson {
+  seq: number;
+  time: string;
+  level: string;
+  text: string;
+}
 
 /** Stores one batch of a run's lines (in seq order) in one statement; resolves once they are stored. */
 export type LogLineStore = (runId: number, lines: LogLineEvent[]) => Promise<void>;
@@ -135,6 +150,28 @@ export class PipelineLogService {
 
   onLine(listener: (line: LogLineEvent) => void): void {
     this.listeners.push(listener);
+  }
+
+  /**
+   * `GET /pipeline/:id/log?after=N`, polled every second by pages without Socket.IO: the run's state and its lines
+   * after `afterSeq` if `user` may see the run (404/403 as PipelineRunsService.findVisible), in one query, the
+   * times formatted as Date.toJSON does (what the Socket.IO events carry).
+   */
+  async visibleLinesAfter(runId: number, user: SessionUser, afterSeq: number, limit = 5000): Promise<{ state: string; lines: LogLineJson[] }> {
+    const rows: Array<{ state: string; visibility: Target['visibility']; ownerId: string | null; lines: LogLineJson[] }> = isRowId(runId)
+      ? await this.dataSource.query(
+          `SELECT r.state, t.visibility, t.owner_id AS "ownerId",
+                  (SELECT coalesce(json_agg(json_build_object('seq', l.seq, 'time', to_char(l.time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                                                              'level', l.level, 'text', l.text) ORDER BY l.seq), '[]')
+                   FROM (SELECT seq, time, level, text FROM pipeline_log_lines WHERE process_id = r.id AND seq > $2 ORDER BY seq LIMIT $3) l) AS lines
+           FROM pipeline_processes r JOIN targets t ON t.id = r.target_id WHERE r.id = $1`,
+          [runId, Math.min(Math.max(0, afterSeq), MAX_SEQ), limit],
+        )
+      : [];
+    if (!rows.length) throw new NotFoundException(`There is no pipeline run with id ${runId}`);
+    const [{ state, lines, ...target }] = rows;
+    if (!canViewTarget(user, target)) throw new ForbiddenException('This target is private to its owner');
+    return { state, lines };
   }
 
   linesAfter(runId: number, afterSeq: number, limit = 5000): Promise<PipelineLogLine[]> {

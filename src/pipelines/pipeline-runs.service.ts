@@ -48,7 +48,7 @@ export interface ClaimedRun {
 }
 
 /** A value that can be a row id (Postgres `integer`); anything else matches no row. */
-const isRowId = (id: number) => Number.isInteger(id) && id > 0 && id <= 2_147_483_647;
+export const isRowId = (id: number) => Number.isInteger(id) && id > 0 && id <= 2_147_483_647;
 
 /** Identifier tries with a counted suffix, then with a random one (16.7 million choices per second). */
 const COUNTED_SUFFIXES = 5;

@@ -117,9 +117,7 @@ export class PipelinesController {
   /** Log lines after `after` (JSON): the live page's fallback and the API's. */
   @Get('pipeline/:id/log')
   async log(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Query('after') after?: string) {
-    const run = await this.runs.findVisible(id, user);
-    const lines = await this.logs.linesAfter(run.id, Math.max(0, Number(after) || 0));
-    return { state: run.state, lines: lines.map(({ seq, time, level, text }) => ({ seq, time, level, text })) };
+    return this.logs.visibleLinesAfter(id, user, Number(after) || 0);
   }
 
   @Get('pipeline/:id/provenance.json')
