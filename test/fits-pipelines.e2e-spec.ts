@@ -206,7 +206,10 @@ describe('FITS previews and the teaching pipelines (e2e)', () => {
     expect(magnitudes.every((m: number) => m > 5 && m < 25)).toBe(true);
 
     const page = await alice.agent.get(`/targets/${m13Id}`).expect(200);
-    expect(page.text).toContain('unfiltered instrumental');
+    expect(page.text).toContain(`data-src="/targets/${m13Id}/light-curve.json"`);
+    const curve = (await alice.agent.get(`/targets/${m13Id}/light-curve.json`).expect(200)).body;
+    const series = curve.series.find((s: { filter: string }) => s.filter === 'unfiltered instrumental');
+    expect(series.mag).toEqual(magnitudes);
     const [details] = await outputsOf(run.output_group_id);
     expect(details.original_name).toBe('aperture_photometry_details.csv');
   });

@@ -77,17 +77,53 @@ describe('photometry import and light curve (e2e)', () => {
 
   it('draws the light curve with one series per filter from the app-served chart library', async () => {
     const page = await student.agent.get(`/targets/${targetId}`).expect(200);
-    const json = /<script type="application\/json" id="light-curve-data">([^<]*)<\/script>/.exec(page.text);
-    expect(json).not.toBeNull();
-    const curve = JSON.parse(json![1]);
-    expect(Object.keys(curve).sort()).toEqual(['R', 'V']);
-    expect(curve.V).toHaveLength(4);
-    expect(curve.V[0]).toEqual({ t: '2023-02-25T02:24:00.000Z', mag: 12.31, err: 0.02 });
+    // The page carries no points: the script fetches them from the canvas's data-src.
+    expect(page.text).toContain(`<canvas id="light-curve" data-src="/targets/${targetId}/light-curve.json"`);
+    expect(page.text).not.toContain('12.31');
+    const curve = (await student.agent.get(`/targets/${targetId}/light-curve.json`).expect(200).expect('Content-Type', /json/)).body;
+    expect(curve.series.map((series: { filter: string }) => series.filter)).toEqual(['R', 'V']);
+    const v = curve.series[1];
+    expect(v.t).toHaveLength(4);
+    expect([v.t[0], v.mag[0], v.err[0]]).toEqual([Date.parse('2023-02-25T02:24:00.000Z'), 12.31, 0.02]);
     expect(page.text).toContain('<script src="/vendor/chart.js/chart.umd.js"></script>');
     const chartJs = await student.agent.get('/vendor/chart.js/chart.umd.js').expect(200);
     expect(chartJs.text.length).toBeGreaterThan(100_000);
     const script = await student.agent.get('/js/light-curve.js').expect(200);
     expect(script.text).toContain('reverse: true');
+    expect(script.text).toContain("getAttribute('data-src')");
+  });
+
+  it('serves the light curve as arrays equal to the stored points, oldest first, with the page’s access rule', async () => {
+    // A point without filter or error, and one whose magnitude is not a number (left out of the curve).
+    await portal.dataSource.query(
+      `INSERT INTO reduced_data (target_id, data_type, source_name, timestamp, value) VALUES
+         ($1, 'photometry', 'test', '2023-02-26T01:02:03.456Z', '{"magnitude": 13.25}'),
+         ($1, 'photometry', 'test', '2023-02-26T02:00:00Z', '{"magnitude": "bright", "filter": "V"}')`,
+      [targetId],
+    );
+    const curve = (await student.agent.get(`/targets/${targetId}/light-curve.json`).expect(200)).body;
+    const stored: Array<{ timestamp: Date; value: { magnitude: unknown; error?: number; filter?: string } }> = await points();
+    const expected = new Map<string, { t: number[]; mag: number[]; err: Array<number | null> }>();
+    for (const row of stored) {
+      if (typeof row.value.magnitude !== 'number') continue;
+      const series = expected.get(row.value.filter || 'unknown') ?? { t: [], mag: [], err: [] };
+      series.t.push(new Date(row.timestamp).getTime());
+      series.mag.push(row.value.magnitude);
+      series.err.push(row.value.error ?? null);
+      expected.set(row.value.filter || 'unknown', series);
+    }
+    expect(curve).toEqual({ series: [...expected].sort(([a], [b]) => (a < b ? -1 : 1)).map(([filter, series]) => ({ filter, ...series })) });
+    expect(curve.series.map((series: { filter: string }) => series.filter)).toEqual(['R', 'V', 'unknown']);
+    expect(curve.series[2]).toEqual({ filter: 'unknown', t: [Date.parse('2023-02-26T01:02:03.456Z')], mag: [13.25], err: [null] });
+    expect(curve.series[1].mag).not.toContain('bright');
+
+    // Another student may not see this private target's curve; nobody logged out may.
+    const other = await portal.login('student2', 'student');
+    const refused = await other.agent.get(`/targets/${targetId}/light-curve.json`).set('Accept', 'application/json').expect(403);
+    expect(refused.body.message).toBe('This target is private to its owner');
+    await portal.http.get(`/targets/${targetId}/light-curve.json`).set('Accept', 'application/json').expect(401);
+    await student.agent.get('/targets/999999/light-curve.json').set('Accept', 'application/json').expect(404);
+    await portal.dataSource.query(`DELETE FROM reduced_data WHERE source_name = 'test'`);
   });
 
   it('deleting the photometry product deletes its points', async () => {

@@ -7,6 +7,10 @@ export type ProductType = (typeof PRODUCT_TYPES)[number];
 
 @Entity('data_products')
 @Index(['targetId', 'sha256'])
+// (target_id, created_at DESC, id DESC): a target's products newest first, a page at a time (migration PageIndexes).
+@Index('data_products_target_created_idx', { synchronize: false })
+// (target_id, product_type, created_at DESC, id DESC): a target's newest timelapse.
+@Index('data_products_target_type_created_idx', { synchronize: false })
 export class DataProduct {
   @PrimaryGeneratedColumn()
   id: number;

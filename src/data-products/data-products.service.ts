@@ -17,6 +17,19 @@ import { TargetsService } from '../targets/targets.service';
 import { SessionUser } from '../users/user.entity';
 import { DataProduct, PRODUCT_TYPES, ProductType } from './data-product.entity';
 
+/** A row of the target page's products table. */
+export interface ProductTableRow {
+  id: number;
+  originalName: string;
+  productType: ProductType;
+  size: number;
+  thumbnailPath: string | null;
+  previewError: string | null;
+  createdAt: Date;
+  /** The groups the product is in, by name. */
+  groups: Array<{ id: number; name: string }>;
+}
+
 /** A file as received: already streamed to a temp file by the upload interceptor. */
 export interface IncomingFile {
   path: string;
@@ -37,6 +50,9 @@ export interface IngestResult {
   pointsAdded: number;
   pointsSkipped: number;
 }
+
+/** File names in the order people expect: frame_2 before frame_10. */
+const FILE_NAME_ORDER = new Intl.Collator(undefined, { numeric: true });
 
 // Photometry CSVs are read whole to validate every row before anything is stored.
 const MAX_PHOTOMETRY_BYTES = 64 * 1024 * 1024;
@@ -62,7 +78,7 @@ export class DataProductsService {
   ) {}
 
   /** The ids of the products that get a thumbnail: FITS images (by type or name) and ordinary images. */
-  static previewable(products: DataProduct[]): number[] {
+  static previewable(products: Array<Pick<DataProduct, 'id' | 'productType' | 'originalName'>>): number[] {
     return products.filter((p) => PREVIEWABLE_TYPES.includes(p.productType) || isFitsFileName(p.originalName)).map((p) => p.id);
   }
 
@@ -79,6 +95,47 @@ export class DataProductsService {
 
   listForTarget(targetId: number): Promise<DataProduct[]> {
     return this.products.find({ where: { targetId }, order: { createdAt: 'DESC', id: 'DESC' } });
+  }
+
+  /**
+   * One page of a target's images (the products that get a thumbnail) in file-name order, 2 before 10. Whether a
+   * product is an image is decided in code, so the ids, names and types of all its products are read (small rows),
+   * and only the page's products whole.
+   */
+  async imagePageForTarget(targetId: number, page: { limit: number; offset: number }): Promise<{ items: DataProduct[]; total: number }> {
+    const all = await this.products.find({ select: { id: true, originalName: true, productType: true }, where: { targetId } });
+    const images = all
+      .filter((product) => DataProductsService.previewable([product]).length > 0)
+      .sort((a, b) => FILE_NAME_ORDER.compare(a.originalName, b.originalName) || a.id - b.id);
+    const ids = images.slice(page.offset, page.offset + page.limit).map((product) => product.id);
+    const rows = ids.length ? await this.products.findBy({ id: In(ids) }) : [];
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return { items: ids.map((id) => byId.get(id)).filter((row): row is DataProduct => Boolean(row)), total: images.length };
+  }
+
+  /**
+   * The target page's products table in one statement: a page of the target's products, newest first (or, with
+   * `onlyIds`, those of them), each with the groups it is in, and how many products the target has. Plain rows, not
+   * entities: the page is asked for often and a hundred entities cost more to build than the query.
+   */
+  async tableForTarget(targetId: number, page: { limit: number; offset: number }, onlyIds?: number[]): Promise<{ rows: ProductTableRow[]; total: number }> {
+    if (onlyIds && !onlyIds.length) return { rows: [], total: 0 };
+    const rows: Array<Omit<ProductTableRow, 'size'> & { size: string; total: number }> = await this.dataSource.query(
+      `SELECT p.id, p.original_name AS "originalName", p.product_type AS "productType", p.size, p.thumbnail_path AS "thumbnailPath",
+              p.preview_error AS "previewError", p.created_at AS "createdAt",
+              coalesce((SELECT json_agg(json_build_object('id', g.id, 'name', g.name) ORDER BY g.name)
+                          FROM data_product_group_members m JOIN data_product_groups g ON g.id = m.group_id
+                         WHERE m.data_product_id = p.id), '[]') AS groups,
+              (SELECT count(*)::int FROM data_products c WHERE c.target_id = $1) AS total
+         FROM data_products p
+        WHERE p.target_id = $1 AND ($4::int[] IS NULL OR p.id = ANY($4))
+        ORDER BY p.created_at DESC, p.id DESC
+        LIMIT $2 OFFSET $3`,
+      [targetId, page.limit, page.offset, onlyIds ?? null],
+    );
+    // Past the last page there are no rows to carry the total.
+    const total = rows.length ? rows[0].total : onlyIds ? 0 : await this.products.count({ where: { targetId } });
+    return { rows: rows.map(({ total: _total, ...row }) => ({ ...row, size: Number(row.size) })), total };
   }
 
   /** One page of a target's products, newest first, and how many it has. */

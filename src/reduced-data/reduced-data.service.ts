@@ -7,15 +7,20 @@ import { ReducedDatum } from './reduced-datum.entity';
 
 export const PHOTOMETRY = 'photometry';
 
-export interface LightCurvePoint {
-  /** ISO time */
-  t: string;
-  mag: number;
-  err: number | null;
+/**
+ * The light curve as the page's script reads it: one series per filter (a point without a filter is "unknown"),
+ * each as parallel arrays, oldest first: `t` in milliseconds since 1970 (UTC), `mag`, and `err` (null when the
+ * point has none). Arrays of numbers keep 10,000 points to some 300 kB, a third of objects with ISO strings.
+ */
+export interface LightCurveSeries {
+  filter: string;
+  t: number[];
+  mag: number[];
+  err: Array<number | null>;
 }
-
-/** Light-curve points grouped by filter, oldest first. */
-export type LightCurve = Record<string, LightCurvePoint[]>;
+export interface LightCurve {
+  series: LightCurveSeries[];
+}
 
 @Injectable()
 export class ReducedDataService {
@@ -56,23 +61,33 @@ export class ReducedDataService {
     return { added, skipped: points.length - added };
   }
 
-  async lightCurve(targetId: number): Promise<LightCurve> {
-    const rows = await this.data.find({
-      where: { targetId, dataType: PHOTOMETRY },
-      order: { timestamp: 'ASC' },
-    });
-    const curve: LightCurve = {};
-    for (const row of rows) {
-      const value = row.value as { magnitude?: unknown; error?: unknown; filter?: unknown };
-      if (typeof value.magnitude !== 'number') continue;
-      const filter = typeof value.filter === 'string' && value.filter ? value.filter : 'unknown';
-      (curve[filter] ??= []).push({
-        t: row.timestamp.toISOString(),
-        mag: value.magnitude,
-        err: typeof value.error === 'number' ? value.error : null,
-      });
-    }
-    return curve;
+  /**
+   * The light curve (see LightCurve) as JSON text, built by Postgres in one statement: 10,000 points are never
+   * turned into entities and back. Points whose magnitude is not a number are left out. The numbers are the stored
+   * JSON numbers themselves; series are in code-point order of their filter.
+   */
+  async lightCurveJson(targetId: number): Promise<string> {
+    // Built as text with string_agg: json_agg would put a space after every comma, a tenth of the payload.
+    const [{ json }] = await this.data.query(
+      `WITH points AS (
+         SELECT CASE WHEN jsonb_typeof(value->'filter') = 'string' AND value->>'filter' <> '' THEN value->>'filter' ELSE 'unknown' END AS filter,
+                floor(extract(epoch FROM timestamp) * 1000)::bigint AS t, id, timestamp,
+                value->'magnitude' AS mag,
+                CASE WHEN jsonb_typeof(value->'error') = 'number' THEN value->'error' ELSE 'null'::jsonb END AS err
+           FROM reduced_data
+          WHERE target_id = $1 AND data_type = $2 AND jsonb_typeof(value->'magnitude') = 'number'
+       ), series AS (
+         SELECT filter,
+                '{"filter":' || to_json(filter)::text
+                || ',"t":[' || string_agg(t::text, ',' ORDER BY timestamp, id)
+                || '],"mag":[' || string_agg(mag::text, ',' ORDER BY timestamp, id)
+                || '],"err":[' || string_agg(err::text, ',' ORDER BY timestamp, id) || ']}' AS json
+           FROM points GROUP BY filter
+       )
+       SELECT '{"series":[' || coalesce((SELECT string_agg(json, ',' ORDER BY filter COLLATE "C") FROM series), '') || ']}' AS json`,
+      [targetId, PHOTOMETRY],
+    );
+    return json;
   }
 
   /** One page of a target's reduced data (optionally of one data type), oldest first. */

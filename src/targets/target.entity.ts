@@ -19,6 +19,8 @@ export type NonSiderealScheme = (typeof NON_SIDEREAL_SCHEMES)[number];
 
 @Entity('targets')
 @Index('targets_name_lower_key', { synchronize: false })
+// (name, id): the order of /targets, so a page of it is an index range (migration PageIndexes).
+@Index('targets_name_id_idx', { synchronize: false })
 export class Target {
   @PrimaryGeneratedColumn()
   id: number;

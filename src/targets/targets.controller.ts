@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Render, Res } from '@nestjs/common';
 import { Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
+import { pageView, parsePageRequest } from '../common/paging';
 import { CoordinateError, parseDec, parseRa, parseRadius } from '../coordinates/coordinates';
 import { SessionUser } from '../users/user.entity';
 import { parseTargetForm, sexagesimal, TargetFormBody, targetToForm } from './dto/target-form';
@@ -13,7 +14,13 @@ interface SearchQuery {
   dec?: string;
   radius?: string;
   list?: string;
+  limit?: string;
+  offset?: string;
 }
+
+/** Targets per page of /targets, and the most one page may ask for. */
+export const TARGETS_PER_PAGE = 50;
+export const MAX_TARGETS_PER_PAGE = 200;
 
 @Controller('targets')
 export class TargetsController {
@@ -22,6 +29,7 @@ export class TargetsController {
   @Get()
   @Render('targets/index')
   async index(@CurrentUser() user: SessionUser, @Query() query: SearchQuery) {
+    const paging = parsePageRequest({ ...query }, TARGETS_PER_PAGE, MAX_TARGETS_PER_PAGE);
     const search: TargetSearch = { text: query.q?.trim() || undefined };
     const coneErrors: Record<string, string> = {};
     if (query.ra || query.dec || query.radius) {
@@ -38,14 +46,18 @@ export class TargetsController {
     }
     const lists = await this.targets.allLists();
     if (query.list) search.listId = (await this.targets.findList(Number(query.list))).id;
-    const results = Object.keys(coneErrors).length ? [] : await this.targets.search(user, search);
+    const { items, total } = Object.keys(coneErrors).length ? { items: [], total: 0 } : await this.targets.searchPage(user, search, paging);
+    // The prev/next links keep the search: text, cone and list, as they were typed.
+    const filters = { q: query.q?.trim(), ra: query.ra?.trim(), dec: query.dec?.trim(), radius: query.radius?.trim(), list: search.listId };
     return {
       title: 'Targets',
       query,
       coneErrors,
       lists,
       currentList: lists.find((list) => list.id === search.listId),
-      results: results.map(({ target, distance }) => ({ target, distance, sexagesimal: sexagesimal(target) })),
+      results: items.map(({ target, distance }) => ({ target, distance, sexagesimal: sexagesimal(target) })),
+      limit: paging.limit,
+      pager: pageView('/targets', filters, { ...paging, total, shown: items.length }, TARGETS_PER_PAGE, { one: 'target', many: 'targets' }),
     };
   }
 

@@ -37,20 +37,26 @@ export class TargetsService {
     );
   }
 
-  async search(user: SessionUser, search: TargetSearch): Promise<TargetWithDistance[]> {
-    return this.runSearch(this.searchQuery(user, search), search);
-  }
-
-  /** One page of a search, and how many targets match in all (for the API's lists). */
+  /** One page of a search, and how many targets match in all (/targets and the API's list). */
   async searchPage(user: SessionUser, search: TargetSearch, page: { limit: number; offset: number }): Promise<{ items: TargetWithDistance[]; total: number }> {
-    const total = await this.searchQuery(user, search).getCount();
-    // offset/limit rather than skip/take: the only join is many-to-one, so rows are targets one for one.
-    const items = await this.runSearch(this.searchQuery(user, search).offset(page.offset).limit(page.limit), search);
+    // The count needs no owner join and no ordering; the two queries run side by side on the pool.
+    const [total, items] = await Promise.all([
+      this.countMatches(user, search),
+      // offset/limit rather than skip/take: the only join is many-to-one, so rows are targets one for one.
+      this.runSearch(this.searchQuery(user, search).offset(page.offset).limit(page.limit), search),
+    ]);
     return { items, total };
   }
 
-  private searchQuery(user: SessionUser, search: TargetSearch): SelectQueryBuilder<Target> {
-    const query = TargetsService.visibleTo(this.targets.createQueryBuilder('t').leftJoinAndSelect('t.owner', 'owner'), user);
+  /** How many targets match: count(*) with no owner join and no order (the rows are targets one for one). */
+  private async countMatches(user: SessionUser, search: TargetSearch): Promise<number> {
+    const row = await this.searchQuery(user, search, false).select('count(*)::int', 'total').orderBy().getRawOne<{ total: number }>();
+    return row?.total ?? 0;
+  }
+
+  private searchQuery(user: SessionUser, search: TargetSearch, withOwner = true): SelectQueryBuilder<Target> {
+    const base = this.targets.createQueryBuilder('t');
+    const query = TargetsService.visibleTo(withOwner ? base.leftJoinAndSelect('t.owner', 'owner') : base, user);
     if (search.text) {
       const pattern = `%${search.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       query.andWhere(
@@ -96,7 +102,10 @@ export class TargetsService {
 
   /** The target if it exists (404 otherwise) and `user` may see it (403 otherwise). */
   async findVisible(id: number, user: SessionUser): Promise<Target> {
-    const target = Number.isSafeInteger(id) ? await this.targets.findOne({ where: { id }, relations: { owner: true } }) : null;
+    // One query (findOne with a relation makes two: its LIMIT 1 goes through a DISTINCT subquery); every page asks.
+    const target = Number.isSafeInteger(id)
+      ? await this.targets.createQueryBuilder('t').leftJoinAndSelect('t.owner', 'owner').where('t.id = :id', { id }).getOne()
+      : null;
     if (!target) throw new NotFoundException(`There is no target with id ${id}`);
     if (!canViewTarget(user, target)) throw new ForbiddenException('This target is private to its owner');
     return target;
@@ -159,14 +168,6 @@ export class TargetsService {
     return this.lists
       .createQueryBuilder('l')
       .loadRelationCountAndMap('l.targetCount', 'l.targets')
-      .orderBy('l.name', 'ASC')
-      .getMany();
-  }
-
-  async listsContaining(targetId: number): Promise<TargetList[]> {
-    return this.lists
-      .createQueryBuilder('l')
-      .innerJoin('target_list_targets', 'm', 'm.target_list_id = l.id AND m.target_id = :targetId', { targetId })
       .orderBy('l.name', 'ASC')
       .getMany();
   }

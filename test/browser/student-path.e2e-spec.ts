@@ -163,6 +163,9 @@ describeInBrowser('in a real browser: a student from log-in to light curve', () 
     await page.goto(targetUrl);
     const canvas = page.locator('canvas#light-curve');
     expect(await canvas.isVisible()).toBe(true);
+    // The script fetches the points after the page loads; it marks the canvas once the chart is drawn.
+    await page.waitForSelector('canvas#light-curve[data-points="5"]');
+    expect(await page.locator('#light-curve-status').isHidden()).toBe(true);
     // Five points in one series, each drawn inside the plot area.
     const series = await page.evaluate(() => {
       const chart = (window as any).lightCurveChart;
