@@ -40,8 +40,9 @@ export class UsersService {
   }
 
   async findSessionUser(id: string): Promise<SessionUser | null> {
-    const user = await this.users.findOne({ where: { id } });
-    return user ? toSessionUser(user) : null;
+    // Every request asks (roles apply at once), so a plain query rather than an entity.
+    const [user]: SessionUser[] = await this.users.query('SELECT id, username, role FROM users WHERE id = $1', [id]);
+    return user ? { id: user.id, username: user.username, role: user.role } : null;
   }
 
   count(): Promise<number> {
