@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import express, { NextFunction, Request, Response } from 'express';
 import session from 'express-session';
 import helmet from 'helmet';
 import hbs from 'hbs';
@@ -71,7 +72,12 @@ export function configureApp(app: NestExpressApplication, options: { requestLogg
   // Express caches compiled views only when NODE_ENV=production; without the cache hbs reads and compiles the page
   // and its layout again on every request, a third of a page's time. The views ship with the code, so keep them.
   app.set('view cache', process.env.NODE_ENV !== 'development');
-  app.useStaticAssets(path.join(PROJECT_ROOT, 'public'), { index: false, maxAge: '1h' });
+  // serve-static looks on disk for every request it is given, pages included: give it only the paths under
+  // public/'s own entries (css/, js/, favicon.svg), so a page request costs no failed stat.
+  const publicDir = path.join(PROJECT_ROOT, 'public');
+  const publicEntries = new Set(fs.readdirSync(publicDir));
+  const servePublic = express.static(publicDir, { index: false, maxAge: '1h' });
+  app.use((req: Request, res: Response, next: NextFunction) => (publicEntries.has(req.path.split('/')[1]) ? servePublic(req, res, next) : next()));
   // The charting library is served from the app itself: classrooms may be offline.
   app.useStaticAssets(path.dirname(require.resolve('chart.js')), { prefix: '/vendor/chart.js/' });
 
