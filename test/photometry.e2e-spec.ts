@@ -126,6 +126,28 @@ describe('photometry import and light curve (e2e)', () => {
     await portal.dataSource.query(`DELETE FROM reduced_data WHERE source_name = 'test'`);
   });
 
+  it('answers a repeated light-curve request with 304 until the points change, then with the new points', async () => {
+    const url = `/targets/${targetId}/light-curve.json`;
+    const first = await student.agent.get(url).expect(200);
+    const etag = first.headers.etag;
+    expect(etag).toMatch(/^W\/"light-curve-\d+-\d+-\d+"$/);
+    expect(first.headers['cache-control']).toBe('private, no-cache');
+    await student.agent.get(url).set('If-None-Match', etag).expect(304);
+
+    // A point added, then deleted again: each time a new version and the curve as stored.
+    await portal.dataSource.query(
+      `INSERT INTO reduced_data (target_id, data_type, source_name, timestamp, value) VALUES ($1, 'photometry', 'etag', '2023-03-01T00:00:00Z', '{"magnitude": 14.5, "filter": "R"}')`,
+      [targetId],
+    );
+    const added = await student.agent.get(url).set('If-None-Match', etag).expect(200);
+    expect(added.headers.etag).not.toBe(etag);
+    expect(added.body.series[0].mag).toContain(14.5);
+    await portal.dataSource.query(`DELETE FROM reduced_data WHERE source_name = 'etag'`);
+    const removed = await student.agent.get(url).set('If-None-Match', added.headers.etag).expect(200);
+    expect(removed.body).toEqual(first.body);
+    expect(removed.headers.etag).not.toBe(added.headers.etag);
+  });
+
   it('deleting the photometry product deletes its points', async () => {
     const [product] = await portal.dataSource.query(`SELECT id FROM data_products WHERE original_name = 'overlap.csv'`);
     await student.agent.post(`/data-products/${product.id}/delete`).type('form').send({ _csrf: student.csrf }).expect(303);

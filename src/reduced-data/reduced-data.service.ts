@@ -22,8 +22,13 @@ export interface LightCurve {
   series: LightCurveSeries[];
 }
 
+/** Light curves kept in memory (10,000 points are some 400 kB of JSON). */
+const CACHED_CURVES = 20;
+
 @Injectable()
 export class ReducedDataService {
+  private readonly curves = new Map<number, { json: string; version: string }>();
+
   constructor(@InjectRepository(ReducedDatum) private readonly data: Repository<ReducedDatum>) {}
 
   /**
@@ -62,13 +67,29 @@ export class ReducedDataService {
   }
 
   /**
-   * The light curve (see LightCurve) as JSON text, built by Postgres in one statement: 10,000 points are never
-   * turned into entities and back. Points whose magnitude is not a number are left out. The numbers are the stored
-   * JSON numbers themselves; series are in code-point order of their filter.
+   * Which state of a target's photometry a light curve shows: the number of its points and their highest id.
+   * Points are only ever inserted (ids never reused) or deleted, so two different sets of points never share it.
    */
-  async lightCurveJson(targetId: number): Promise<string> {
+  async lightCurveVersion(targetId: number): Promise<string> {
+    const [{ version }] = await this.data.query(
+      `SELECT count(*) || '-' || coalesce(max(id), 0) AS version FROM reduced_data WHERE target_id = $1 AND data_type = $2`,
+      [targetId, PHOTOMETRY],
+    );
+    return version;
+  }
+
+  /**
+   * The light curve (see LightCurve) as JSON text, and the version (see lightCurveVersion) it shows. Built by
+   * Postgres in one statement (one snapshot for both): 10,000 points are never turned into entities and back.
+   * Points whose magnitude is not a number are left out; the numbers are the stored JSON numbers themselves;
+   * series are in code-point order of their filter. The newest curves are kept in memory by version, so a class
+   * opening the same target builds it once.
+   */
+  async lightCurveJson(targetId: number, knownVersion?: string): Promise<{ json: string; version: string }> {
+    const cached = this.curves.get(targetId);
+    if (cached && cached.version === knownVersion) return cached;
     // Built as text with string_agg: json_agg would put a space after every comma, a tenth of the payload.
-    const [{ json }] = await this.data.query(
+    const [curve]: Array<{ json: string; version: string }> = await this.data.query(
       `WITH points AS (
          SELECT CASE WHEN jsonb_typeof(value->'filter') = 'string' AND value->>'filter' <> '' THEN value->>'filter' ELSE 'unknown' END AS filter,
                 floor(extract(epoch FROM timestamp) * 1000)::bigint AS t, id, timestamp,
@@ -84,10 +105,18 @@ export class ReducedDataService {
                 || '],"err":[' || string_agg(err::text, ',' ORDER BY timestamp, id) || ']}' AS json
            FROM points GROUP BY filter
        )
-       SELECT '{"series":[' || coalesce((SELECT string_agg(json, ',' ORDER BY filter COLLATE "C") FROM series), '') || ']}' AS json`,
+       SELECT '{"series":[' || coalesce((SELECT string_agg(json, ',' ORDER BY filter COLLATE "C") FROM series), '') || ']}' AS json,
+              (SELECT count(*) || '-' || coalesce(max(id), 0) FROM reduced_data WHERE target_id = $1 AND data_type = $2) AS version`,
       [targetId, PHOTOMETRY],
     );
-    return json;
+    this.curves.delete(targetId);
+    this.curves.set(targetId, curve);
+    // A map keeps insertion order: drop the least recently built curves beyond the limit.
+    for (const oldest of this.curves.keys()) {
+      if (this.curves.size <= CACHED_CURVES) break;
+      this.curves.delete(oldest);
+    }
+    return curve;
   }
 
   /** One page of a target's reduced data (optionally of one data type), oldest first. */

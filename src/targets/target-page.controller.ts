@@ -1,4 +1,5 @@
-import { Controller, Get, Header, Param, ParseIntPipe, Query, Render } from '@nestjs/common';
+import { Controller, Get, Param, ParseIntPipe, Query, Render, Req, Res } from '@nestjs/common';
+import { Request, Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
 import { pageUrl, pageView, parsePageRequest } from '../common/paging';
 import { PRODUCT_TYPES } from '../data-products/data-product.entity';
@@ -89,13 +90,24 @@ export class TargetPageController {
     };
   }
 
-  /** The light curve for public/js/light-curve.js (see ReducedDataService.lightCurveJson); the page's access rule. */
+  /**
+   * The light curve for public/js/light-curve.js (see ReducedDataService.lightCurveJson), with the page's access
+   * rule. Its ETag is the curve's version: a browser asking again gets a 304 for the price of one small query.
+   */
   @Get(':id/light-curve.json')
-  @Header('Content-Type', 'application/json; charset=utf-8')
-  @Header('Cache-Control', 'private, no-cache')
-  async lightCurve(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number): Promise<string> {
+  async lightCurve(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Req() req: Request, @Res() res: Response) {
     const target = await this.targets.findVisible(id, user);
-    return this.reducedData.lightCurveJson(target.id);
+    const version = await this.reducedData.lightCurveVersion(target.id);
+    const etag = (v: string) => `W/"light-curve-${target.id}-${v}"`;
+    res.setHeader('Cache-Control', 'private, no-cache');
+    if (req.headers['if-none-match'] === etag(version)) {
+      res.setHeader('ETag', etag(version));
+      res.status(304).end();
+      return;
+    }
+    const curve = await this.reducedData.lightCurveJson(target.id, version);
+    res.setHeader('ETag', etag(curve.version));
+    res.type('application/json').send(curve.json);
   }
 
   /** Thumbnails of the target's images with checkboxes, a page at a time: tick frames for a group or a pipeline. */
