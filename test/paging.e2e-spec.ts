@@ -168,6 +168,23 @@ describe('paged target list and target page (e2e)', () => {
       const first = (await teacher.agent.get(`/targets/${busyTargetId}`).expect(200)).text;
       expect(first).toMatch(new RegExp(`<tr data-groups="${groupId}">\\s*<td><input type="checkbox" name="productIds" value="${ids[1]}"`));
 
+      // "Add ticked to" offers the groups each user may see: not a student a group of another's private target only.
+      const [{ id: privateProduct }] = await portal.dataSource.query(
+        `INSERT INTO data_products (target_id, stored_path, original_name, product_type, size, sha256)
+         SELECT id, 'products/private.fits', 'private.fits', 'fits_image', 2880, repeat('f', 64) FROM targets WHERE name = 'Paging target 001'
+         RETURNING id`,
+      );
+      const [{ id: privateGroup }] = await portal.dataSource.query(`INSERT INTO data_product_groups (name) VALUES ('Private only') RETURNING id`);
+      await portal.dataSource.query(`INSERT INTO data_product_group_members (group_id, data_product_id) VALUES ($1, $2)`, [privateGroup, privateProduct]);
+      const addTo = (html: string) => /<select name="groupId">([\s\S]*?)<\/select>/.exec(html)?.[1] ?? '';
+      const teachers = addTo((await teacher.agent.get(`/targets/${busyTargetId}`).expect(200)).text);
+      expect(teachers).toContain(`<option value="${privateGroup}">Private only</option>`);
+      expect(teachers).toContain(`<option value="${groupId}">Straddling</option>`);
+      const students = addTo((await student.agent.get(`/targets/${busyTargetId}/gallery`).expect(200)).text);
+      expect(students).toContain(`<option value="${groupId}">Straddling</option>`);
+      expect(students).not.toContain('Private only');
+      await portal.dataSource.query(`DELETE FROM data_products WHERE id = $1`, [privateProduct]);
+
       const [{ id: oldest }] = await portal.dataSource.query(`SELECT id FROM data_products WHERE original_name = 'product-1.fits'`);
       const made = await teacher.agent
         .post('/groups')

@@ -37,6 +37,23 @@ export class GroupsService {
     return { items: rows.map((row) => ({ ...row, productCount: Number(row.productCount) })), total: count };
   }
 
+  /**
+   * The groups `user` may add products to, newest first, by id and name only (the "add ticked to" choice on the
+   * target page and gallery): the groups `list` shows, without counting every group's products on each page.
+   */
+  async choices(user: SessionUser): Promise<Array<{ id: number; name: string }>> {
+    if (user.role === 'teacher') return this.groups.query('SELECT id, name FROM data_product_groups ORDER BY created_at DESC, id DESC');
+    return this.groups.query(
+      `SELECT g.id, g.name FROM data_product_groups g
+        WHERE g.created_by_id = $1
+           OR EXISTS (SELECT 1 FROM data_product_group_members m JOIN data_products p ON p.id = m.data_product_id
+                        JOIN targets t ON t.id = p.target_id
+                       WHERE m.group_id = g.id AND (t.visibility = 'public' OR t.owner_id = $1))
+        ORDER BY g.created_at DESC, g.id DESC`,
+      [user.id],
+    );
+  }
+
   private listQuery(user: SessionUser) {
     const query = this.groups
       .createQueryBuilder('g')

@@ -47,7 +47,7 @@ export class TargetPageController {
     const [page, { lists, hasLightCurve, timelapse }, allGroups, runs, presets, rerun] = await Promise.all([
       this.products.tableForTarget(target.id, paging),
       this.pageQueries.facts(target.id),
-      this.groups.list(user),
+      this.groups.choices(user),
       this.runs.listForTarget(target.id),
       this.presets.list(),
       rerunId !== null ? this.runs.findVisible(rerunId, user) : Promise.resolve(null),
@@ -118,7 +118,7 @@ export class TargetPageController {
     const target = await this.targets.findVisible(id, user);
     const [page, allGroups, runs, presets] = await Promise.all([
       this.products.imagePageForTarget(target.id, paging),
-      this.groups.list(user),
+      this.groups.choices(user),
       this.runs.listForTarget(target.id),
       this.presets.list(),
     ]);
