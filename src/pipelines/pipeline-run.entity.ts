@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { DataProductGroup } from '../groups/data-product-group.entity';
 import { Target } from '../targets/target.entity';
 import { User } from '../users/user.entity';
@@ -8,6 +8,9 @@ export type PipelineState = (typeof PIPELINE_STATES)[number];
 
 /** One run of a registered pipeline over some of a target's data products (table pipeline_processes, DESIGN's PipelineProcess). */
 @Entity('pipeline_processes')
+// (target_id, created_at DESC, id DESC) and (created_at DESC, id DESC): runs newest first (migration RunIndexes).
+@Index('pipeline_processes_target_created_idx', { synchronize: false })
+@Index('pipeline_processes_created_idx', { synchronize: false })
 export class PipelineRun {
   @PrimaryGeneratedColumn()
   id: number;

@@ -202,8 +202,16 @@ export class PipelineRunsService {
     return run.inputIds.length ? this.products.find({ where: { id: In(run.inputIds) }, order: { originalName: 'ASC' } }) : Promise.resolve([]);
   }
 
+  /** One query (find() with take and a relation would make two: ids first, then the rows). */
   listForTarget(targetId: number, limit = 50): Promise<PipelineRun[]> {
-    return this.runs.find({ where: { targetId }, order: { createdAt: 'DESC' }, take: limit, relations: { requestedBy: true } });
+    return this.runs
+      .createQueryBuilder('r')
+      .leftJoinAndSelect('r.requestedBy', 'requester')
+      .where('r.target_id = :targetId', { targetId })
+      .orderBy('r.created_at', 'DESC')
+      .addOrderBy('r.id', 'DESC')
+      .limit(limit)
+      .getMany();
   }
 
   /**
