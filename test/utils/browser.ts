@@ -44,9 +44,11 @@ export function describeInBrowser(name: string, body: () => void): void {
     });
     return;
   }
-  if (!warned) {
+  // One line for the whole run: Jest gives each file its own modules, but the process (--runInBand) is shared.
+  if (!warned && !process.env.BROWSER_SKIP_NOTICE_SHOWN) {
     warned = true;
-    console.warn(`Browser tests skipped: ${reason}`);
+    process.env.BROWSER_SKIP_NOTICE_SHOWN = '1';
+    process.stderr.write(`Browser tests skipped: ${reason}\n`);
   }
   describe.skip(name, body);
 }
