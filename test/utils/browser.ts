@@ -44,10 +44,12 @@ export function describeInBrowser(name: string, body: () => void): void {
     });
     return;
   }
-  // One line for the whole run: Jest gives each file its own modules, but the process (--runInBand) is shared.
-  if (!warned && !process.env.BROWSER_SKIP_NOTICE_SHOWN) {
+  // One line for the whole run: Jest gives each file its own modules and process.env, so the process's own marker
+  // file (in the temp folder, named by pid) says whether an earlier file has said it already.
+  const marker = path.join(os.tmpdir(), `portal-browser-skip-notice-${process.pid}`);
+  if (!warned && !fs.existsSync(marker)) {
     warned = true;
-    process.env.BROWSER_SKIP_NOTICE_SHOWN = '1';
+    fs.writeFileSync(marker, '');
     process.stderr.write(`Browser tests skipped: ${reason}\n`);
   }
   describe.skip(name, body);
