@@ -110,7 +110,7 @@ describe('runs overview (e2e)', () => {
     const state = await teacher.agent.get('/runs?state=exploded').set('Accept', 'application/json').expect(400);
     expect(state.body.message).toBe('state must be one of queued, running, succeeded, failed, cancelled, interrupted, not "exploded"');
     const limit = await teacher.agent.get('/runs?limit=5000').set('Accept', 'text/html').expect(400);
-    expect(limit.text).toContain('limit must be a whole number from 0 to 200');
+    expect(limit.text).toContain('limit must be a whole number from 1 to 200');
     await teacher.agent.get('/runs?offset=-1').expect(400);
     await teacher.agent.get('/runs?limit=0').expect(400);
   });

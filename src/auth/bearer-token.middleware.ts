@@ -2,6 +2,7 @@ import { Injectable, NestMiddleware, UnauthorizedException } from '@nestjs/commo
 import { NextFunction, Request, Response } from 'express';
 import { bearerTokenOf } from '../api-tokens/api-token.codec';
 import { ApiTokensService } from '../api-tokens/api-tokens.service';
+import { isApiPath } from '../common/api-path';
 
 /** Marks a request whose user came from an API token rather than the session cookie. */
 export const TOKEN_AUTH = Symbol('tokenAuth');
@@ -16,10 +17,6 @@ export function isTokenAuthenticated(req: Request): boolean {
  * session, so a script learns at once that its token stopped working. Pages ignore the header: a token is for the
  * API, and must not be able to reach /profile and mint more tokens.
  */
-function isApiPath(url: string): boolean {
-  return url === '/api' || url.startsWith('/api/') || url.startsWith('/api?');
-}
-
 @Injectable()
 export class BearerTokenMiddleware implements NestMiddleware {
   constructor(private readonly apiTokens: ApiTokensService) {}

@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { ForbiddenException, Injectable, NestMiddleware } from '@nestjs/common';
 import { NextFunction, Request, Response } from 'express';
 import { isTokenAuthenticated } from '../auth/bearer-token.middleware';
+import { isApiPath } from './api-path';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -38,7 +39,7 @@ export class CsrfMiddleware implements NestMiddleware {
     // A bearer token is sent deliberately by a script, never attached by a browser on its own: no forgery to stop.
     if (isTokenAuthenticated(req)) return next();
     // Nobody logged in: every /api route refuses that with 401 itself, which says more than a CSRF 403 would.
-    if (!req.user && req.originalUrl.startsWith('/api/')) return next();
+    if (!req.user && isApiPath(req.originalUrl)) return next();
     const expected = (req.session as unknown as { csrfToken?: string } | undefined)?.csrfToken ?? '';
     if (!tokensMatch(presentedToken(req), expected)) {
       throw new ForbiddenException('This form has expired or did not come from this site (missing or invalid CSRF token). Reload the page and try again.');

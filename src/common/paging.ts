@@ -17,10 +17,11 @@ export interface PageView {
   nextUrl: string | null;
 }
 
-const given = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+/** A query-string value, trimmed; undefined when missing or blank. */
+export const queryText = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
 
 function wholeNumber(value: unknown, name: string, fallback: number, min: number, max: number): number {
-  const text = given(value);
+  const text = queryText(value);
   if (text === undefined) return fallback;
   const parsed = Number(text);
   if (!/^\d+$/.test(text) || parsed < min || parsed > max) {

@@ -93,10 +93,6 @@ export class DataProductsService {
     return PRODUCT_TYPES.includes(value as ProductType);
   }
 
-  listForTarget(targetId: number): Promise<DataProduct[]> {
-    return this.products.find({ where: { targetId }, order: { createdAt: 'DESC', id: 'DESC' } });
-  }
-
   /**
    * One page of a target's images (the products that get a thumbnail) in file-name order, 2 before 10. Whether a
    * product is an image is decided in code, so the ids, names and types of all its products are read (small rows),

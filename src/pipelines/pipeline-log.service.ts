@@ -6,7 +6,7 @@ import { Target } from '../targets/target.entity';
 import { SessionUser } from '../users/user.entity';
 import { LogLineEvent, PipelineEventsService } from './pipeline-events.service';
 import { LogLevel, PipelineLogLine } from './pipeline-log-line.entity';
-import { isRowId } from './pipeline-runs.service';
+import { isRowId, PG_INTEGER_MAX } from './pipeline-runs.service';
 
 /** Longest stored line; longer ones are clipped with an ellipsis. */
 const MAX_LINE_CHARS = 10_000;
@@ -19,9 +19,6 @@ const MAX_BATCH_CHARS = 1_000_000;
  * second per run (a frame per line was what saturated the web process with 200 watchers).
  */
 export const MIN_STORE_INTERVAL_MS = 25;
-
-/** The largest seq Postgres can hold (`integer`). */
-const MAX_SEQ = 2_147_483_647;
 
 /** A log line as the JSON answers give it. */
 export interface LogLineJson {
@@ -165,7 +162,7 @@ export class PipelineLogService {
                                                               'level', l.level, 'text', l.text) ORDER BY l.seq), '[]')
                    FROM (SELECT seq, time, level, text FROM pipeline_log_lines WHERE process_id = r.id AND seq > $2 ORDER BY seq LIMIT $3) l) AS lines
            FROM pipeline_processes r JOIN targets t ON t.id = r.target_id WHERE r.id = $1`,
-          [runId, Math.min(Math.max(0, afterSeq), MAX_SEQ), limit],
+          [runId, Math.min(Math.max(0, afterSeq), PG_INTEGER_MAX), limit],
         )
       : [];
     if (!rows.length) throw new NotFoundException(`There is no pipeline run with id ${runId}`);

@@ -1,6 +1,7 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { pageUrl, pageView, parsePageRequest, queryText } from '../common/paging';
 import { SessionUser } from '../users/user.entity';
 import { PIPELINE_STATES, PipelineRun, PipelineState } from './pipeline-run.entity';
 import { PipelineRegistryService } from './pipeline-registry.service';
@@ -25,28 +26,15 @@ export interface RunPage {
 export const DEFAULT_RUNS_LIMIT = 50;
 export const MAX_RUNS_LIMIT = 200;
 
-const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
-
-function wholeNumber(value: unknown, name: string, fallback: number, max: number): number {
-  const given = text(value);
-  if (given === undefined) return fallback;
-  const parsed = Number(given);
-  if (!/^\d+$/.test(given) || parsed > max) throw new BadRequestException(`${name} must be a whole number from 0 to ${max}, not "${given.slice(0, 40)}"`);
-  return parsed;
-}
-
 /** The runs overview's query string (`state`, `pipeline`, `user`, `target`, `limit`, `offset`), checked. */
 export function parseRunQuery(query: Record<string, unknown>): { filters: RunFilters; limit: number; offset: number } {
-  const state = text(query.state);
+  const state = queryText(query.state);
   if (state !== undefined && !PIPELINE_STATES.includes(state as PipelineState)) {
     throw new BadRequestException(`state must be one of ${PIPELINE_STATES.join(', ')}, not "${state.slice(0, 40)}"`);
   }
-  const limit = wholeNumber(query.limit, 'limit', DEFAULT_RUNS_LIMIT, MAX_RUNS_LIMIT);
-  if (limit === 0) throw new BadRequestException(`limit must be a whole number from 1 to ${MAX_RUNS_LIMIT}`);
   return {
-    filters: { state: state as PipelineState | undefined, pipeline: text(query.pipeline), user: text(query.user), target: text(query.target) },
-    limit,
-    offset: wholeNumber(query.offset, 'offset', 0, Number.MAX_SAFE_INTEGER),
+    filters: { state: state as PipelineState | undefined, pipeline: queryText(query.pipeline), user: queryText(query.user), target: queryText(query.target) },
+    ...parsePageRequest(query, DEFAULT_RUNS_LIMIT, MAX_RUNS_LIMIT),
   };
 }
 
@@ -103,17 +91,16 @@ export function formatDuration(run: Pick<PipelineRun, 'startedAt' | 'finishedAt'
 
 /** `/runs?…` keeping the filters, at another offset; empty values are left out. */
 export function runsUrl(filters: RunFilters, limit: number, offset: number): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(filters)) if (value) params.set(key, value);
-  if (limit !== DEFAULT_RUNS_LIMIT) params.set('limit', String(limit));
-  if (offset > 0) params.set('offset', String(offset));
-  const query = params.toString();
-  return query ? `/runs?${query}` : '/runs';
+  return pageUrl('/runs', { ...filters }, { limit, offset }, DEFAULT_RUNS_LIMIT);
 }
 
 /** What views/runs/index.hbs shows: rows, "x–y of total", and the previous/next links. */
 export function runsPageView(page: RunPage, filters: RunFilters, now = new Date()) {
   const { runs, total, limit, offset } = page;
+  const { from, to, prevUrl, nextUrl } = pageView('/runs', { ...filters }, { limit, offset, total, shown: runs.length }, DEFAULT_RUNS_LIMIT, {
+    one: 'run',
+    many: 'runs',
+  });
   return {
     rows: runs.map((run) => ({
       id: run.id,
@@ -127,9 +114,9 @@ export function runsPageView(page: RunPage, filters: RunFilters, now = new Date(
       duration: formatDuration(run, now),
     })),
     total,
-    from: runs.length ? offset + 1 : 0,
-    to: offset + runs.length,
-    prevUrl: offset > 0 ? runsUrl(filters, limit, Math.max(0, offset - limit)) : null,
-    nextUrl: offset + runs.length < total ? runsUrl(filters, limit, offset + limit) : null,
+    from,
+    to,
+    prevUrl,
+    nextUrl,
   };
 }

@@ -47,8 +47,11 @@ export interface ClaimedRun {
   inputs: Array<Pick<DataProduct, 'id' | 'storedPath' | 'originalName' | 'sha256' | 'productType'>>;
 }
 
+/** The largest Postgres `integer`: row ids and log seqs. */
+export const PG_INTEGER_MAX = 2_147_483_647;
+
 /** A value that can be a row id (Postgres `integer`); anything else matches no row. */
-export const isRowId = (id: number) => Number.isInteger(id) && id > 0 && id <= 2_147_483_647;
+export const isRowId = (id: number) => Number.isInteger(id) && id > 0 && id <= PG_INTEGER_MAX;
 
 /** Identifier tries with a counted suffix, then with a random one (16.7 million choices per second). */
 const COUNTED_SUFFIXES = 5;
@@ -289,7 +292,6 @@ export class PipelineRunsService {
     this.publishState(run);
     return { run, lastLogSeq, target, inputs };
   }
-
 
   async setStatus(id: number, status: string): Promise<void> {
     const run = await this.transition(id, ['running'], { status: status.slice(0, 500) });

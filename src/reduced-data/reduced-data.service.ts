@@ -22,6 +22,12 @@ export interface LightCurve {
   series: LightCurveSeries[];
 }
 
+/**
+ * A target's light-curve version (see lightCurveVersion): the number of its photometry points and their highest id.
+ * One expression for the ETag check and for the curve built, so the two always agree.
+ */
+const LIGHT_CURVE_VERSION_SQL = `SELECT count(*) || '-' || coalesce(max(id), 0) FROM reduced_data WHERE target_id = $1 AND data_type = $2`;
+
 /** Light curves kept in memory (10,000 points are some 400 kB of JSON). */
 const CACHED_CURVES = 20;
 
@@ -71,10 +77,7 @@ export class ReducedDataService {
    * Points are only ever inserted (ids never reused) or deleted, so two different sets of points never share it.
    */
   async lightCurveVersion(targetId: number): Promise<string> {
-    const [{ version }] = await this.data.query(
-      `SELECT count(*) || '-' || coalesce(max(id), 0) AS version FROM reduced_data WHERE target_id = $1 AND data_type = $2`,
-      [targetId, PHOTOMETRY],
-    );
+    const [{ version }] = await this.data.query(`SELECT (${LIGHT_CURVE_VERSION_SQL}) AS version`, [targetId, PHOTOMETRY]);
     return version;
   }
 
@@ -106,7 +109,7 @@ export class ReducedDataService {
            FROM points GROUP BY filter
        )
        SELECT '{"series":[' || coalesce((SELECT string_agg(json, ',' ORDER BY filter COLLATE "C") FROM series), '') || ']}' AS json,
-              (SELECT count(*) || '-' || coalesce(max(id), 0) FROM reduced_data WHERE target_id = $1 AND data_type = $2) AS version`,
+              (${LIGHT_CURVE_VERSION_SQL}) AS version`,
       [targetId, PHOTOMETRY],
     );
     this.curves.delete(targetId);

@@ -42,7 +42,7 @@ export class UsersService {
   async findSessionUser(id: string): Promise<SessionUser | null> {
     // Every request asks (roles apply at once), so a plain query rather than an entity.
     const [user]: SessionUser[] = await this.users.query('SELECT id, username, role FROM users WHERE id = $1', [id]);
-    return user ? { id: user.id, username: user.username, role: user.role } : null;
+    return user ? toSessionUser(user) : null;
   }
 
   count(): Promise<number> {
@@ -57,6 +57,6 @@ export class UsersService {
 // A valid hash of a random password, so an unknown username costs one scrypt like a known one.
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$' + Buffer.alloc(64).toString('base64');
 
-export function toSessionUser(user: User): SessionUser {
+export function toSessionUser(user: Pick<User, 'id' | 'username' | 'role'>): SessionUser {
   return { id: user.id, username: user.username, role: user.role };
 }
