@@ -39,7 +39,12 @@ describeInBrowser('in a real browser: API tokens on the profile page', () => {
     expect(await page.content()).not.toContain(token);
 
     // Revoking posts and comes back to /profile with a message (the flash appears only on the new page).
-    await page.getByRole('button', { name: 'Revoke the token Colab notebook' }).click();
+    const [revoked] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST' && /\/profile\/tokens\/\d+\/revoke$/.test(r.url())),
+      page.getByRole('button', { name: 'Revoke the token Colab notebook' }).click(),
+    ]);
+    expect(revoked.status()).toBe(303);
+    await page.waitForLoadState();
     await page.locator('.flash').waitFor();
     expect(new URL(page.url()).pathname).toBe('/profile');
     expect(await page.locator('.flash').textContent()).toContain('Revoked the token "Colab notebook"');
