@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { User } from '../users/user.entity';
+import { UsersModule } from '../users/users.module';
 import { ApiToken } from './api-token.entity';
 import { ApiTokensController } from './api-tokens.controller';
 import { ApiTokensService } from './api-tokens.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ApiToken, User])],
+  imports: [TypeOrmModule.forFeature([ApiToken]), UsersModule],
   controllers: [ApiTokensController],
   providers: [ApiTokensService],
   exports: [ApiTokensService],

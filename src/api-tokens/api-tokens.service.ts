@@ -1,7 +1,8 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { SessionUser, User } from '../users/user.entity';
+import { SessionUser } from '../users/user.entity';
+import { UsersService } from '../users/users.service';
 import { ApiToken } from './api-token.entity';
 import { generateToken, hashToken, looksLikeToken } from './api-token.codec';
 
@@ -14,11 +15,11 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 export class ApiTokensService {
   constructor(
     @InjectRepository(ApiToken) private readonly tokens: Repository<ApiToken>,
-    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly users: UsersService,
   ) {}
 
   /** Makes a token for `user`; the returned `token` is the only time the secret exists outside the caller. */
-  async create(user: SessionUser, name: string): Promise<{ token: string; apiToken: ApiToken }> {
+  async create(user: Pick<SessionUser, 'id'>, name: string): Promise<{ token: string; apiToken: ApiToken }> {
     const cleanName = name.trim();
     if (!cleanName) throw new BadRequestException('Give the token a name, e.g. "Jupyter notebook"');
     if (cleanName.length > 100) throw new BadRequestException('A token name is at most 100 characters');
@@ -50,13 +51,17 @@ export class ApiTokensService {
     const row = await this.tokens
       .createQueryBuilder('t')
       .innerJoin('t.user', 'u')
-      .select(['t.id AS id', 't.last_used_at AS "lastUsedAt"', 'u.id AS "userId"', 'u.username AS username', 'u.role AS role'])
+      .select(['t.id AS id', 't.last_used_at AS "lastUsedAt"', 'u.id AS "userId"'])
       .where('t.token_hash = :hash', { hash: hashToken(token) })
-      .getRawOne<{ id: number; lastUsedAt: Date | null; userId: string; username: string; role: SessionUser['role'] }>();
+      .andWhere('u.active')
+      .getRawOne<{ id: number; lastUsedAt: Date | null; userId: string }>();
     if (!row) return null;
+    // The same user (and sharing facts) as a session would carry; null if deactivated meanwhile.
+    const user = await this.users.findSessionUser(row.userId);
+    if (!user) return null;
     if (!row.lastUsedAt || Date.now() - new Date(row.lastUsedAt).getTime() > LAST_USED_RESOLUTION_MS) {
       await this.tokens.update({ id: row.id }, { lastUsedAt: new Date() });
     }
-    return { id: row.userId, username: row.username, role: row.role };
+    return user;
   }
 }

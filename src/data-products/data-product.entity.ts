@@ -1,6 +1,7 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { Target } from '../targets/target.entity';
 import { User } from '../users/user.entity';
+import { Visibility } from '../sharing/visibility';
 
 export const PRODUCT_TYPES = ['fits_image', 'photometry', 'spectroscopy', 'image', 'timelapse', 'other'] as const;
 export type ProductType = (typeof PRODUCT_TYPES)[number];
@@ -59,6 +60,14 @@ export class DataProduct {
   @ManyToOne(() => User, { onDelete: 'SET NULL', nullable: true })
   @JoinColumn({ name: 'uploaded_by_id' })
   uploadedBy: User | null;
+
+  /** Who may see it besides its owner (see sharing/visibility.ts). */
+  @Column({ type: 'varchar', length: 8, default: 'private' })
+  visibility: Visibility;
+
+  /** The class it is shared with when `visibility` is 'class'. */
+  @Column({ name: 'classroom_id', type: 'int', nullable: true })
+  classroomId: number | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -1,4 +1,6 @@
 import { ApiToken } from '../api-tokens/api-token.entity';
+import { ClassroomMember } from '../classrooms/classroom-member.entity';
+import { Classroom } from '../classrooms/classroom.entity';
 import { DataProduct } from '../data-products/data-product.entity';
 import { DataProductGroup } from '../groups/data-product-group.entity';
 import { PipelineLogLine } from '../pipelines/pipeline-log-line.entity';
@@ -10,4 +12,4 @@ import { Target } from '../targets/target.entity';
 import { User } from '../users/user.entity';
 
 /** Every entity, listed once for the app module and the TypeORM CLI data source. */
-export const ENTITIES = [User, Target, TargetList, DataProduct, DataProductGroup, ReducedDatum, PipelineRun, PipelineLogLine, PipelinePreset, ApiToken];
+export const ENTITIES = [User, Target, TargetList, DataProduct, DataProductGroup, ReducedDatum, PipelineRun, PipelineLogLine, PipelinePreset, ApiToken, Classroom, ClassroomMember];

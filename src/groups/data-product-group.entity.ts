@@ -1,6 +1,7 @@
 import { Column, CreateDateColumn, Entity, JoinColumn, JoinTable, ManyToMany, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { DataProduct } from '../data-products/data-product.entity';
 import { User } from '../users/user.entity';
+import { Visibility } from '../sharing/visibility';
 
 @Entity('data_product_groups')
 export class DataProductGroup {
@@ -24,6 +25,14 @@ export class DataProductGroup {
   @ManyToOne(() => User, { onDelete: 'SET NULL', nullable: true })
   @JoinColumn({ name: 'created_by_id' })
   createdBy: User | null;
+
+  /** Who may see it besides its owner (see sharing/visibility.ts). */
+  @Column({ type: 'varchar', length: 8, default: 'private' })
+  visibility: Visibility;
+
+  /** The class it is shared with when `visibility` is 'class'. */
+  @Column({ name: 'classroom_id', type: 'int', nullable: true })
+  classroomId: number | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -13,8 +13,9 @@ import { QueueModule } from '../queue/queue.module';
 import { StorageModule } from '../storage/storage.module';
 import { FileStorageService } from '../storage/file-storage.service';
 import { Target } from '../targets/target.entity';
-import { toSessionUser } from '../users/users.service';
+import { UsersService } from '../users/users.service';
 import { User } from '../users/user.entity';
+import { UsersModule } from '../users/users.module';
 import { PipelineLogService } from './pipeline-log.service';
 import { PipelineRun } from './pipeline-run.entity';
 import { PipelineRunnerService } from './pipeline-runner.service';
@@ -42,6 +43,7 @@ export class PipelineCliService {
     private readonly runs: PipelineRunsService,
     private readonly runner: PipelineRunnerService,
     private readonly logs: PipelineLogService,
+    private readonly sessionUsers: UsersService,
   ) {}
 
   /** Returns the exit status: 0 only when the run succeeded. */
@@ -54,9 +56,10 @@ export class PipelineCliService {
     if (!target) throw new Error(`There is no target called "${request.targetName}"`);
     const user = request.as
       ? await this.users.findOne({ where: { username: request.as } })
-      : await this.users.findOne({ where: { role: 'teacher' }, order: { createdAt: 'ASC' } });
-    if (!user) throw new Error(request.as ? `There is no user "${request.as}"` : 'No teacher account exists: create one or pass --as USER');
-    const sessionUser = toSessionUser(user);
+      : await this.users.findOne({ where: { role: 'admin', active: true }, order: { createdAt: 'ASC' } });
+    if (!user) throw new Error(request.as ? `There is no user "${request.as}"` : 'No admin account exists: create one or pass --as USER');
+    const sessionUser = await this.sessionUsers.findSessionUser(user.id);
+    if (!sessionUser) throw new Error(`The account "${user.username}" is deactivated`);
 
     const inputIds: number[] = [];
     for (const file of request.files) {
@@ -118,6 +121,7 @@ export class PipelineCliModule {
         StorageModule,
         PipelinesModule.forRoot({ redisUrl, runWorker: false }),
         DataProductsModule,
+        UsersModule,
       ],
       providers: [{ provide: APP_CONFIG, useValue: config }, PipelineCliService],
       exports: [APP_CONFIG],

@@ -1,8 +1,8 @@
 import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, MoreThan, Repository } from 'typeorm';
-import { canViewTarget } from '../targets/target-access';
-import { Target } from '../targets/target.entity';
+import { canView } from '../sharing/sharing-policy';
+import { Visibility } from '../sharing/visibility';
 import { SessionUser } from '../users/user.entity';
 import { LogLineEvent, PipelineEventsService } from './pipeline-events.service';
 import { LogLevel, PipelineLogLine } from './pipeline-log-line.entity';
@@ -155,19 +155,19 @@ export class PipelineLogService {
    * times formatted as Date.toJSON does (what the Socket.IO events carry).
    */
   async visibleLinesAfter(runId: number, user: SessionUser, afterSeq: number, limit = 5000): Promise<{ state: string; lines: LogLineJson[] }> {
-    const rows: Array<{ state: string; visibility: Target['visibility']; ownerId: string | null; lines: LogLineJson[] }> = isRowId(runId)
+    const rows: Array<{ state: string; visibility: Visibility; ownerId: string | null; classroomId: number | null; lines: LogLineJson[] }> = isRowId(runId)
       ? await this.dataSource.query(
-          `SELECT r.state, t.visibility, t.owner_id AS "ownerId",
+          `SELECT r.state, r.visibility, r.requested_by_id AS "ownerId", r.classroom_id AS "classroomId",
                   (SELECT coalesce(json_agg(json_build_object('seq', l.seq, 'time', to_char(l.time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                                                               'level', l.level, 'text', l.text) ORDER BY l.seq), '[]')
                    FROM (SELECT seq, time, level, text FROM pipeline_log_lines WHERE process_id = r.id AND seq > $2 ORDER BY seq LIMIT $3) l) AS lines
-           FROM pipeline_processes r JOIN targets t ON t.id = r.target_id WHERE r.id = $1`,
+           FROM pipeline_processes r WHERE r.id = $1`,
           [runId, Math.min(Math.max(0, afterSeq), PG_INTEGER_MAX), limit],
         )
       : [];
     if (!rows.length) throw new NotFoundException(`There is no pipeline run with id ${runId}`);
-    const [{ state, lines, ...target }] = rows;
-    if (!canViewTarget(user, target)) throw new ForbiddenException('This target is private to its owner');
+    const [{ state, lines, ...run }] = rows;
+    if (!canView(user, run)) throw new ForbiddenException('This run is private to the student who started it and their teachers');
     return { state, lines };
   }
 

@@ -2,6 +2,7 @@ import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, Primary
 import { DataProductGroup } from '../groups/data-product-group.entity';
 import { Target } from '../targets/target.entity';
 import { User } from '../users/user.entity';
+import { Visibility } from '../sharing/visibility';
 
 export const PIPELINE_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
 export type PipelineState = (typeof PIPELINE_STATES)[number];
@@ -63,6 +64,14 @@ export class PipelineRun {
   /** What ran, on what, with which versions: enough to reproduce the run. */
   @Column({ type: 'jsonb', default: {} })
   provenance: Record<string, unknown>;
+
+  /** Who may see it besides its owner (see sharing/visibility.ts). */
+  @Column({ type: 'varchar', length: 8, default: 'private' })
+  visibility: Visibility;
+
+  /** The class it is shared with when `visibility` is 'class'. */
+  @Column({ name: 'classroom_id', type: 'int', nullable: true })
+  classroomId: number | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

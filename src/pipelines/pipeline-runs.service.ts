@@ -9,6 +9,8 @@ import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity
 import { APP_VERSION } from '../config/paths';
 import { DataProduct } from '../data-products/data-product.entity';
 import { PIPELINES_QUEUE } from '../queue/queue.module';
+import { canView } from '../sharing/sharing-policy';
+import { Owned } from '../sharing/visibility';
 import { canViewTarget } from '../targets/target-access';
 import { Target } from '../targets/target.entity';
 import { TargetsService } from '../targets/targets.service';
@@ -34,7 +36,7 @@ export interface StartRunRequest {
 }
 
 /** The parts of the target and of the inputs start() uses. */
-type StartTarget = Pick<Target, 'id' | 'name' | 'visibility' | 'ownerId'>;
+type StartTarget = Pick<Target, 'id' | 'name' | 'visibility' | 'ownerId' | 'classroomId'>;
 type StartInput = Pick<DataProduct, 'id' | 'targetId' | 'originalName' | 'sha256'>;
 
 /** What a worker needs to start a run, read as it claims it. */
@@ -162,12 +164,13 @@ export class PipelineRunsService {
   private async targetAndInputs(targetId: number, inputIds: number[], user: SessionUser): Promise<{ target: StartTarget; inputs: StartInput[] }> {
     if (!isRowId(targetId)) throw new NotFoundException(`There is no target with id ${targetId}`);
     const ids = inputIds.filter(isRowId);
-    const [row]: Array<StartTarget & { inputs: Array<StartInput & { visibility: Target['visibility']; ownerId: string | null }> }> =
+    const [row]: Array<StartTarget & { inputs: Array<StartInput & Owned> }> =
       await this.runs.manager.query(
-        `SELECT t.id, t.name, t.visibility, t.owner_id AS "ownerId",
+        `SELECT t.id, t.name, t.visibility, t.owner_id AS "ownerId", t.classroom_id AS "classroomId",
                 (SELECT coalesce(json_agg(json_build_object('id', p.id, 'targetId', p.target_id, 'originalName', p.original_name,
-                                                            'sha256', p.sha256, 'visibility', pt.visibility, 'ownerId', pt.owner_id) ORDER BY p.id), '[]')
-                 FROM data_products p JOIN targets pt ON pt.id = p.target_id WHERE p.id = ANY($2::int[])) AS inputs
+                                                            'sha256', p.sha256, 'visibility', p.visibility, 'ownerId', p.uploaded_by_id,
+                                                            'classroomId', p.classroom_id) ORDER BY p.id), '[]')
+                 FROM data_products p WHERE p.id = ANY($2::int[])) AS inputs
          FROM targets t WHERE t.id = $1`,
         [targetId, ids],
       );
@@ -176,7 +179,7 @@ export class PipelineRunsService {
     if (!inputIds.length) throw new BadRequestException('Tick at least one data product to run the pipeline on');
     const missing = inputIds.filter((id) => !row.inputs.some((input) => input.id === id));
     if (missing.length) throw new NotFoundException(`There is no data product with id ${missing.join(', ')}`);
-    if (row.inputs.some((input) => !canViewTarget(user, input))) throw new ForbiddenException('This target is private to its owner');
+    if (row.inputs.some((input) => !canView(user, input))) throw new ForbiddenException('A ticked data product is private to its owner');
     const { inputs, ...target } = row;
     return { target, inputs: inputs.map((input) => ({ id: input.id, targetId: input.targetId, originalName: input.originalName, sha256: input.sha256 })) };
   }

@@ -8,10 +8,12 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
+import { Visibility } from '../sharing/visibility';
 import { User } from '../users/user.entity';
 
 export type TargetType = 'sidereal' | 'non_sidereal';
-export type TargetVisibility = 'public' | 'private';
+/** See sharing/visibility.ts. */
+export type TargetVisibility = Visibility;
 
 /** Orbital-element schemes, as TOM Toolkit names them. */
 export const NON_SIDEREAL_SCHEMES = ['MPC_MINOR_PLANET', 'MPC_COMET', 'JPL_MAJOR_PLANET', 'EPHEMERIS'] as const;
@@ -66,6 +68,10 @@ export class Target {
 
   @Column({ type: 'varchar', length: 8, default: 'private' })
   visibility: TargetVisibility;
+
+  /** The class it is shared with when `visibility` is 'class'. */
+  @Column({ name: 'classroom_id', type: 'int', nullable: true })
+  classroomId: number | null;
 
   @Column({ name: 'owner_id', type: 'uuid', nullable: true })
   ownerId: string | null;

@@ -1,6 +1,7 @@
 import { ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, Repository, SelectQueryBuilder } from 'typeorm';
+import { ownedColumns, visibleWhere } from '../sharing/sharing-policy';
 import { SessionUser } from '../users/user.entity';
 import { TargetFields } from './dto/target-form';
 import { canEditTarget, canViewTarget } from './target-access';
@@ -29,12 +30,8 @@ export class TargetsService {
 
   /** Restricts a query on alias `t` to what `user` may see. */
   static visibleTo(query: SelectQueryBuilder<any>, user: SessionUser, alias = 't'): SelectQueryBuilder<any> {
-    if (user.role === 'teacher') return query;
-    return query.andWhere(
-      new Brackets((where) =>
-        where.where(`${alias}.visibility = 'public'`).orWhere(`${alias}.owner_id = :viewerId`, { viewerId: user.id }),
-      ),
-    );
+    const { sql, params } = visibleWhere(user, ownedColumns(alias), `${alias}Viewer`);
+    return query.andWhere(sql, params);
   }
 
   /** One page of a search, and how many targets match in all (/targets and the API's list). */

@@ -1,7 +1,10 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export type UserRole = 'teacher' | 'student';
-export const USER_ROLES: readonly UserRole[] = ['teacher', 'student'];
+import type { Viewer } from '../sharing/sharing-policy';
+
+/** admin: runs the portal and sees everything; teacher: runs classes; student. */
+export type UserRole = 'admin' | 'teacher' | 'student';
+export const USER_ROLES: readonly UserRole[] = ['admin', 'teacher', 'student'];
 
 @Entity('users')
 export class User {
@@ -18,13 +21,33 @@ export class User {
   @Column({ type: 'varchar', length: 16 })
   role: UserRole;
 
+  /** The name shown beside the user's work; the username when not set. */
+  @Column({ name: 'display_name', type: 'varchar', length: 150, nullable: true })
+  displayName: string | null;
+
+  /** A deactivated user cannot log in, and their sessions and API tokens stop working at once. */
+  @Column({ type: 'boolean', default: true })
+  active: boolean;
+
+  /** Set when the portal generated the password: the next login must choose a new one. */
+  @Column({ name: 'must_change_password', type: 'boolean', default: false })
+  mustChangePassword: boolean;
+
+  @Column({ name: 'deactivated_at', type: 'timestamptz', nullable: true })
+  deactivatedAt: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }
 
-/** What a request carries about its user: never the password hash. */
-export interface SessionUser {
+/**
+ * What a request carries about its user: never the password hash. It is also the sharing policy's Viewer (the
+ * user's classes and students), read in the same query as the user on every request, so changes apply at once.
+ */
+export interface SessionUser extends Viewer {
   id: string;
   username: string;
   role: UserRole;
+  displayName: string | null;
+  mustChangePassword: boolean;
 }

@@ -30,7 +30,7 @@ export class UsersService {
       .where('u.username = :username', { username })
       .getOne();
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-    return user && ok ? toSessionUser(user) : null;
+    return user && ok && user.active ? this.findSessionUser(user.id) : null;
   }
 
   async setPassword(username: string, password: string): Promise<void> {
@@ -39,10 +39,15 @@ export class UsersService {
     if (!result.affected) throw new NotFoundException(`There is no user "${username}"`);
   }
 
+  /**
+   * The request's user with what the sharing policy needs (classes, taught classes, their students), or null for
+   * an unknown or deactivated account. Every request asks (roles, classes and deactivation apply at once), so one
+   * plain query rather than entities.
+   */
   async findSessionUser(id: string): Promise<SessionUser | null> {
-    // Every request asks (roles apply at once), so a plain query rather than an entity.
-    const [user]: SessionUser[] = await this.users.query('SELECT id, username, role FROM users WHERE id = $1', [id]);
-    return user ? toSessionUser(user) : null;
+    if (!UUID_PATTERN.test(id)) return null;
+    const [user]: SessionUser[] = await this.users.query(SESSION_USER_SQL, [id]);
+    return user ?? null;
   }
 
   count(): Promise<number> {
@@ -57,6 +62,13 @@ export class UsersService {
 // A valid hash of a random password, so an unknown username costs one scrypt like a known one.
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$' + Buffer.alloc(64).toString('base64');
 
-export function toSessionUser(user: Pick<User, 'id' | 'username' | 'role'>): SessionUser {
-  return { id: user.id, username: user.username, role: user.role };
-}
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const SESSION_USER_SQL = `
+  SELECT u.id, u.username, u.role, u.display_name AS "displayName", u.must_change_password AS "mustChangePassword",
+         array(SELECT m.classroom_id FROM classroom_members m WHERE m.user_id = u.id ORDER BY 1) AS "memberOf",
+         array(SELECT m.classroom_id FROM classroom_members m WHERE m.user_id = u.id AND m.role = 'teacher' ORDER BY 1) AS "teaches",
+         array(SELECT DISTINCT s.user_id FROM classroom_members t
+                 JOIN classroom_members s ON s.classroom_id = t.classroom_id AND s.role = 'student'
+                WHERE t.user_id = u.id AND t.role = 'teacher')::text[] AS "studentIds"
+    FROM users u WHERE u.id = $1 AND u.active`;
