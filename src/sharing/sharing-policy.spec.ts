@@ -1,4 +1,4 @@
-import { canChange, canView, sharingRefusal, Viewer, visibleCondition } from './sharing-policy';
+import { canChange, canManageAccount, canView, sharingRefusal, Viewer, visibleCondition } from './sharing-policy';
 import { Owned } from './visibility';
 
 // The cast of the permission matrix: teacher A teaches class 1 (students a1, a2, and "both"), teacher B class 2 (b1, "both").
@@ -77,5 +77,15 @@ describe('sharing policy', () => {
     expect(sql).toContain('ANY($4::uuid[])');
     expect(sql).toContain('ANY($5::int[])');
     expect(params).toEqual(['tA', ['a1', 'a2', 'both'], [1]]);
+  });
+});
+
+describe('account management', () => {
+  it('admins manage anyone; teachers only students of their own classes', () => {
+    expect(canManageAccount(admin, { id: 'tB', role: 'teacher' })).toBe(true);
+    expect(canManageAccount(teacherA, { id: 'a1', role: 'student' })).toBe(true);
+    expect(canManageAccount(teacherA, { id: 'b1', role: 'student' })).toBe(false);
+    expect(canManageAccount(teacherA, { id: 'tB', role: 'teacher' })).toBe(false);
+    expect(canManageAccount(a1, { id: 'a2', role: 'student' })).toBe(false);
   });
 });

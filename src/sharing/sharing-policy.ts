@@ -46,6 +46,15 @@ export function sharingRefusal(viewer: Viewer, visibility: Visibility, classroom
   return 'You can share only with a class you are in';
 }
 
+/**
+ * Who may manage another user's account (reset a password, see their classes): admins anyone; teachers only the
+ * students of their own classes.
+ */
+export function canManageAccount(actor: Viewer, account: { id: string; role: Role }): boolean {
+  if (isAdmin(actor)) return true;
+  return actor.role === 'teacher' && account.role === 'student' && actor.studentIds.includes(account.id);
+}
+
 /** The columns of an owned table, qualified by its alias (e.g. `{ owner: 'p.uploaded_by_id', ... }`). */
 export interface OwnedColumns {
   owner: string;

@@ -1,6 +1,7 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { generatePassphrase } from './passphrase';
 import { hashPassword, verifyPassword } from './password-hasher';
 import { SessionUser, User, USER_ROLES, UserRole } from './user.entity';
 
@@ -10,7 +11,16 @@ const USERNAME_PATTERN = /^[A-Za-z0-9_.@-]{2,150}$/;
 export class UsersService {
   constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
 
-  async create(username: string, password: string, role: UserRole): Promise<User> {
+  /**
+   * Creates an account. `mustChangePassword` is for passwords the portal generated (shown once to whoever made the
+   * account): the user must choose a new one at the next login.
+   */
+  async create(
+    username: string,
+    password: string,
+    role: UserRole,
+    options: { displayName?: string | null; mustChangePassword?: boolean } = {},
+  ): Promise<User> {
     if (!USERNAME_PATTERN.test(username)) {
       throw new BadRequestException('Username must be 2-150 letters, digits or . _ @ -');
     }
@@ -19,7 +29,24 @@ export class UsersService {
     if (await this.users.exist({ where: { username } })) {
       throw new ConflictException(`User "${username}" already exists`);
     }
-    return this.users.save(this.users.create({ username, role, passwordHash: await hashPassword(password) }));
+    return this.users.save(
+      this.users.create({
+        username,
+        role,
+        passwordHash: await hashPassword(password),
+        displayName: options.displayName?.trim() || null,
+        mustChangePassword: options.mustChangePassword ?? false,
+      }),
+    );
+  }
+
+  /** A new generated password for the account, which must be changed at the next login; returned to show once. */
+  async resetPassword(userId: string): Promise<{ user: User; password: string }> {
+    const user = await this.users.findOne({ where: { id: userId } });
+    if (!user) throw new NotFoundException('There is no such user');
+    const password = generatePassphrase();
+    await this.users.update({ id: user.id }, { passwordHash: await hashPassword(password), mustChangePassword: true });
+    return { user, password };
   }
 
   /** The user for these credentials, or null; takes the same time for unknown users as for wrong passwords. */
