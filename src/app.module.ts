@@ -3,8 +3,11 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiModule } from './api/api.module';
 import { ApiTokensModule } from './api-tokens/api-tokens.module';
 import { AdminModule } from './admin/admin.module';
+import { AdminUsersModule } from './admin-users/admin-users.module';
 import { AuthModule } from './auth/auth.module';
 import { BearerTokenMiddleware } from './auth/bearer-token.middleware';
+import { ClassroomPagesModule } from './classrooms/classroom-pages.module';
+import { ClassroomsModule } from './classrooms/classrooms.module';
 import { CsrfMiddleware } from './common/csrf';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { DataProductsModule } from './data-products/data-products.module';
@@ -16,6 +19,7 @@ import { Infrastructure } from './infrastructure/infrastructure';
 import { PipelinePagesModule } from './pipelines/pipeline-pages.module';
 import { PipelinesModule } from './pipelines/pipelines.module';
 import { PreviewsModule } from './previews/previews.module';
+import { ProfileModule } from './profile/profile.module';
 import { QueueModule } from './queue/queue.module';
 import { ReducedDataModule } from './reduced-data/reduced-data.module';
 import { StorageModule } from './storage/storage.module';
@@ -44,6 +48,7 @@ export class AppModule implements NestModule {
         UsersModule,
         AuthModule,
         ApiTokensModule,
+        ProfileModule,
         // TargetsModule before TargetPageModule: /targets/new must match before /targets/:id.
         TargetsModule,
         TargetPageModule,
@@ -52,9 +57,12 @@ export class AppModule implements NestModule {
         GroupsModule,
         ReducedDataModule,
         PipelinePagesModule,
+        ClassroomsModule,
+        ClassroomPagesModule,
         DemoModule,
         HealthModule,
         AdminModule,
+        AdminUsersModule,
         ApiModule,
       ],
       providers: [{ provide: APP_CONFIG, useValue: config }],

@@ -1,31 +1,36 @@
 import 'reflect-metadata';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { HttpException, Logger, Module } from '@nestjs/common';
+import { INestApplicationContext, Logger, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { APP_CONFIG, AppConfig, loadConfig } from './config/app-config';
+import { CliCommandsService, CliError } from './cli/cli-commands.service';
+import { CliModule } from './cli/cli.module';
+import { loadConfig } from './config/app-config';
 import { runMigrations } from './database/migrate';
-import { typeormOptions } from './database/typeorm-options';
-import { DemoModule } from './demo/demo.module';
-import { DemoSeedService } from './demo/demo-seed.service';
+import { demoSeedSummary, DemoSeedService } from './demo/demo-seed.service';
 import { findImageHdu, FitsError, fitsInfo, imageHeaderOf, parseWcs, readFitsHeaders } from './fits';
 import { startEmbeddedPostgres } from './infrastructure/embedded-postgres';
-import { StorageModule } from './storage/storage.module';
-import { USER_ROLES, UserRole } from './users/user.entity';
-import { UsersModule } from './users/users.module';
+import { redactUrl, startInfrastructure } from './infrastructure/infrastructure';
 import { UsersService } from './users/users.service';
-import { startInfrastructure } from './infrastructure/infrastructure';
 import { PipelineCliModule, PipelineCliService } from './pipelines/pipeline-cli.service';
 import { BUILTIN_PIPELINES } from './pipelines/sdk/builtins';
 import { loadPipelineRegistry } from './pipelines/sdk/pipeline-registry';
 
-const USAGE = `Usage: npm run cli -- <command> [options]
+const USAGE = `Usage: npm run cli -- <command> [options]      (the same: node dist/src/cli.js <command> [options])
 
 Commands:
-  user:create --username U --password P --role teacher|student   create an account
+  user:create --username U [--password P] --role admin|teacher|student [--display-name N]
+                                                                 create an account; without --password a passphrase
+                                                                 is generated, printed once, and must be changed at
+                                                                 the first login
   user:password --username U --password P                        set a new password
-  user:list                                                      list accounts
+  user:list [--json]                                             accounts: username, role, display name, active, created
+  user:deactivate --username U                                   deactivate an account: it cannot log in, its sessions
+                                                                 end and its API tokens stop
+  class:create --teacher U --name N [--json]                     a class taught by U; prints its id and join code
+  class:import --class ID [--json] FILE.csv                      a roster for the class (the /classes page's format);
+                                                                 new students get accounts (passwords printed once),
+                                                                 existing ones are enrolled; any bad row: nothing made
   migrate                                                        run pending database migrations
   seed:demo                                                      seed the demo (only on an empty database)
   pipeline:list [--json]                                         the registered pipelines
@@ -39,13 +44,32 @@ Commands:
 The fits: commands only read the file (no database).
 Uses DATABASE_URL, or the embedded database in DATA_DIR (stop the portal first: one process per data directory).`;
 
-class CliError extends Error {}
-
 const FITS_COMMANDS = ['fits:info', 'fits:pix2world', 'fits:world2pix'];
+const DATABASE_COMMANDS = ['user:create', 'user:password', 'user:list', 'user:deactivate', 'class:create', 'class:import', 'migrate', 'seed:demo'];
+const HELP_HINT = ' (npm run cli -- help lists the commands)';
+
+/** The options each database command needs; checked before the database is opened, so a typo costs nothing. */
+const REQUIRED_OPTIONS: Record<string, string[]> = {
+  'user:create': ['username', 'role'],
+  'user:password': ['username', 'password'],
+  'user:deactivate': ['username'],
+  'class:create': ['teacher', 'name'],
+  'class:import': ['class'],
+};
+
+/**
+ * Nest's own lines would bury the answer: warnings are shown, errors are not, because whatever fails is thrown
+ * and printed once, as one line, by main's catch.
+ */
+const QUIET_LOGGER: LoggerService = {
+  log: () => undefined,
+  error: () => undefined,
+  warn: (message: unknown) => console.error(`Warning: ${message}`),
+};
 
 function numberArgument(text: string | undefined, name: string): number {
   const value = Number(text);
-  if (text === undefined || text.trim() === '' || !Number.isFinite(value)) throw new CliError(`${name} must be a number, not ${JSON.stringify(text ?? '')}\n\n${USAGE}`);
+  if (text === undefined || text.trim() === '' || !Number.isFinite(value)) throw new CliError(`${name} must be a number, not ${JSON.stringify(text ?? '')}${HELP_HINT}`);
   return value;
 }
 
@@ -58,7 +82,7 @@ function fitsArguments(args: string[]): [string[], { json?: boolean; hdu?: strin
     else if (arg === '--hdu') values.hdu = args[++i];
     else if (arg.startsWith('--hdu=')) values.hdu = arg.slice('--hdu='.length);
     else if (arg === '--') continue;
-    else if (arg.startsWith('-') && !/^-\d|^-\./.test(arg)) throw new CliError(`Unknown option ${arg}\n\n${USAGE}`);
+    else if (arg.startsWith('-') && !/^-\d|^-\./.test(arg)) throw new CliError(`Unknown option ${arg}${HELP_HINT}`);
     else positionals.push(arg);
   }
   return [positionals, values];
@@ -67,7 +91,7 @@ function fitsArguments(args: string[]): [string[], { json?: boolean; hdu?: strin
 /** fits:info, fits:pix2world and fits:world2pix: read the file, print, no database. */
 async function runFitsCommand(command: string, args: string[], values: { json?: boolean; hdu?: string }): Promise<void> {
   const [file] = args;
-  if (!file) throw new CliError(`Name a FITS file\n\n${USAGE}`);
+  if (!file) throw new CliError(`Name a FITS file${HELP_HINT}`);
   try {
     if (command === 'fits:info') {
       const info = await fitsInfo(file);
@@ -103,22 +127,9 @@ async function runFitsCommand(command: string, args: string[], values: { json?: 
   }
 }
 
-@Module({})
-class CliModule {
-  static forRoot(config: AppConfig, databaseUrl: string) {
-    return {
-      module: CliModule,
-      global: true,
-      imports: [TypeOrmModule.forRoot(typeormOptions(databaseUrl)), StorageModule, UsersModule, DemoModule],
-      providers: [{ provide: APP_CONFIG, useValue: config }],
-      exports: [APP_CONFIG],
-    };
-  }
-}
-
 function required(values: Record<string, unknown>, name: string): string {
   const value = values[name];
-  if (typeof value !== 'string' || !value) throw new CliError(`Missing --${name}\n\n${USAGE}`);
+  if (typeof value !== 'string' || !value) throw new CliError(`Missing --${name}${HELP_HINT}`);
   return value;
 }
 
@@ -141,44 +152,112 @@ async function main(argv: string[]): Promise<void> {
       flag: { type: 'string', multiple: true },
       as: { type: 'string' },
       json: { type: 'boolean' },
+      'display-name': { type: 'string' },
+      teacher: { type: 'string' },
+      name: { type: 'string' },
+      class: { type: 'string' },
     },
     allowPositionals: true,
     strict: true,
   });
-  const known = ['user:create', 'user:password', 'user:list', 'migrate', 'seed:demo', 'pipeline:list', 'pipeline:run', ...FITS_COMMANDS];
-  if (!known.includes(command)) throw new CliError(`Unknown command "${command}"\n\n${USAGE}`);
+  const known = [...DATABASE_COMMANDS, 'pipeline:list', 'pipeline:run', ...FITS_COMMANDS];
+  if (!known.includes(command)) throw new CliError(`Unknown command "${command}"${HELP_HINT}`);
   if (command.startsWith('pipeline:')) return runPipelineCommand(command, values, positionals);
+
+  for (const name of REQUIRED_OPTIONS[command] ?? []) required(values, name);
+  const files = command === 'class:import' ? 1 : 0;
+  if (positionals.length !== files) {
+    throw new CliError(files ? `Name one roster FILE.csv to import${HELP_HINT}` : `Unexpected argument "${positionals[0]}"${HELP_HINT}`);
+  }
+  const classId = command === 'class:import' ? Number(values.class) : 0;
+  if (!Number.isSafeInteger(classId) || classId < 0) throw new CliError(`--class takes a class id (a whole number), not "${values.class}"`);
 
   const config = loadConfig();
   const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir);
   const databaseUrl = config.databaseUrl || embedded!.url;
   try {
-    const ran = await runMigrations(databaseUrl);
-    if (ran.length) console.log(`Applied migrations: ${ran.join(', ')}`);
-    if (command === 'migrate') return;
-    const app = await NestFactory.createApplicationContext(CliModule.forRoot(config, databaseUrl), { logger: ['error'] });
+    const ran = await runMigrations(databaseUrl).catch((error: Error) => {
+      throw new CliError(`The database (${config.databaseUrl ? redactUrl(databaseUrl) : `embedded, in ${config.dataDir}`}): ${error.message}`);
+    });
+    // On stderr unless migrating is the command, so that --json output stays parseable.
+    if (command === 'migrate') return console.log(ran.length ? `Applied migrations: ${ran.join(', ')}` : 'No pending migrations');
+    if (ran.length) console.error(`Applied migrations: ${ran.join(', ')}`);
+    const queueRedisUrl = command === 'seed:demo' && config.redisUrl ? config.redisUrl : null;
+    const app = await NestFactory.createApplicationContext(CliModule.forRoot(config, databaseUrl, queueRedisUrl), {
+      logger: QUIET_LOGGER,
+      abortOnError: false,
+    });
     try {
-      const users = app.get(UsersService);
-      if (command === 'user:create') {
-        const role = required(values, 'role');
-        if (!USER_ROLES.includes(role as UserRole)) throw new CliError(`--role must be one of: ${USER_ROLES.join(', ')}`);
-        const user = await users.create(required(values, 'username'), required(values, 'password'), role as UserRole);
-        console.log(`Created ${user.role} "${user.username}"`);
-      } else if (command === 'user:password') {
-        await users.setPassword(required(values, 'username'), required(values, 'password'));
-        console.log(`Password changed for "${values.username}"`);
-      } else if (command === 'user:list') {
-        for (const user of await users.list()) console.log(`${user.username}\t${user.role}\t${user.createdAt.toISOString()}`);
-      } else if (command === 'seed:demo') {
-        const seeded = await app.get(DemoSeedService).seedIfEmpty();
-        if (!seeded) console.log('The database already has users; nothing seeded.');
-        else for (const a of seeded.accounts) console.log(`Demo account: ${a.username} / ${a.password} (${a.role})`);
-      }
+      await runDatabaseCommand(app, command, values, positionals, classId, config.dataDir, Boolean(queueRedisUrl));
     } finally {
       await app.close();
     }
   } finally {
     await embedded?.close();
+  }
+}
+
+/** Left-aligned columns for a person at a terminal. */
+function printTable(header: string[], rows: string[][], indent = ''): void {
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
+  for (const row of [header, ...rows]) console.log(indent + row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+}
+
+async function runDatabaseCommand(
+  app: INestApplicationContext,
+  command: string,
+  values: { username?: string; password?: string; role?: string; 'display-name'?: string; teacher?: string; name?: string; json?: boolean },
+  positionals: string[],
+  classId: number,
+  dataDir: string,
+  queued: boolean,
+): Promise<void> {
+  const commands = app.get(CliCommandsService);
+  if (command === 'user:create') {
+    const { user, generatedPassword } = await commands.createUser({
+      username: values.username!,
+      password: values.password,
+      role: values.role!,
+      displayName: values['display-name'],
+    });
+    console.log(`Created ${user.role} "${user.username}"${user.displayName ? ` (${user.displayName})` : ''}`);
+    if (generatedPassword) console.log(`Password: ${generatedPassword}   (shown once; it must be changed at the first login)`);
+  } else if (command === 'user:password') {
+    await app.get(UsersService).setPassword(values.username!, values.password!);
+    console.log(`Password changed for "${values.username}"`);
+  } else if (command === 'user:list') {
+    const users = await commands.listUsers();
+    if (values.json) return console.log(JSON.stringify(users));
+    printTable(
+      ['username', 'role', 'display name', 'active', 'created'],
+      users.map((u) => [u.username, u.role, u.displayName ?? '', u.active ? 'yes' : 'no', u.createdAt]),
+    );
+  } else if (command === 'user:deactivate') {
+    const { alreadyInactive, sessionsEnded } = await commands.deactivateUser(values.username!);
+    console.log(`${alreadyInactive ? 'Already deactivated' : 'Deactivated'}: "${values.username}"; ${sessionsEnded} session(s) ended`);
+  } else if (command === 'class:create') {
+    const classroom = await commands.createClass(values.teacher!, values.name!);
+    if (values.json) return console.log(JSON.stringify({ id: classroom.id, name: classroom.name, joinCode: classroom.joinCode }));
+    console.log(`Created class ${classroom.id} "${classroom.name}", taught by ${values.teacher}`);
+    console.log(`Join code: ${classroom.joinCode}   (students join at /classes/join, or sign up at /signup?code=${classroom.joinCode})`);
+  } else if (command === 'class:import') {
+    const result = await commands.importRoster(classId, positionals[0]);
+    if (values.json) return console.log(JSON.stringify(result));
+    console.log(`Class ${result.classroom.id} "${result.classroom.name}": ${result.created.length} account(s) created, ${result.enrolled.length} existing student(s) enrolled`);
+    if (result.created.length) {
+      console.log('New accounts (passwords shown once; each must be changed at the first login):');
+      printTable(['username', 'display name', 'password'], result.created.map((a) => [a.username, a.displayName, a.password]), '  ');
+    }
+    if (result.enrolled.length) {
+      console.log('Enrolled:');
+      printTable(['username', 'display name'], result.enrolled.map((a) => [a.username, a.displayName]), '  ');
+    }
+  } else if (command === 'seed:demo') {
+    const seeded = await app.get(DemoSeedService).seedIfEmpty();
+    if (!seeded) return console.log('The database already has users; nothing seeded.');
+    for (const line of demoSeedSummary(seeded)) console.log(line);
+    console.log(`(also saved in ${dataDir}/demo-accounts.txt)`);
+    console.log(queued ? 'Thumbnails of the frames are queued for the workers.' : 'Thumbnails of the frames are made when the portal next starts.');
   }
 }
 
@@ -210,9 +289,10 @@ async function runPipelineCommand(
   let exitCode = 1;
   try {
     await runMigrations(infrastructure.databaseUrl);
+    // The run's own log lines say what went wrong in it; the rest is thrown and printed once below.
     const app = await NestFactory.createApplicationContext(
       PipelineCliModule.forRoot(config, infrastructure.databaseUrl, infrastructure.redisUrl),
-      { logger: ['error'] },
+      { logger: QUIET_LOGGER, abortOnError: false },
     );
     try {
       exitCode = await app.get(PipelineCliService).run({ pipelineName, targetName, flags, files, as: values.as, json: Boolean(values.json) });
@@ -227,12 +307,14 @@ async function runPipelineCommand(
 
 main(process.argv.slice(2)).then(
   () => process.exit(process.exitCode ?? 0),
+  // One line (and a roster's bad rows), never a stack: LOG_LEVEL=debug adds it for whoever is debugging the CLI.
   (error) => {
-    if (error instanceof CliError || error instanceof HttpException || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`Error: ${error.message}`);
-    } else {
-      new Logger('cli').error(error instanceof Error ? error.message : error);
-    }
+    const message = error instanceof Error ? error.message : String(error);
+    // node:util's parseArgs adds a paragraph on positionals starting with "-"; its first sentence is the point.
+    const parseError = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    console.error(`Error: ${parseError ? `${message.replace(/\. To specify .*$/s, '')}${HELP_HINT}` : message}`);
+    if (error instanceof CliError) for (const detail of error.details) console.error(`  ${detail}`);
+    if (process.env.LOG_LEVEL === 'debug' && error instanceof Error) console.error(error.stack);
     process.exit(1);
   },
 );

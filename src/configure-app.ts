@@ -9,6 +9,7 @@ import hbs from 'hbs';
 import passport from 'passport';
 import { DataSource } from 'typeorm';
 import { createSessionStore } from './auth/session-store';
+import { passwordChangeGate } from './auth/password-change-gate';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { csrfTokenFor } from './common/csrf';
 import { PROJECT_ROOT } from './config/paths';
@@ -45,7 +46,8 @@ export function configureApp(app: NestExpressApplication, options: { requestLogg
   // First, so every later line (and the error page) can name the request: X-Request-Id in and out.
   app.use(requestIdMiddleware);
   if (options.requestLogger) app.use(requestLoggingMiddleware(options.requestLogger));
-  app.set('trust proxy', 'loopback');
+  // X-Forwarded-For only from the proxies TRUST_PROXY names (loopback by default): req.ip feeds the per-address limits.
+  app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
   app.use(
     helmet({
@@ -99,12 +101,16 @@ export function configureApp(app: NestExpressApplication, options: { requestLogg
   );
   app.use((req: any, res: any, next: () => void) => {
     res.locals.user = req.user;
-    res.locals.isTeacher = req.user?.role === 'teacher';
+    // Nav and teachers' controls: admins run the portal, so they see what teachers see.
+    res.locals.isTeacher = req.user?.role === 'teacher' || req.user?.role === 'admin';
+    res.locals.isAdmin = req.user?.role === 'admin';
     res.locals.csrfToken = req.session ? csrfTokenFor(req) : '';
     res.locals.currentPath = req.path;
     if (req.method === 'GET') res.locals.flash = takeFlash(req);
     next();
   });
+  // A user with a generated password reaches only the change-password page until they choose their own.
+  app.use(passwordChangeGate);
   // Bull Board at /admin/queues: an express router, so it is mounted here, after the session and Passport.
   app.get(QueueBoardService).mount(app);
 

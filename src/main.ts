@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { closeOnSignals, createPortalApp } from './bootstrap';
 import { loadConfig } from './config/app-config';
-import { DemoSeedService } from './demo/demo-seed.service';
+import { demoSeedSummary, DemoSeedService } from './demo/demo-seed.service';
 import { useProcessLogger } from './logging/process-logger';
 
 async function main() {
@@ -16,10 +16,7 @@ async function main() {
   logger.log(`Portal ready on http://localhost:${config.port}`);
   // Printed last so the credentials are the first thing a newcomer sees.
   if (seeded) {
-    logger.log('Seeded the demo: targets M13 (5 frames) and the Sun (13 SOHO/EIT frames).');
-    for (const account of seeded.accounts) {
-      logger.log(`Demo account: ${account.username} / ${account.password} (${account.role})`);
-    }
+    for (const line of demoSeedSummary(seeded)) logger.log(line);
     logger.log(`(also saved in ${config.dataDir}/demo-accounts.txt)`);
   }
 }

@@ -4,7 +4,7 @@ import { FIXTURES, LoggedIn, startTestPortal, TEST_PIPELINES, TestPortal, waitFo
 
 describe('JSON API: pipelines and processes (e2e)', () => {
   let portal: TestPortal;
-  let teacher: LoggedIn;
+  let admin: LoggedIn;
   let alice: LoggedIn;
   let bob: LoggedIn;
   let privateTarget: number;
@@ -15,13 +15,14 @@ describe('JSON API: pipelines and processes (e2e)', () => {
 
   const get = (user: LoggedIn, url: string) => user.agent.get(url);
   const post = (user: LoggedIn, url: string, body?: object) => user.agent.post(url).set('X-CSRF-Token', user.csrf).send(body);
+  const patch = (user: LoggedIn, url: string, body: object) => user.agent.patch(url).set('X-CSRF-Token', user.csrf).send(body);
   const uploadOne = async (user: LoggedIn, targetId: number, file: string | Buffer, name: string, productType: string) =>
     (await user.agent.post(`/api/targets/${targetId}/data-products`).set('X-CSRF-Token', user.csrf).field('productType', productType).attach('files', file, name).expect(201))
       .body.created[0].id as number;
 
   beforeAll(async () => {
     portal = await startTestPortal({ pipelinesConfig: TEST_PIPELINES });
-    teacher = await portal.login('ms-lee', 'teacher');
+    admin = await portal.login('ms-lee', 'admin');
     alice = await portal.login('alice', 'student');
     bob = await portal.login('bob', 'student');
     privateTarget = (await post(alice, '/api/targets', { name: 'Horsehead', ra: 85.2458, dec: -2.4583 }).expect(201)).body.id;
@@ -33,10 +34,10 @@ describe('JSON API: pipelines and processes (e2e)', () => {
   afterAll(() => portal.close());
 
   it('lists the registered pipelines with kind, suffixes, flags and presets, paged', async () => {
-    await teacher.agent
+    await admin.agent
       .post('/pipelines/presets')
       .type('form')
-      .send({ pipeline: 'Byte count', name: 'Loud', 'flag:verbose': 'on', _csrf: teacher.csrf })
+      .send({ pipeline: 'Byte count', name: 'Loud', 'flag:verbose': 'on', _csrf: admin.csrf })
       .expect(303);
     const all = await get(bob, '/api/pipelines?limit=500').expect(200);
     expect(all.body.total).toBe(6);
@@ -128,7 +129,7 @@ describe('JSON API: pipelines and processes (e2e)', () => {
     await post(alice, '/api/processes', { targetId: privateTarget, pipeline: 'Byte count', inputIds: [999999] }).expect(404);
   });
 
-  it('keeps another student\'s private runs out of reach; runs on public targets are visible', async () => {
+  it('keeps another student\'s runs out of reach until she shares them, even on a public target', async () => {
     const [run] = await portal.dataSource.query(`SELECT id FROM pipeline_processes WHERE target_id = $1 ORDER BY id LIMIT 1`, [privateTarget]);
     await get(bob, `/api/processes/${run.id}`).expect(403);
     await get(bob, `/api/processes/${run.id}/log?after=0`).expect(403);
@@ -138,18 +139,27 @@ describe('JSON API: pipelines and processes (e2e)', () => {
     await get(bob, `/api/processes?target=${privateTarget}`).expect(403);
     await get(bob, '/api/processes/999999').expect(404);
 
+    // A run belongs to the student who started it and is private to her (and her teachers) at first, wherever it ran.
     const onPublic = await post(alice, '/api/processes', { targetId: publicTarget, pipeline: 'FITS header summary', inputIds: [publicFitsId] }).expect(201);
+    expect(onPublic.body.visibility).toBe('private');
     await waitForRun(portal, onPublic.body.id, ['succeeded', 'failed']);
+    expect((await get(bob, '/api/processes').expect(200)).body).toMatchObject({ items: [], total: 0 });
+    await get(bob, `/api/processes/${onPublic.body.id}/log`).expect(403);
+    await patch(bob, `/api/processes/${onPublic.body.id}`, { visibility: 'public' }).expect(403);
+    const shared = await patch(alice, `/api/processes/${onPublic.body.id}`, { visibility: 'public' }).expect(200);
+    expect(shared.body).toMatchObject({ id: onPublic.body.id, visibility: 'public', classroomId: null });
     const bobs = await get(bob, '/api/processes').expect(200);
     expect(bobs.body.items.map((r: { id: number }) => r.id)).toEqual([onPublic.body.id]);
     expect(bobs.body.total).toBe(1);
     await get(bob, `/api/processes/${onPublic.body.id}/log`).expect(200);
+    // Its output group was shared with it.
+    await get(bob, `/api/groups/${shared.body.outputGroupId}`).expect(200);
     // Seeing a run is not owning it.
     await post(bob, `/api/processes/${onPublic.body.id}/cancel`).expect(403);
   });
 
   it('lists runs with filters on target, state and pipeline, paged', async () => {
-    const all = await get(teacher, '/api/processes').expect(200);
+    const all = await get(admin, '/api/processes').expect(200);
     const rows = await portal.dataSource.query('SELECT id FROM pipeline_processes ORDER BY created_at DESC, id DESC');
     expect(all.body.total).toBe(rows.length);
     expect(all.body.items.map((r: { id: number }) => r.id)).toEqual(rows.map((r: { id: number }) => r.id));
@@ -194,7 +204,7 @@ describe('JSON API: pipelines and processes (e2e)', () => {
     }
   });
 
-  it('cancels a running run (its starter or a teacher)', async () => {
+  it('cancels a running run (its starter, her teachers or an admin)', async () => {
     const started = await post(alice, '/api/processes', { targetId: privateTarget, pipeline: 'Slow sleeper', inputIds: [textId] }).expect(201);
     await waitForRun(portal, started.body.id, ['running']);
     const cancelled = await post(alice, `/api/processes/${started.body.id}/cancel`).expect(200);
@@ -203,6 +213,6 @@ describe('JSON API: pipelines and processes (e2e)', () => {
     expect(done.state).toBe('cancelled');
     expect((await get(alice, `/api/processes/${started.body.id}`).expect(200)).body.state).toBe('cancelled');
     // Cancelling a finished run changes nothing.
-    expect((await post(teacher, `/api/processes/${started.body.id}/cancel`).expect(200)).body.state).toBe('cancelled');
+    expect((await post(admin, `/api/processes/${started.body.id}/cancel`).expect(200)).body.state).toBe('cancelled');
   });
 });

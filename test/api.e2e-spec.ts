@@ -18,6 +18,7 @@ function binary(res: unknown, done: (error: Error | null, body: Buffer) => void)
 describe('JSON API (e2e)', () => {
   let portal: TestPortal;
   let teacher: LoggedIn;
+  let admin: LoggedIn;
   let alice: LoggedIn;
   let bob: LoggedIn;
 
@@ -37,6 +38,7 @@ describe('JSON API (e2e)', () => {
   beforeAll(async () => {
     portal = await startTestPortal();
     teacher = await portal.login('ms-lee', 'teacher');
+    admin = await portal.login('operator', 'admin');
     alice = await portal.login('alice', 'student');
     bob = await portal.login('bob', 'student');
   });
@@ -105,7 +107,9 @@ describe('JSON API (e2e)', () => {
       const secret = await createTarget(alice, { name: 'Alice secret', ra: 10, dec: 10 });
       expect(secret.visibility).toBe('private');
       await get(bob, `/api/targets/${secret.id}`).expect(403);
-      await get(teacher, `/api/targets/${secret.id}`).expect(200);
+      // Ms Lee teaches no class of Alice's: only an admin sees everything.
+      await get(teacher, `/api/targets/${secret.id}`).expect(403);
+      await get(admin, `/api/targets/${secret.id}`).expect(200);
       const bobsList = await get(bob, '/api/targets?limit=500').expect(200);
       expect(bobsList.body.items.map((t: { name: string }) => t.name)).not.toContain('Alice secret');
     });
@@ -170,12 +174,13 @@ describe('JSON API (e2e)', () => {
       expect(clash.body.errors.aliases[0]).toMatch(/already names another target/);
     });
 
-    it('PATCH changes only the fields sent, for the owner or a teacher', async () => {
+    it('PATCH changes only the fields sent, for the owner or an admin', async () => {
       const updated = await patch(alice, `/api/targets/${m13}`, { aliases: ['NGC 6205'], extra: { note: 'bright' } }).expect(200);
       expect(updated.body).toMatchObject({ name: 'M13', aliases: ['NGC 6205'], extra: { note: 'bright' }, visibility: 'public' });
       expect(updated.body.ra).toBeCloseTo(250.4235, 4);
       await patch(bob, `/api/targets/${m13}`, { name: 'Stolen' }).expect(403);
-      await patch(teacher, `/api/targets/${m13}`, { epoch: 2015.5 }).expect(200);
+      await patch(teacher, `/api/targets/${m13}`, { epoch: 2000 }).expect(403);
+      await patch(admin, `/api/targets/${m13}`, { epoch: 2015.5 }).expect(200);
       const [row] = await portal.dataSource.query('SELECT name, aliases, epoch FROM targets WHERE id = $1', [m13]);
       expect(row).toEqual({ name: 'M13', aliases: ['NGC 6205'], epoch: 2015.5 });
       expect((await patch(alice, `/api/targets/${m13}`, { dec: '+95:00:00' }).expect(400)).body.errors.dec[0]).toMatch(/between -90 and \+90/);
@@ -269,10 +274,11 @@ describe('JSON API (e2e)', () => {
       await del(bob, `/api/data-products/${secretId}`).expect(403);
       await upload(bob, privateId, Buffer.from('intruder'), 'intruder.txt', 'other').expect(403);
       expect(await portal.dataSource.query('SELECT original_name FROM data_products WHERE target_id = $1', [privateId])).toEqual([{ original_name: 'secret.txt' }]);
-      await get(teacher, `/api/data-products/${secretId}`).expect(200);
+      await get(teacher, `/api/data-products/${secretId}`).expect(403);
+      expect((await get(admin, `/api/data-products/${secretId}`).expect(200)).body).toMatchObject({ owner: 'alice', visibility: 'private', classroomId: null });
     });
 
-    it('deletes a product (uploader, target owner or teacher) with its file', async () => {
+    it('deletes a product (its uploader, their teacher or an admin) with its file', async () => {
       const created = await upload(alice, targetId, Buffer.from('to delete'), 'delete-me.txt', 'other').expect(201);
       const id = created.body.created[0].id;
       const [{ stored_path }] = await portal.dataSource.query('SELECT stored_path FROM data_products WHERE id = $1', [id]);
@@ -298,24 +304,29 @@ describe('JSON API (e2e)', () => {
     });
 
     it('creates a group from product ids, adds products, lists and gets it', async () => {
-      const created = await post(alice, '/api/groups', { name: 'First two', productIds: productIds.slice(0, 2) }).expect(201);
-      expect(created.body).toMatchObject({ name: 'First two', productCount: 2, createdBy: 'alice' });
+      const created = await post(alice, '/api/groups', { name: 'First two', productIds: productIds.slice(0, 2), visibility: 'public' }).expect(201);
+      expect(created.body).toMatchObject({ name: 'First two', productCount: 2, createdBy: 'alice', visibility: 'public', classroomId: null });
       const groupId = created.body.id;
       const members = await portal.dataSource.query('SELECT data_product_id AS id FROM data_product_group_members WHERE group_id = $1 ORDER BY 1', [groupId]);
       expect(members.map((m: { id: number }) => m.id)).toEqual(productIds.slice(0, 2));
 
-      const added = await post(bob, `/api/groups/${groupId}/products`, { productIds }).expect(200);
+      // Seeing a group is not owning it: only its maker (her teachers, an admin) adds to it.
+      await post(bob, `/api/groups/${groupId}/products`, { productIds }).expect(403);
+      const added = await post(alice, `/api/groups/${groupId}/products`, { productIds }).expect(200);
       expect(added.body.added).toBe(1);
       expect(added.body.group.products.map((p: { name: string }) => p.name).sort()).toEqual(['a.txt', 'b.txt', 'c.txt']);
 
-      const got = await get(bob, `/api/groups/${groupId}`).expect(200);
-      expect(got.body.productCount).toBe(3);
+      expect((await get(bob, `/api/groups/${groupId}`).expect(200)).body).toMatchObject({ name: 'First two', visibility: 'public' });
       await get(bob, '/api/groups/999999').expect(404);
 
-      await post(alice, '/api/groups', { name: 'Second', productIds: [productIds[2]] }).expect(201);
-      const page = await get(bob, '/api/groups?limit=1').expect(200);
+      // A group is private to its maker (and her teachers) unless she says otherwise.
+      const second = await post(alice, '/api/groups', { name: 'Second', productIds: [productIds[2]] }).expect(201);
+      expect(second.body.visibility).toBe('private');
+      await get(bob, `/api/groups/${second.body.id}`).expect(403);
+      const page = await get(alice, '/api/groups?limit=1').expect(200);
       expect(page.body).toMatchObject({ total: 2, limit: 1, offset: 0 });
       expect(page.body.items).toEqual([expect.objectContaining({ name: 'Second', productCount: 1 })]);
+      expect((await get(bob, '/api/groups').expect(200)).body.items.map((g: { name: string }) => g.name)).toEqual(['First two']);
     });
 
     it('validates group input and refuses another student\'s private products', async () => {
@@ -333,7 +344,7 @@ describe('JSON API (e2e)', () => {
       expect(await portal.dataSource.query(`SELECT 1 FROM data_product_groups WHERE name = 'Bob steals'`)).toHaveLength(0);
     });
 
-    it('deletes a group for its creator or a teacher, keeping the products', async () => {
+    it('deletes a group for its maker (her teachers, an admin), keeping the products', async () => {
       const [group] = await portal.dataSource.query(`SELECT id FROM data_product_groups WHERE name = 'Taken'`);
       await del(bob, `/api/groups/${group.id}`).expect(403);
       await del(alice, `/api/groups/${group.id}`).expect(204);
@@ -355,8 +366,10 @@ describe('JSON API (e2e)', () => {
     });
 
     it('adds points from a JSON body, skipping ones already there', async () => {
-      expect((await post(alice, `/api/targets/${targetId}/reduced-data`, { points, source: 'notebook' }).expect(201)).body).toEqual({ added: 3, skipped: 0 });
-      expect((await post(alice, `/api/targets/${targetId}/reduced-data`, { points }).expect(201)).body).toEqual({ added: 0, skipped: 3 });
+      // Public, so bob may list them below (API points are private unless the body says otherwise).
+      const added = await post(alice, `/api/targets/${targetId}/reduced-data`, { points, source: 'notebook', visibility: 'public' }).expect(201);
+      expect(added.body).toEqual({ added: 3, skipped: 0, batchId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      expect((await post(alice, `/api/targets/${targetId}/reduced-data`, { points }).expect(201)).body).toMatchObject({ added: 0, skipped: 3 });
       const rows = await portal.dataSource.query('SELECT source_name, value, timestamp FROM reduced_data WHERE target_id = $1 ORDER BY timestamp', [targetId]);
       expect(rows.map((row: { value: unknown }) => row.value)).toEqual([
         { magnitude: 12.31, error: 0.02, filter: 'V' },
@@ -387,15 +400,17 @@ describe('JSON API (e2e)', () => {
       const response = await get(bob, `/api/targets/${targetId}/photometry.csv`).expect(200);
       expect(response.headers['content-type']).toMatch(/^text\/csv/);
       expect(response.headers['content-disposition']).toContain('Variable_star_photometry.csv');
-      expect(response.text).toBe(
-        [
-          'time,mjd,magnitude,error,filter,source',
-          '2013-05-05T04:31:02.000Z,56417.18821759,12.31,0.02,V,notebook',
-          '2013-05-05T04:41:02.000Z,56417.19516204,12.35,0.03,V,notebook',
-          '2013-05-05T04:51:02.500Z,56417.20211227,13.1,,B,notebook',
-          '',
-        ].join('\n'),
-      );
+      // The source column names the student and the source (one API batch, labelled with the minute it came).
+      const source = /^alice · API batch \d{4}-\d\d-\d\d \d\d:\d\d UTC \(notebook\)$/;
+      const lines = response.text.split('\n');
+      expect(lines.slice(1, 4).map((line) => line.slice(line.lastIndexOf(',') + 1))).toEqual([expect.stringMatching(source), expect.stringMatching(source), expect.stringMatching(source)]);
+      expect(lines.map((line) => line.slice(0, line.lastIndexOf(',') + 1))).toEqual([
+        'time,mjd,magnitude,error,filter,',
+        '2013-05-05T04:31:02.000Z,56417.18821759,12.31,0.02,V,',
+        '2013-05-05T04:41:02.000Z,56417.19516204,12.35,0.03,V,',
+        '2013-05-05T04:51:02.500Z,56417.20211227,13.1,,B,',
+        '',
+      ]);
       const parsed = parsePhotometryCsv(response.text);
       expect(parsed.errors).toEqual([]);
       expect(parsed.points.map(({ timestamp, magnitude, error, filter }) => ({ timestamp: timestamp.toISOString(), magnitude, error, filter }))).toEqual(

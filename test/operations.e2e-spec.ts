@@ -4,9 +4,10 @@ import request from 'supertest';
 import { PIPELINES_QUEUE, PREVIEWS_QUEUE } from '../src/queue/queue.module';
 import { LoggedIn, startTestPortal, TestPortal } from './utils/test-app';
 
-/** Bull Board at /admin/queues (teachers only, same-origin actions), X-Request-Id, and /readyz naming the failing part. */
+/** Bull Board at /admin/queues (admins only, same-origin actions), X-Request-Id, and /readyz naming the failing part. */
 describe('queue dashboard, request ids and readiness (e2e)', () => {
   let portal: TestPortal;
+  let admin: LoggedIn;
   let teacher: LoggedIn;
   let student: LoggedIn;
   let origin: string;
@@ -17,7 +18,8 @@ describe('queue dashboard, request ids and readiness (e2e)', () => {
     // Listening on a fixed port: the same-origin check compares Origin with the Host the request was sent to.
     await portal.app.listen(0, '127.0.0.1');
     origin = (await portal.app.getUrl()).replace('[::1]', '127.0.0.1');
-    teacher = await portal.login('ms.lee', 'teacher');
+    admin = await portal.login('ms.lee', 'admin');
+    teacher = await portal.login('mr.k', 'teacher');
     student = await portal.login('sam', 'student');
     previews = portal.app.get<Queue>(getQueueToken(PREVIEWS_QUEUE));
   });
@@ -30,17 +32,19 @@ describe('queue dashboard, request ids and readiness (e2e)', () => {
       await portal.http.get('/admin/queues/api/queues').set('Accept', 'application/json').expect(401);
     });
 
-    it('refuses students, page and API alike', async () => {
-      const page = await student.agent.get('/admin/queues').set('Accept', 'text/html').expect(403);
-      expect(page.text).toContain('Only teachers may see the queues.');
-      const api = await student.agent.get('/admin/queues/api/queues').set('Accept', 'application/json').expect(403);
-      expect(api.body).toEqual({ statusCode: 403, message: 'Only teachers may see the queues.' });
-      await student.agent.put('/admin/queues/api/queues/previews/pause').set('Origin', origin).set('Sec-Fetch-Site', 'same-origin').expect(403);
-      expect(await previews.isPaused()).toBe(false);
+    it('refuses teachers and students, page and API alike', async () => {
+      for (const user of [teacher, student]) {
+        const page = await user.agent.get('/admin/queues').set('Accept', 'text/html').expect(403);
+        expect(page.text).toContain('Only admins may see the queues.');
+        const api = await user.agent.get('/admin/queues/api/queues').set('Accept', 'application/json').expect(403);
+        expect(api.body).toEqual({ statusCode: 403, message: 'Only admins may see the queues.' });
+        await user.agent.put('/admin/queues/api/queues/previews/pause').set('Origin', origin).set('Sec-Fetch-Site', 'same-origin').expect(403);
+        expect(await previews.isPaused()).toBe(false);
+      }
     });
 
-    it('shows teachers the board, its scripts and styles served from here (no remote fonts), under our CSP', async () => {
-      const page = await teacher.agent.get('/admin/queues').set('Accept', 'text/html').expect(200);
+    it('shows admins the board, its scripts and styles served from here (no remote fonts), under our CSP', async () => {
+      const page = await admin.agent.get('/admin/queues').set('Accept', 'text/html').expect(200);
       expect(page.headers['content-security-policy']).toContain("script-src 'self'");
       expect(page.text).toContain('<base href="/admin/queues/"');
       expect(page.text).not.toContain('googleapis');
@@ -48,15 +52,15 @@ describe('queue dashboard, request ids and readiness (e2e)', () => {
       expect(assets.filter((asset) => asset.startsWith('static/js/'))).not.toHaveLength(0);
       expect(assets.filter((asset) => /^(https?:)?\/\//.test(asset))).toEqual([]);
       for (const asset of assets.filter((name) => /^static\/(js|css)\//.test(name))) {
-        await teacher.agent.get(`/admin/queues/${asset}`).expect(200);
+        await admin.agent.get(`/admin/queues/${asset}`).expect(200);
       }
     });
 
     it('lists both queues through its API, with a job we add', async () => {
       const job = await previews.add('board-probe', { productId: 424242 }, { delay: 3_600_000, jobId: `board-probe-${Date.now()}` });
-      const all = await teacher.agent.get('/admin/queues/api/queues').set('Accept', 'application/json').expect(200);
+      const all = await admin.agent.get('/admin/queues/api/queues').set('Accept', 'application/json').expect(200);
       expect(all.body.queues.map((queue: { name: string }) => queue.name).sort()).toEqual([PIPELINES_QUEUE, PREVIEWS_QUEUE].sort());
-      const delayed = await teacher.agent
+      const delayed = await admin.agent
         .get('/admin/queues/api/queues')
         .query({ activeQueue: PREVIEWS_QUEUE, status: 'delayed', page: 1, jobsPerPage: 10 })
         .expect(200);
@@ -69,8 +73,8 @@ describe('queue dashboard, request ids and readiness (e2e)', () => {
     it('takes an action only from a page of this site (no CSRF token needed, but a cross-site one is refused)', async () => {
       const job = await previews.add('board-clean', { n: 1 }, { delay: 3_600_000, jobId: `board-clean-${Date.now()}` });
       // No Origin or Sec-Fetch-Site: not a browser page; another site: refused. The job is still there after both.
-      await teacher.agent.put(`/admin/queues/api/queues/${PREVIEWS_QUEUE}/${job.id}/clean`).expect(403);
-      const forged = await teacher.agent
+      await admin.agent.put(`/admin/queues/api/queues/${PREVIEWS_QUEUE}/${job.id}/clean`).expect(403);
+      const forged = await admin.agent
         .put(`/admin/queues/api/queues/${PREVIEWS_QUEUE}/${job.id}/clean`)
         .set('Origin', 'http://evil.example')
         .set('Sec-Fetch-Site', 'cross-site')
@@ -78,7 +82,7 @@ describe('queue dashboard, request ids and readiness (e2e)', () => {
       expect(forged.body.message).toContain('did not come from a page of this site');
       expect(await previews.getJob(job.id)).not.toBeNull();
       // The board's own request, as a browser sends it from the page.
-      await teacher.agent
+      await admin.agent
         .put(`/admin/queues/api/queues/${PREVIEWS_QUEUE}/${job.id}/clean`)
         .set('Origin', origin)
         .set('Sec-Fetch-Site', 'same-origin')

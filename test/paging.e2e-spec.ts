@@ -8,6 +8,7 @@ describe('paged target list and target page (e2e)', () => {
   let portal: TestPortal;
   let teacher: LoggedIn;
   let student: LoggedIn;
+  let admin: LoggedIn;
   let listId: number;
   let busyTargetId: number;
 
@@ -36,6 +37,7 @@ describe('paged target list and target page (e2e)', () => {
     portal = await startTestPortal();
     teacher = await portal.login('teacher1', 'teacher');
     student = await portal.login('student1', 'student');
+    admin = await portal.login('admin1', 'admin');
     const [{ id: teacherId }] = await portal.dataSource.query(`SELECT id FROM users WHERE username = 'teacher1'`);
     // 120 targets on the equator at RA 1°…120°; the even ones are public, the odd ones private to the teacher.
     await portal.dataSource.query(
@@ -51,14 +53,14 @@ describe('paged target list and target page (e2e)', () => {
       `INSERT INTO target_list_targets (target_list_id, target_id) SELECT $1, id FROM targets WHERE (ra::int) % 3 = 0`,
       [listId],
     );
-    // A target with 120 products, product-1 the oldest and product-120 the newest.
+    // A public target with 120 public products, product-1 the oldest and product-120 the newest.
     [{ id: busyTargetId }] = await portal.dataSource.query(
       `INSERT INTO targets (name, type, ra, dec, visibility, owner_id) VALUES ('Busy', 'sidereal', 200, 10, 'public', $1) RETURNING id`,
       [teacherId],
     );
     await portal.dataSource.query(
-      `INSERT INTO data_products (target_id, stored_path, original_name, product_type, size, sha256, uploaded_by_id, created_at)
-       SELECT $1, 'products/paging-' || g || '.fits', 'product-' || g || '.fits', 'fits_image', 2880, lpad(to_hex(g), 64, '0'), $2,
+      `INSERT INTO data_products (target_id, stored_path, original_name, product_type, size, sha256, uploaded_by_id, visibility, created_at)
+       SELECT $1, 'products/paging-' || g || '.fits', 'product-' || g || '.fits', 'fits_image', 2880, lpad(to_hex(g), 64, '0'), $2, 'public',
               timestamp with time zone '2024-01-01 00:00:00+00' + g * interval '1 minute'
          FROM generate_series(1, 120) g`,
       [busyTargetId, teacherId],
@@ -156,7 +158,10 @@ describe('paged target list and target page (e2e)', () => {
       const ids: number[] = (
         await portal.dataSource.query(`SELECT id FROM data_products WHERE original_name IN ('product-68.fits', 'product-72.fits') ORDER BY id`)
       ).map((row: { id: number }) => row.id);
-      const [{ id: groupId }] = await portal.dataSource.query(`INSERT INTO data_product_groups (name) VALUES ('Straddling') RETURNING id`);
+      // A public group of the student's: everyone sees it marked, and she may add to it.
+      const [{ id: groupId }] = await portal.dataSource.query(
+        `INSERT INTO data_product_groups (name, visibility, created_by_id) SELECT 'Straddling', 'public', id FROM users WHERE username = 'student1' RETURNING id`,
+      );
       await portal.dataSource.query(
         `INSERT INTO data_product_group_members (group_id, data_product_id) SELECT $1, unnest($2::int[])`,
         [groupId, ids],
@@ -168,7 +173,7 @@ describe('paged target list and target page (e2e)', () => {
       const first = (await teacher.agent.get(`/targets/${busyTargetId}`).expect(200)).text;
       expect(first).toMatch(new RegExp(`<tr data-groups="${groupId}">\\s*<td><input type="checkbox" name="productIds" value="${ids[1]}"`));
 
-      // "Add ticked to" offers the groups each user may see: not a student a group of another's private target only.
+      // "Add ticked to" offers the groups each user may change: an admin every group, a student her own.
       const [{ id: privateProduct }] = await portal.dataSource.query(
         `INSERT INTO data_products (target_id, stored_path, original_name, product_type, size, sha256)
          SELECT id, 'products/private.fits', 'private.fits', 'fits_image', 2880, repeat('f', 64) FROM targets WHERE name = 'Paging target 001'
@@ -177,9 +182,9 @@ describe('paged target list and target page (e2e)', () => {
       const [{ id: privateGroup }] = await portal.dataSource.query(`INSERT INTO data_product_groups (name) VALUES ('Private only') RETURNING id`);
       await portal.dataSource.query(`INSERT INTO data_product_group_members (group_id, data_product_id) VALUES ($1, $2)`, [privateGroup, privateProduct]);
       const addTo = (html: string) => /<select name="groupId">([\s\S]*?)<\/select>/.exec(html)?.[1] ?? '';
-      const teachers = addTo((await teacher.agent.get(`/targets/${busyTargetId}`).expect(200)).text);
-      expect(teachers).toContain(`<option value="${privateGroup}">Private only</option>`);
-      expect(teachers).toContain(`<option value="${groupId}">Straddling</option>`);
+      const admins = addTo((await admin.agent.get(`/targets/${busyTargetId}`).expect(200)).text);
+      expect(admins).toContain(`<option value="${privateGroup}">Private only</option>`);
+      expect(admins).toContain(`<option value="${groupId}">Straddling</option>`);
       const students = addTo((await student.agent.get(`/targets/${busyTargetId}/gallery`).expect(200)).text);
       expect(students).toContain(`<option value="${groupId}">Straddling</option>`);
       expect(students).not.toContain('Private only');

@@ -2,6 +2,7 @@ import { createTarget, LoggedIn, startTestPortal, TestPortal } from './utils/tes
 
 describe('who sees what (e2e)', () => {
   let portal: TestPortal;
+  let admin: LoggedIn;
   let teacher: LoggedIn;
   let alice: LoggedIn;
   let bob: LoggedIn;
@@ -11,6 +12,8 @@ describe('who sees what (e2e)', () => {
 
   beforeAll(async () => {
     portal = await startTestPortal();
+    admin = await portal.login('admin1', 'admin');
+    // A teacher with no class: alice is not her student.
     teacher = await portal.login('teacher1', 'teacher');
     alice = await portal.login('alice', 'student');
     bob = await portal.login('bob', 'student');
@@ -68,11 +71,18 @@ describe('who sees what (e2e)', () => {
     await alice.agent.get(`/targets/${alicePrivate}/edit`).expect(200);
   });
 
-  it('lets teachers see everything', async () => {
-    const list = await teacher.agent.get('/targets').expect(200);
+  it('lets admins see everything', async () => {
+    const list = await admin.agent.get('/targets').expect(200);
     expect(list.text).toContain('Alice Secret');
-    await teacher.agent.get(`/targets/${alicePrivate}`).expect(200);
-    await teacher.agent.get(`/data-products/${productId}/download`).expect(200);
+    await admin.agent.get(`/targets/${alicePrivate}`).expect(200);
+    await admin.agent.get(`/data-products/${productId}/download`).expect(200);
+  });
+
+  it("keeps a student's private work from a teacher who does not teach her", async () => {
+    const list = await teacher.agent.get('/targets').expect(200);
+    expect(list.text).not.toContain('Alice Secret');
+    await teacher.agent.get(`/targets/${alicePrivate}`).set('Accept', 'text/html').expect(403);
+    await teacher.agent.get(`/data-products/${productId}/download`).set('Accept', 'text/html').expect(403);
   });
 
   it("does not let a student delete another student's product", async () => {

@@ -1,3 +1,4 @@
+import { parseSeriesKey } from '../src/reduced-data/light-curve-series';
 import { createTarget, LoggedIn, startTestPortal, TestPortal } from './utils/test-app';
 
 const GOOD_CSV = `# V and R photometry of a variable
@@ -75,15 +76,20 @@ describe('photometry import and light curve (e2e)', () => {
     expect(await portal.dataSource.query('SELECT id FROM data_products')).toEqual(productsBefore);
   });
 
-  it('draws the light curve with one series per filter from the app-served chart library', async () => {
+  it('draws the light curve with one series per filter and source from the app-served chart library', async () => {
     const page = await student.agent.get(`/targets/${targetId}`).expect(200);
     // The page carries no points: the script fetches them from the canvas's data-src.
     expect(page.text).toContain(`<canvas id="light-curve" data-src="/targets/${targetId}/light-curve.json"`);
     expect(page.text).not.toContain('12.31');
     const curve = (await student.agent.get(`/targets/${targetId}/light-curve.json`).expect(200).expect('Content-Type', /json/)).body;
-    expect(curve.series.map((series: { filter: string }) => series.filter)).toEqual(['R', 'V']);
+    // The overlapping file's point already in lc.csv's series stays there: overlap.csv's series has only its new one.
+    expect(curve.series.map((series: { label: string }) => series.label)).toEqual([
+      'student1 · file lc.csv · R',
+      'student1 · file lc.csv · V',
+      'student1 · file overlap.csv · V',
+    ]);
     const v = curve.series[1];
-    expect(v.t).toHaveLength(4);
+    expect(v).toMatchObject({ filter: 'V', owner: 'student1', source: 'file lc.csv', sourceKind: 'upload', points: 3, canChange: true });
     expect([v.t[0], v.mag[0], v.err[0]]).toEqual([Date.parse('2023-02-25T02:24:00.000Z'), 12.31, 0.02]);
     expect(page.text).toContain('<script src="/vendor/chart.js/chart.umd.js"></script>');
     const chartJs = await student.agent.get('/vendor/chart.js/chart.umd.js').expect(200);
@@ -94,33 +100,40 @@ describe('photometry import and light curve (e2e)', () => {
   });
 
   it('serves the light curve as arrays equal to the stored points, oldest first, with the page’s access rule', async () => {
-    // A point without filter or error, and one whose magnitude is not a number (left out of the curve).
+    // An API batch of the student's: a point without filter or error, and one whose magnitude is not a number
+    // (left out of the curve).
+    const [{ id: owner }] = await portal.dataSource.query(`SELECT id FROM users WHERE username = 'student1'`);
     await portal.dataSource.query(
-      `INSERT INTO reduced_data (target_id, data_type, source_name, timestamp, value) VALUES
-         ($1, 'photometry', 'test', '2023-02-26T01:02:03.456Z', '{"magnitude": 13.25}'),
-         ($1, 'photometry', 'test', '2023-02-26T02:00:00Z', '{"magnitude": "bright", "filter": "V"}')`,
-      [targetId],
+      `INSERT INTO reduced_data (target_id, data_type, source_name, timestamp, value, owner_id, source_kind, batch_id) VALUES
+         ($1, 'photometry', 'test', '2023-02-26T01:02:03.456Z', '{"magnitude": 13.25}', $2, 'api', '00000000-0000-4000-8000-000000000001'),
+         ($1, 'photometry', 'test', '2023-02-26T02:00:00Z', '{"magnitude": "bright", "filter": "V"}', $2, 'api', '00000000-0000-4000-8000-000000000001')`,
+      [targetId, owner],
     );
     const curve = (await student.agent.get(`/targets/${targetId}/light-curve.json`).expect(200)).body;
-    const stored: Array<{ timestamp: Date; value: { magnitude: unknown; error?: number; filter?: string } }> = await points();
-    const expected = new Map<string, { t: number[]; mag: number[]; err: Array<number | null> }>();
-    for (const row of stored) {
-      if (typeof row.value.magnitude !== 'number') continue;
-      const series = expected.get(row.value.filter || 'unknown') ?? { t: [], mag: [], err: [] };
-      series.t.push(new Date(row.timestamp).getTime());
-      series.mag.push(row.value.magnitude);
-      series.err.push(row.value.error ?? null);
-      expected.set(row.value.filter || 'unknown', series);
+    for (const series of curve.series) {
+      const { kind, ref, filter } = parseSeriesKey(series.key)!;
+      const column = { upload: 'data_product_id', run: 'run_id', api: 'batch_id' }[kind];
+      const stored: Array<{ timestamp: Date; value: { magnitude: number; error?: number } }> = await portal.dataSource.query(
+        `SELECT timestamp, value FROM reduced_data WHERE target_id = $1 AND ${column}::text = $2 AND coalesce(nullif(value->>'filter', ''), 'unknown') = $3
+            AND jsonb_typeof(value->'magnitude') = 'number' ORDER BY timestamp, id`,
+        [targetId, ref, filter],
+      );
+      expect(series).toMatchObject({
+        points: stored.length,
+        t: stored.map((row) => new Date(row.timestamp).getTime()),
+        mag: stored.map((row) => row.value.magnitude),
+        err: stored.map((row) => row.value.error ?? null),
+      });
     }
-    expect(curve).toEqual({ series: [...expected].sort(([a], [b]) => (a < b ? -1 : 1)).map(([filter, series]) => ({ filter, ...series })) });
-    expect(curve.series.map((series: { filter: string }) => series.filter)).toEqual(['R', 'V', 'unknown']);
-    expect(curve.series[2]).toEqual({ filter: 'unknown', t: [Date.parse('2023-02-26T01:02:03.456Z')], mag: [13.25], err: [null] });
-    expect(curve.series[1].mag).not.toContain('bright');
+    const batch = curve.series.find((series: { sourceKind: string }) => series.sourceKind === 'api');
+    expect(batch).toMatchObject({ filter: 'unknown', t: [Date.parse('2023-02-26T01:02:03.456Z')], mag: [13.25], err: [null] });
+    expect(batch.label).toMatch(/^student1 · API batch \d{4}-\d\d-\d\d \d\d:\d\d UTC \(test\) · unknown$/);
+    expect(curve.series.flatMap((series: { mag: unknown[] }) => series.mag)).not.toContain('bright');
 
     // Another student may not see this private target's curve; nobody logged out may.
     const other = await portal.login('student2', 'student');
     const refused = await other.agent.get(`/targets/${targetId}/light-curve.json`).set('Accept', 'application/json').expect(403);
-    expect(refused.body.message).toBe('This target is private to its owner');
+    expect(refused.body.message).toMatch(/^This target is private/);
     await portal.http.get(`/targets/${targetId}/light-curve.json`).set('Accept', 'application/json').expect(401);
     await student.agent.get('/targets/999999/light-curve.json').set('Accept', 'application/json').expect(404);
     await portal.dataSource.query(`DELETE FROM reduced_data WHERE source_name = 'test'`);
@@ -130,18 +143,20 @@ describe('photometry import and light curve (e2e)', () => {
     const url = `/targets/${targetId}/light-curve.json`;
     const first = await student.agent.get(url).expect(200);
     const etag = first.headers.etag;
-    expect(etag).toMatch(/^W\/"light-curve-\d+-\d+-\d+"$/);
+    expect(etag).toMatch(/^W\/"light-curve-\d+-mine-[A-Za-z0-9_-]+"$/);
     expect(first.headers['cache-control']).toBe('private, no-cache');
     await student.agent.get(url).set('If-None-Match', etag).expect(304);
 
-    // A point added, then deleted again: each time a new version and the curve as stored.
+    // A point added to the student's overlap.csv series, then deleted again: each time a new version and the curve as stored.
     await portal.dataSource.query(
-      `INSERT INTO reduced_data (target_id, data_type, source_name, timestamp, value) VALUES ($1, 'photometry', 'etag', '2023-03-01T00:00:00Z', '{"magnitude": 14.5, "filter": "R"}')`,
+      `INSERT INTO reduced_data (target_id, data_type, source_name, timestamp, value, owner_id, source_kind, data_product_id)
+       SELECT target_id, 'photometry', 'etag', '2023-03-01T00:00:00Z', '{"magnitude": 14.5, "filter": "V"}', owner_id, 'upload', data_product_id
+         FROM reduced_data WHERE target_id = $1 AND source_name = 'overlap.csv' LIMIT 1`,
       [targetId],
     );
     const added = await student.agent.get(url).set('If-None-Match', etag).expect(200);
     expect(added.headers.etag).not.toBe(etag);
-    expect(added.body.series[0].mag).toContain(14.5);
+    expect(added.body.series[2].mag).toContain(14.5);
     await portal.dataSource.query(`DELETE FROM reduced_data WHERE source_name = 'etag'`);
     const removed = await student.agent.get(url).set('If-None-Match', added.headers.etag).expect(200);
     expect(removed.body).toEqual(first.body);

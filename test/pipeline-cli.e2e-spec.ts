@@ -19,8 +19,9 @@ describe('pipeline CLI (e2e)', () => {
 
   beforeAll(async () => {
     portal = await startTestPortal();
-    const teacher = await portal.login('cli-teacher', 'teacher');
-    targetId = await createTarget(teacher, { name: 'Horsehead Nebula', aliases: 'Barnard 33', ra: '85.2458', dec: '-2.4583' });
+    // The CLI runs as the first admin unless told otherwise (--as USER).
+    const admin = await portal.login('cli-admin', 'admin');
+    targetId = await createTarget(admin, { name: 'Horsehead Nebula', aliases: 'Barnard 33', ra: '85.2458', dec: '-2.4583' });
   });
   afterAll(() => portal.close());
 
@@ -54,5 +55,12 @@ describe('pipeline CLI (e2e)', () => {
     const unknownTarget = await cli(portal, ['pipeline:run', '--pipeline', 'FITS header summary', '--target', 'Nowhere', path.join(FIXTURES, 'HorseHead.fits')]);
     expect(unknownTarget.code).toBe(1);
     expect(unknownTarget.stderr).toContain('There is no target called "Nowhere"');
-  }, 60_000);
+    // A student may not run on (nor add files to) the admin's private target.
+    await portal.login('cli-student', 'student');
+    const before = await portal.dataSource.query('SELECT (SELECT count(*) FROM data_products) AS products, (SELECT count(*) FROM pipeline_processes) AS runs');
+    const refused = await cli(portal, ['pipeline:run', '--pipeline', 'FITS header summary', '--target', 'Horsehead Nebula', '--as', 'cli-student', path.join(FIXTURES, 'HorseHead.fits')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('cli-student may not see the target "Horsehead Nebula"');
+    expect(await portal.dataSource.query('SELECT (SELECT count(*) FROM data_products) AS products, (SELECT count(*) FROM pipeline_processes) AS runs')).toEqual(before);
+  }, 90_000);
 });

@@ -1,9 +1,9 @@
 import { createTarget, LoggedIn, startTestPortal, TEST_PIPELINES, TestPortal, uploadOne, waitForRun } from './utils/test-app';
 
-/** The runs overview at /runs: who sees which runs, the filters, paging, newest first. */
+/** The runs overview at /runs: who sees which runs (the sharing policy; an admin sees all), the filters, paging, newest first. */
 describe('runs overview (e2e)', () => {
   let portal: TestPortal;
-  let teacher: LoggedIn;
+  let admin: LoggedIn;
   let alice: LoggedIn;
   let bob: LoggedIn;
   /** Run ids by name, in the order they were started. */
@@ -25,7 +25,7 @@ describe('runs overview (e2e)', () => {
 
   beforeAll(async () => {
     portal = await startTestPortal({ pipelinesConfig: TEST_PIPELINES });
-    teacher = await portal.login('ms.lee', 'teacher');
+    admin = await portal.login('ms.lee', 'admin');
     alice = await portal.login('alice', 'student');
     bob = await portal.login('bob', 'student');
     const vega = await createTarget(alice, { name: 'Vega', ra: '279.2347', dec: '38.7837', visibility: 'private' });
@@ -45,8 +45,8 @@ describe('runs overview (e2e)', () => {
   }, 120_000);
   afterAll(() => portal.close());
 
-  it('shows a teacher every run, newest first, with links, requester, state badge, status and duration', async () => {
-    const page = await teacher.agent.get('/runs').expect(200);
+  it('shows an admin every run, newest first, with links, requester, state badge, status and duration', async () => {
+    const page = await admin.agent.get('/runs').expect(200);
     expect(rowsOf(page.text)).toEqual([runs.aliceOnDeneb, runs.bobBytes, runs.aliceCrash, runs.aliceBytes]);
     const [crash] = await portal.dataSource.query('SELECT identifier, status FROM pipeline_processes WHERE id = $1', [runs.aliceCrash]);
     const row = page.text.slice(page.text.indexOf(`<tr data-run-id="${runs.aliceCrash}">`)).split('</tr>')[0];
@@ -59,7 +59,7 @@ describe('runs overview (e2e)', () => {
     expect(page.text).toContain('href="/admin/queues"');
   });
 
-  it('shows a student only the runs she started, including one on another student\'s target', async () => {
+  it('shows a student only the runs she may see (her own, runs are private by default), including one on another student\'s target', async () => {
     const page = await alice.agent.get('/runs').expect(200);
     expect(rowsOf(page.text)).toEqual([runs.aliceOnDeneb, runs.aliceCrash, runs.aliceBytes]);
     expect(page.text).not.toContain('href="/admin/queues"');
@@ -70,7 +70,7 @@ describe('runs overview (e2e)', () => {
   });
 
   it('filters by state, pipeline, user and target, alone and together', async () => {
-    const ids = async (query: string) => rowsOf((await teacher.agent.get(`/runs?${query}`).expect(200)).text);
+    const ids = async (query: string) => rowsOf((await admin.agent.get(`/runs?${query}`).expect(200)).text);
     expect(await ids('state=failed')).toEqual([runs.aliceCrash]);
     expect(await ids('state=succeeded')).toEqual([runs.aliceOnDeneb, runs.bobBytes, runs.aliceBytes]);
     expect(await ids(`pipeline=${encodeURIComponent('Byte count')}`)).toEqual([runs.aliceOnDeneb, runs.bobBytes, runs.aliceBytes]);
@@ -82,7 +82,7 @@ describe('runs overview (e2e)', () => {
     expect(await ids(`user=alice&target=Deneb&pipeline=${encodeURIComponent('Byte count')}`)).toEqual([runs.aliceOnDeneb]);
     expect(await ids('target=%25')).toEqual([]);
     // The form shows the chosen filters again.
-    const page = await teacher.agent.get('/runs?state=failed&target=Vega').expect(200);
+    const page = await admin.agent.get('/runs?state=failed&target=Vega').expect(200);
     expect(page.text).toContain('<option value="failed" selected>');
     expect(page.text).toContain('name="target" value="Vega"');
     // Every registered pipeline is offered, with or without runs.
@@ -90,29 +90,41 @@ describe('runs overview (e2e)', () => {
   });
 
   it('pages with limit and offset, keeping the filters in the next and previous links', async () => {
-    const first = await teacher.agent.get('/runs?limit=2').expect(200);
+    const first = await admin.agent.get('/runs?limit=2').expect(200);
     expect(rowsOf(first.text)).toEqual([runs.aliceOnDeneb, runs.bobBytes]);
     expect(first.text).toContain('1–2 of 4');
     expect(decoded(first.text)).toContain('href="/runs?limit=2&offset=2" rel="next"');
     expect(first.text).not.toContain('rel="prev"');
-    const second = await teacher.agent.get('/runs?limit=2&offset=2').expect(200);
+    const second = await admin.agent.get('/runs?limit=2&offset=2').expect(200);
     expect(rowsOf(second.text)).toEqual([runs.aliceCrash, runs.aliceBytes]);
     expect(second.text).toContain('3–4 of 4');
     expect(decoded(second.text)).toContain('href="/runs?limit=2" rel="prev"');
     expect(second.text).not.toContain('rel="next"');
-    const filtered = await teacher.agent.get('/runs?user=alice&limit=1&offset=1').expect(200);
+    const filtered = await admin.agent.get('/runs?user=alice&limit=1&offset=1').expect(200);
     expect(rowsOf(filtered.text)).toEqual([runs.aliceCrash]);
     expect(decoded(filtered.text)).toContain('href="/runs?user=alice&limit=1&offset=2" rel="next"');
     expect(decoded(filtered.text)).toContain('href="/runs?user=alice&limit=1" rel="prev"');
   });
 
   it('refuses a bad filter or page with a clear message', async () => {
-    const state = await teacher.agent.get('/runs?state=exploded').set('Accept', 'application/json').expect(400);
+    const state = await admin.agent.get('/runs?state=exploded').set('Accept', 'application/json').expect(400);
     expect(state.body.message).toBe('state must be one of queued, running, succeeded, failed, cancelled, interrupted, not "exploded"');
-    const limit = await teacher.agent.get('/runs?limit=5000').set('Accept', 'text/html').expect(400);
+    const limit = await admin.agent.get('/runs?limit=5000').set('Accept', 'text/html').expect(400);
     expect(limit.text).toContain('limit must be a whole number from 1 to 200');
-    await teacher.agent.get('/runs?offset=-1').expect(400);
-    await teacher.agent.get('/runs?limit=0').expect(400);
+    await admin.agent.get('/runs?offset=-1').expect(400);
+    await admin.agent.get('/runs?limit=0').expect(400);
+  });
+
+  it('lists the runs shared with a student too, and "Only mine" narrows to her own', async () => {
+    await alice.agent.patch(`/api/processes/${runs.aliceOnDeneb}`).set('X-CSRF-Token', alice.csrf).send({ visibility: 'public' }).expect(200);
+    const page = await bob.agent.get('/runs').expect(200);
+    expect(rowsOf(page.text)).toEqual([runs.aliceOnDeneb, runs.bobBytes]);
+    expect(page.text).toContain('<input type="checkbox" name="mine" value="1" >');
+    const mine = await bob.agent.get('/runs?mine=1').expect(200);
+    expect(rowsOf(mine.text)).toEqual([runs.bobBytes]);
+    expect(mine.text).toContain('<input type="checkbox" name="mine" value="1" checked>');
+    expect(rowsOf((await bob.agent.get('/runs?user=alice').expect(200)).text)).toEqual([runs.aliceOnDeneb]);
+    await bob.agent.get('/runs?mine=maybe').set('Accept', 'application/json').expect(400);
   });
 
   it('needs a login', async () => {

@@ -109,6 +109,10 @@
   // Lines come in batches, each batch in seq order and already stored.
   socket.on('log-lines', function (lines) { lines.forEach(function (line) { if (line.runId === runId) appendLine(line); }); });
   socket.on('run', function (state) { if (state.runId === runId) showState(state); });
+  // The run was unshared from this user: the server has taken the socket out of its room.
+  socket.on('run-access', function (access) {
+    if (access.runId === runId && !access.ok) { indicator.textContent = access.error || 'not live'; socket.disconnect(); }
+  });
   if (follow && follow.checked) logBox.scrollTop = logBox.scrollHeight;
   showProgress();
 })();

@@ -1,5 +1,6 @@
 // Keeps the target page's runs table current: state and status of each run arrive over Socket.IO, and runs
-// started elsewhere get a row (no reload, which would cut short the browser's own navigation after Run).
+// started elsewhere get a row (no reload, which would cut short the browser's own navigation after Run). The
+// server sends only the runs this user may see (each run's sharing, checked per socket).
 (function () {
   'use strict';
   var table = document.getElementById('runs-table');

@@ -1,7 +1,7 @@
 import { Request, Response } from 'express';
-import { sameOriginWrites, teacherOnly } from './admin-access';
+import { adminOnly, sameOriginWrites } from './admin-access';
 
-function call(middleware: typeof teacherOnly, req: Partial<Record<string, unknown>> & { headers?: Record<string, string> }) {
+function call(middleware: typeof adminOnly, req: Partial<Record<string, unknown>> & { headers?: Record<string, string> }) {
   const headers = Object.fromEntries(Object.entries(req.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   const request = {
     method: 'GET',
@@ -23,12 +23,14 @@ function call(middleware: typeof teacherOnly, req: Partial<Record<string, unknow
   return result;
 }
 
-describe('teacherOnly', () => {
-  it('lets a teacher through, sends the anonymous to log in, and shows a student the 403 page', () => {
-    expect(call(teacherOnly, { user: { role: 'teacher' } }).next).toBe(true);
-    expect(call(teacherOnly, {})).toEqual({ redirect: '/login?next=%2Fadmin%2Fqueues' });
-    expect(call(teacherOnly, { user: { role: 'student' } })).toMatchObject({ status: 403, view: 'error' });
-    expect(call(teacherOnly, { user: { role: 'student' }, headers: { accept: 'application/json' } })).toMatchObject({ status: 403, json: { statusCode: 403 } });
+describe('adminOnly', () => {
+  it('lets an admin through, sends the anonymous to log in, and shows teachers and students the 403 page', () => {
+    expect(call(adminOnly, { user: { role: 'admin' } }).next).toBe(true);
+    expect(call(adminOnly, {})).toEqual({ redirect: '/login?next=%2Fadmin%2Fqueues' });
+    for (const role of ['teacher', 'student']) {
+      expect(call(adminOnly, { user: { role } })).toMatchObject({ status: 403, view: 'error' });
+      expect(call(adminOnly, { user: { role }, headers: { accept: 'application/json' } })).toMatchObject({ status: 403, json: { statusCode: 403, message: 'Only admins may see the queues.' } });
+    }
   });
 });
 

@@ -1,22 +1,24 @@
 import { NextFunction, Request, Response } from 'express';
 import { wantsHtml } from '../common/http-exception.filter';
+import { isAdmin } from '../sharing/sharing-policy';
 import { SessionUser } from '../users/user.entity';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * Teachers only, for express routers Nest's global guard does not cover: an anonymous browser goes to the login
- * page (and comes back after), a student gets the 403 page; JSON callers get 401/403 as JSON.
+ * Admins only, for express routers Nest's global guard does not cover: an anonymous browser goes to the login page
+ * (and comes back after), teachers and students get the 403 page; JSON callers get 401/403 as JSON. The queues hold
+ * every class's runs, so they are the portal operator's, not a teacher's.
  */
-export function teacherOnly(req: Request, res: Response, next: NextFunction) {
+export function adminOnly(req: Request, res: Response, next: NextFunction) {
   const user = req.user as SessionUser | undefined;
-  if (user?.role === 'teacher') return next();
+  if (user && isAdmin(user)) return next();
   const html = wantsHtml(req);
   if (!user) {
     if (html && req.method === 'GET') return res.redirect(`/login?next=${encodeURIComponent(req.originalUrl)}`);
     return res.status(401).json({ statusCode: 401, message: 'Please log in' });
   }
-  const message = 'Only teachers may see the queues.';
+  const message = 'Only admins may see the queues.';
   if (html) return res.status(403).render('error', { title: 'Error 403', status: 403, message });
   return res.status(403).json({ statusCode: 403, message });
 }

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { QueueBoardService } from './queue-board.service';
 
-/** Teachers' tools outside Nest's routing: the Bull Board queue dashboard at /admin/queues. */
+/** Admins' tools outside Nest's routing: the Bull Board queue dashboard at /admin/queues. */
 @Module({ providers: [QueueBoardService], exports: [QueueBoardService] })
 export class AdminModule {}

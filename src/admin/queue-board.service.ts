@@ -6,7 +6,7 @@ import { Injectable } from '@nestjs/common';
 import { Queue } from 'bull';
 import { Express, NextFunction, Request, Response, Router } from 'express';
 import { PIPELINES_QUEUE, PREVIEWS_QUEUE } from '../queue/queue.module';
-import { sameOriginWrites, teacherOnly } from './admin-access';
+import { adminOnly, sameOriginWrites } from './admin-access';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
 
@@ -25,7 +25,7 @@ function localAssetsOnly(_req: Request, res: Response, next: NextFunction) {
   next();
 }
 
-/** Bull Board over the app's two Bull queues, served under /admin/queues to teachers only. */
+/** Bull Board over the app's two Bull queues, served under /admin/queues to admins only. */
 @Injectable()
 export class QueueBoardService {
   readonly router: Router;
@@ -46,12 +46,12 @@ export class QueueBoardService {
         },
       },
     });
-    this.router = Router().use(teacherOnly, sameOriginWrites, localAssetsOnly, serverAdapter.getRouter() as Express);
+    this.router = Router().use(adminOnly, sameOriginWrites, localAssetsOnly, serverAdapter.getRouter() as Express);
   }
 
   /**
    * Mounts the board on the express app. It is a plain express router, so Nest's guard and middleware (the CSRF
-   * check among them) never see it: `teacherOnly` and `sameOriginWrites` stand in for them. Call after the
+   * check among them) never see it: `adminOnly` and `sameOriginWrites` stand in for them. Call after the
    * session and Passport are set up, so `req.user` is known.
    */
   mount(app: { use: (path: string, handler: Router) => unknown }) {

@@ -2,12 +2,11 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { UsersModule } from '../users/users.module';
 import { ApiToken } from './api-token.entity';
-import { ApiTokensController } from './api-tokens.controller';
 import { ApiTokensService } from './api-tokens.service';
 
+/** Personal API tokens; the /profile page (src/profile/) makes and revokes them. */
 @Module({
   imports: [TypeOrmModule.forFeature([ApiToken]), UsersModule],
-  controllers: [ApiTokensController],
   providers: [ApiTokensService],
   exports: [ApiTokensService],
 })

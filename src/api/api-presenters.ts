@@ -4,6 +4,7 @@ import { DataProductGroup } from '../groups/data-product-group.entity';
 import { PipelinePreset } from '../pipelines/pipeline-preset.entity';
 import { PipelineRun } from '../pipelines/pipeline-run.entity';
 import { RegisteredPipeline } from '../pipelines/sdk/pipeline-registry';
+import { filterOf, seriesKey, sourceRef } from '../reduced-data/light-curve-series';
 import { ReducedDatum } from '../reduced-data/reduced-datum.entity';
 import { sexagesimal } from '../targets/dto/target-form';
 import { Target } from '../targets/target.entity';
@@ -39,6 +40,7 @@ export function targetView(target: Target, distance: number | null = null): Targ
     elements: target.elements,
     extra: target.extra,
     visibility: target.visibility,
+    classroomId: target.classroomId,
     owner: target.owner?.username ?? null,
     createdAt: iso(target.createdAt)!,
     updatedAt: iso(target.updatedAt)!,
@@ -56,13 +58,24 @@ export function productView(product: DataProduct): DataProductDto {
     size: product.size,
     sha256: product.sha256,
     hasThumbnail: Boolean(product.thumbnailPath),
+    owner: product.uploadedBy?.username ?? null,
+    visibility: product.visibility,
+    classroomId: product.classroomId,
     createdAt: iso(product.createdAt)!,
     downloadUrl: `/api/data-products/${product.id}/download`,
   };
 }
 
 export function groupSummaryView(group: GroupSummary): GroupDto {
-  return { id: group.id, name: group.name, productCount: group.productCount, createdBy: group.createdBy, createdAt: iso(new Date(group.createdAt))! };
+  return {
+    id: group.id,
+    name: group.name,
+    productCount: group.productCount,
+    createdBy: group.createdBy,
+    visibility: group.visibility,
+    classroomId: group.classroomId,
+    createdAt: iso(new Date(group.createdAt))!,
+  };
 }
 
 /** A group whose `products` are already narrowed to what the viewer may see (GroupsService.findForViewer). */
@@ -72,6 +85,8 @@ export function groupView(group: DataProductGroup): GroupDetailDto {
     name: group.name,
     productCount: group.products.length,
     createdBy: group.createdBy?.username ?? null,
+    visibility: group.visibility,
+    classroomId: group.classroomId,
     createdAt: iso(group.createdAt)!,
     products: group.products.map(productView),
   };
@@ -86,6 +101,13 @@ export function datumView(datum: ReducedDatum): ReducedDatumDto {
     sourceName: datum.sourceName,
     timestamp: iso(datum.timestamp)!,
     value: datum.value,
+    ownerId: datum.ownerId,
+    visibility: datum.visibility,
+    classroomId: datum.classroomId,
+    sourceKind: datum.sourceKind,
+    runId: datum.runId,
+    batchId: datum.batchId,
+    seriesKey: seriesKey({ kind: datum.sourceKind, ref: sourceRef(datum.sourceKind, datum), ownerId: datum.ownerId, filter: filterOf(datum.value) }),
   };
 }
 
@@ -116,6 +138,8 @@ export function processView(run: PipelineRun): ProcessDto {
     failureMessage: run.failureMessage,
     outputGroupId: run.outputGroupId,
     requestedBy: run.requestedBy?.username ?? null,
+    visibility: run.visibility,
+    classroomId: run.classroomId,
     createdAt: iso(run.createdAt)!,
     startedAt: iso(run.startedAt),
     finishedAt: iso(run.finishedAt),

@@ -1,9 +1,13 @@
 import { Module } from '@nestjs/common';
+import { ClassroomsModule } from '../classrooms/classrooms.module';
+import { RosterUploadInterceptor } from '../classrooms/roster-upload.interceptor';
 import { DataProductsModule } from '../data-products/data-products.module';
 import { UploadInterceptor } from '../data-products/upload.interceptor';
 import { GroupsModule } from '../groups/groups.module';
 import { ReducedDataModule } from '../reduced-data/reduced-data.module';
 import { TargetsModule } from '../targets/targets.module';
+import { UsersModule } from '../users/users.module';
+import { ClassroomsApiController } from './classrooms-api.controller';
 import { DataProductsApiController } from './data-products-api.controller';
 import { GroupsApiController } from './groups-api.controller';
 import { MeApiController } from './me-api.controller';
@@ -11,14 +15,15 @@ import { PipelinesApiController } from './pipelines-api.controller';
 import { ProcessesApiController } from './processes-api.controller';
 import { ReducedDataApiController } from './reduced-data-api.controller';
 import { TargetsApiController } from './targets-api.controller';
+import { UsersApiController } from './users-api.controller';
 
 /**
  * The JSON API under /api: thin controllers over the pages' services, so access rules are the pages' own.
  * PipelinesModule is global; authentication is the global guard (session or bearer token).
  */
 @Module({
-  imports: [TargetsModule, DataProductsModule, GroupsModule, ReducedDataModule],
-  controllers: [MeApiController, TargetsApiController, DataProductsApiController, GroupsApiController, ReducedDataApiController, PipelinesApiController, ProcessesApiController],
-  providers: [UploadInterceptor],
+  imports: [TargetsModule, DataProductsModule, GroupsModule, ReducedDataModule, UsersModule, ClassroomsModule],
+  controllers: [MeApiController, TargetsApiController, DataProductsApiController, GroupsApiController, ReducedDataApiController, PipelinesApiController, ProcessesApiController, UsersApiController, ClassroomsApiController],
+  providers: [UploadInterceptor, RosterUploadInterceptor],
 })
 export class ApiModule {}

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import {
   ApiBody,
   ApiConsumes,
@@ -11,6 +11,7 @@ import {
 } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
+import { shareChoiceOf } from '../data-products/dto/share-input';
 import { DataProductsService } from '../data-products/data-products.service';
 import { UploadInterceptor } from '../data-products/upload.interceptor';
 import { TargetsService } from '../targets/targets.service';
@@ -18,8 +19,8 @@ import { SessionUser } from '../users/user.entity';
 import { ApiMissing, ApiResource } from './api-docs.decorators';
 import { productView } from './api-presenters';
 import { ErrorDto } from './dto/common.dto';
-import { DataProductDto, UploadFieldsDto, UploadResultDto } from './dto/data-product.dto';
-import { ApiPageResponse, Page, paged, PaginationQueryDto } from './pagination';
+import { DataProductDto, ProductListQueryDto, ShareProductDto, UploadFieldsDto, UploadResultDto } from './dto/data-product.dto';
+import { ApiPageResponse, Page, paged } from './pagination';
 
 @ApiResource('data products')
 @Controller('api')
@@ -30,12 +31,13 @@ export class DataProductsApiController {
   ) {}
 
   @Get('targets/:id/data-products')
-  @ApiOperation({ summary: 'A target\'s data products, newest first' })
+  @ApiOperation({ summary: 'A target\'s data products that you may see, newest first', description: 'Each product has its own sharing; `scope` and `productType` narrow the list as the target page\'s filters do.' })
   @ApiPageResponse(DataProductDto)
   @ApiMissing('target')
-  async list(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) targetId: number, @Query() query: PaginationQueryDto): Promise<Page<DataProductDto>> {
+  async list(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) targetId: number, @Query() query: ProductListQueryDto): Promise<Page<DataProductDto>> {
     const target = await this.targets.findVisible(targetId, user);
-    return paged(await this.products.pageForTarget(target.id, query), query, productView);
+    const filter = { scope: query.scope ?? 'everyone', productType: query.productType ?? null };
+    return paged(await this.products.pageForTarget(target, user, filter, query), query, productView);
   }
 
   /** The page's upload: streamed to temp files, then all files stored or none (see DataProductsService.ingest). */
@@ -43,7 +45,8 @@ export class DataProductsApiController {
   @UseInterceptors(UploadInterceptor)
   @ApiOperation({
     summary: 'Upload files to a target (multipart/form-data)',
-    description: 'All or nothing: an empty file, a FITS image that is not FITS or a photometry file with a bad row refuses the batch (400 with `details`). Identical files are not stored twice.',
+    description:
+      'All or nothing: an empty file, a FITS image that is not FITS or a photometry file with a bad row refuses the batch (400 with `details`). Identical files are not stored twice. You own what you upload; `visibility` (and `classroomId`) say who else may see it.',
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: UploadFieldsDto })
@@ -58,7 +61,7 @@ export class DataProductsApiController {
   ): Promise<UploadResultDto> {
     const target = await this.targets.findVisible(targetId, user);
     const files = ((req.files as Express.Multer.File[] | undefined) ?? []).map((file) => ({ path: file.path, originalName: file.originalname, size: file.size }));
-    const result = await this.products.ingest(target, files, fields.productType, user);
+    const result = await this.products.ingest(target, files, fields.productType, user, shareChoiceOf(fields.visibility, fields.classroomId, true));
     return {
       created: result.created.map((p) => ({ id: p.id, name: p.originalName, sha256: p.sha256, size: p.size })),
       duplicates: result.duplicates.map((p) => ({ id: p.id, name: p.originalName, sha256: p.sha256, size: p.size })),
@@ -84,9 +87,21 @@ export class DataProductsApiController {
     res.download(this.products.absolutePath(product), product.originalName, { headers: { 'X-Content-SHA256': product.sha256 }, dotfiles: 'allow' });
   }
 
+  @Patch('data-products/:id')
+  @ApiOperation({
+    summary: 'Share a data product: private, with a class, or public',
+    description: 'The uploader, their teachers or an admin. A class must be one you are in (400 otherwise). Light-curve points read from the file share as the file does.',
+  })
+  @ApiOkResponse({ type: DataProductDto })
+  @ApiMissing('data product')
+  async share(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Body() body: ShareProductDto): Promise<DataProductDto> {
+    const product = await this.products.findVisible(id, user);
+    return productView(await this.products.setSharing(product, user, shareChoiceOf(body.visibility, body.classroomId)));
+  }
+
   @Delete('data-products/:id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a data product, its file and the reduced data read from it', description: 'The uploader, the target\'s owner or a teacher.' })
+  @ApiOperation({ summary: 'Delete a data product, its file and the reduced data read from it', description: 'The uploader, their teachers or an admin.' })
   @ApiNoContentResponse()
   @ApiMissing('data product')
   async remove(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number): Promise<void> {

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/auth.decorators';
 import { GroupsService } from '../groups/groups.service';
@@ -6,7 +6,8 @@ import { SessionUser } from '../users/user.entity';
 import { ApiMissing, ApiResource } from './api-docs.decorators';
 import { groupSummaryView, groupView } from './api-presenters';
 import { ErrorDto, ProductIdsDto } from './dto/common.dto';
-import { AddedDto, CreateGroupDto, GroupDetailDto, GroupDto } from './dto/group.dto';
+import { AddedDto, CreateGroupDto, GroupDetailDto, GroupDto, UpdateGroupDto } from './dto/group.dto';
+import { shareRequest } from './dto/process.dto';
 import { ApiPageResponse, Page, paged, PaginationQueryDto } from './pagination';
 
 @ApiResource('groups')
@@ -15,14 +16,17 @@ export class GroupsApiController {
   constructor(private readonly groups: GroupsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Groups holding products you may see (and the groups you made), newest first' })
+  @ApiOperation({
+    summary: 'Groups you may see, newest first',
+    description: 'Yours, your students\' (teachers), those shared with your classes and the public ones. `productCount` counts the products in each that you may see.',
+  })
   @ApiPageResponse(GroupDto)
   async list(@CurrentUser() user: SessionUser, @Query() query: PaginationQueryDto): Promise<Page<GroupDto>> {
     return paged(await this.groups.page(user, query), query, groupSummaryView);
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'A group with the products in it that you may see' })
+  @ApiOperation({ summary: 'A group you may see, with the products in it that you may see' })
   @ApiOkResponse({ type: GroupDetailDto })
   @ApiMissing('group')
   async get(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number): Promise<GroupDetailDto> {
@@ -30,18 +34,19 @@ export class GroupsApiController {
   }
 
   @Post()
-  @ApiOperation({ summary: 'Make a group from data products you may see' })
+  @ApiOperation({ summary: 'Make a group from data products you may see', description: 'Private to you and your teachers unless `visibility` says otherwise.' })
   @ApiCreatedResponse({ type: GroupDetailDto })
   @ApiConflictResponse({ type: ErrorDto, description: 'a group of that name exists' })
   @ApiMissing('data product')
   async create(@CurrentUser() user: SessionUser, @Body() body: CreateGroupDto): Promise<GroupDetailDto> {
-    const group = await this.groups.create(body.name, body.productIds, user);
+    const sharing = body.visibility !== undefined || body.classroomId != null ? shareRequest(body) : undefined;
+    const group = await this.groups.create(body.name, body.productIds, user, sharing);
     return groupView(await this.groups.findForViewer(group.id, user));
   }
 
   @Post(':id/products')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Add data products you may see to a group' })
+  @ApiOperation({ summary: 'Add data products you may see to a group you may change', description: 'Its maker, their teachers or an admin.' })
   @ApiOkResponse({ type: AddedDto })
   @ApiMissing('group or data product')
   async add(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Body() body: ProductIdsDto): Promise<AddedDto> {
@@ -49,9 +54,23 @@ export class GroupsApiController {
     return { added, group: groupView(await this.groups.findForViewer(id, user)) };
   }
 
+  @Patch(':id')
+  @ApiOperation({
+    summary: 'Rename or share a group: private, with a class, or public',
+    description: 'Its maker, their teachers or an admin. A class must be one you are in (400 otherwise). The products in it keep their own sharing.',
+  })
+  @ApiOkResponse({ type: GroupDetailDto })
+  @ApiConflictResponse({ type: ErrorDto, description: 'a group of that name exists' })
+  @ApiMissing('group')
+  async update(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Body() body: UpdateGroupDto): Promise<GroupDetailDto> {
+    const sharing = body.visibility !== undefined || body.classroomId != null ? shareRequest(body) : {};
+    await this.groups.update(id, user, { name: body.name, ...sharing });
+    return groupView(await this.groups.findForViewer(id, user));
+  }
+
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a group (its products stay)', description: 'The group\'s creator or a teacher.' })
+  @ApiOperation({ summary: 'Delete a group (its products stay)', description: 'Its maker, their teachers or an admin.' })
   @ApiNoContentResponse()
   @ApiMissing('group')
   async remove(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number): Promise<void> {

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/auth.decorators';
 import { PipelineLogService } from '../pipelines/pipeline-log.service';
@@ -7,7 +7,7 @@ import { TargetsService } from '../targets/targets.service';
 import { SessionUser } from '../users/user.entity';
 import { ApiMissing, ApiResource } from './api-docs.decorators';
 import { processView } from './api-presenters';
-import { LogLinesDto, LogQueryDto, ProcessDto, ProcessQueryDto, StartProcessDto } from './dto/process.dto';
+import { LogLinesDto, LogQueryDto, ProcessDto, ProcessQueryDto, ShareProcessDto, shareRequest, StartProcessDto } from './dto/process.dto';
 import { ApiPageResponse, Page, paged } from './pagination';
 
 @ApiResource('processes')
@@ -35,12 +35,15 @@ export class ProcessesApiController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'Runs on targets you may see, newest first', description: 'Filter by `target`, `state`, `pipeline`.' })
+  @ApiOperation({
+    summary: 'Runs you may see, newest first',
+    description: 'Yours, your students\' (teachers), those shared with your classes and the public ones. Filter by `target`, `state`, `pipeline`, `mine`.',
+  })
   @ApiPageResponse(ProcessDto)
   async list(@CurrentUser() user: SessionUser, @Query() query: ProcessQueryDto): Promise<Page<ProcessDto>> {
     // A target named in the filter gets the usual 404/403 rather than a silently empty list.
     if (query.target !== undefined) await this.targets.findVisible(query.target, user);
-    const filters = { targetId: query.target, state: query.state, pipelineKey: query.pipeline };
+    const filters = { targetId: query.target, state: query.state, pipelineKey: query.pipeline, mine: query.mine };
     return paged(await this.runs.page(user, filters, query), query, processView);
   }
 
@@ -67,13 +70,29 @@ export class ProcessesApiController {
 
   @Post(':id/cancel')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Cancel a queued or running run', description: 'The student who started it or a teacher. A finished run is returned unchanged.' })
+  @ApiOperation({
+    summary: 'Cancel a queued or running run',
+    description: 'The student who started it, their teachers or an admin. A finished run is returned unchanged.',
+  })
   @ApiOkResponse({ type: ProcessDto })
   @ApiMissing('run')
   async cancel(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number): Promise<ProcessDto> {
     const run = await this.runs.findVisible(id, user);
     await this.runs.cancel(run, user);
     return processView(await this.runs.findVisible(id, user));
+  }
+
+  @Patch(':id')
+  @ApiOperation({
+    summary: 'Share a run and its outputs: private, with a class, or public',
+    description:
+      'The student who started it, their teachers or an admin. The run, its output group, the output products it made and its light-curve points change together. A class must be one you are in (400 otherwise).',
+  })
+  @ApiOkResponse({ type: ProcessDto })
+  @ApiMissing('run')
+  async share(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Body() body: ShareProcessDto): Promise<ProcessDto> {
+    const run = await this.runs.findVisible(id, user);
+    return processView(await this.runs.share(run, user, shareRequest(body)));
   }
 
   @Get(':id/provenance')

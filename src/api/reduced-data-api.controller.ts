@@ -1,16 +1,35 @@
-import { Body, Controller, Get, Header, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, Param, ParseIntPipe, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces } from '@nestjs/swagger';
 import { Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
+import { fileNameOf, seriesKeysFrom } from '../reduced-data/light-curve-series';
 import { photometryToCsv } from '../reduced-data/photometry-csv.writer';
-import { ReducedDataService } from '../reduced-data/reduced-data.service';
+import { ReducedDataService, SeriesListing } from '../reduced-data/reduced-data.service';
 import { TargetsService } from '../targets/targets.service';
 import { SessionUser } from '../users/user.entity';
 import { ApiMissing, ApiResource } from './api-docs.decorators';
 import { datumView } from './api-presenters';
-import { AddPointsDto, AddPointsResultDto, ReducedDataQueryDto, ReducedDatumDto } from './dto/reduced-data.dto';
+import {
+  AddPointsDto,
+  AddPointsResultDto,
+  DeleteSeriesResultDto,
+  LightCurveDto,
+  LightCurveQueryDto,
+  PhotometryCsvQueryDto,
+  ReducedDataQueryDto,
+  ReducedDatumDto,
+  SeriesDto,
+  ShareSeriesDto,
+} from './dto/reduced-data.dto';
 import { ApiPageResponse, Page, paged } from './pagination';
 
+/** The API's default view: everything the caller may see (the page starts at "mine"). */
+const API_VIEW = 'everyone';
+
+/**
+ * Reduced data and light-curve series through the sharing policy: every point listed, drawn or exported is one the
+ * caller may see; a series is deleted or shared by its owner, their teacher or an admin.
+ */
 @ApiResource('reduced data')
 @Controller('api/targets/:id')
 export class ReducedDataApiController {
@@ -20,17 +39,23 @@ export class ReducedDataApiController {
   ) {}
 
   @Get('reduced-data')
-  @ApiOperation({ summary: 'A target\'s reduced data (light-curve points), oldest first' })
+  @ApiOperation({ summary: 'A target\'s reduced data (light-curve points) that you may see, oldest first' })
   @ApiPageResponse(ReducedDatumDto)
   @ApiMissing('target')
   async list(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Query() query: ReducedDataQueryDto): Promise<Page<ReducedDatumDto>> {
     const target = await this.targets.findVisible(id, user);
-    return paged(await this.reducedData.page(target.id, query.dataType, query), query, datumView);
+    return paged(await this.reducedData.page(target, user, query.view ?? API_VIEW, query.dataType, query), query, datumView);
   }
 
   /** Anyone who may upload a photometry file to the target may add its points directly (the page's rule). */
   @Post('reduced-data')
-  @ApiOperation({ summary: 'Add photometry points', description: 'All stored in one transaction; points the target already has are skipped.' })
+  @ApiOperation({
+    summary: 'Add photometry points',
+    description:
+      'One call is one API batch: your points, one series per filter, labelled "API batch <date>". Private (you and your teachers) ' +
+      'unless `visibility` says otherwise. All stored in one transaction; points you already have on this target are skipped ' +
+      '(another user\'s identical points do not count).',
+  })
   @ApiCreatedResponse({ type: AddPointsResultDto })
   @ApiMissing('target')
   async add(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Body() body: AddPointsDto): Promise<AddPointsResultDto> {
@@ -42,30 +67,64 @@ export class ReducedDataApiController {
       filter: point.filter ?? '',
       line: index + 1,
     }));
-    return this.reducedData.addPoints(target.id, body.source ?? 'api', points);
+    return this.reducedData.addPoints(target.id, user, { sourceName: body.source ?? 'api', visibility: body.visibility, classroomId: body.classroomId }, points);
+  }
+
+  @Get('series')
+  @ApiOperation({ summary: 'The light-curve series you may see', description: 'A series is one filter from one source (a run, an uploaded file, an API batch) of one student.' })
+  @ApiOkResponse({ type: [SeriesDto] })
+  @ApiMissing('target')
+  async series(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Query() query: LightCurveQueryDto): Promise<SeriesListing[]> {
+    const target = await this.targets.findVisible(id, user);
+    return this.reducedData.listSeries(target, user, query.view ?? API_VIEW);
+  }
+
+  @Get('light-curve')
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  @ApiOperation({ summary: 'The light curve: the series you may see with their points', description: 'The JSON the target page draws.' })
+  @ApiOkResponse({ type: LightCurveDto })
+  @ApiMissing('target')
+  async lightCurve(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Query() query: LightCurveQueryDto): Promise<string> {
+    const target = await this.targets.findVisible(id, user);
+    return (await this.reducedData.lightCurveJson(target, user, query.view ?? API_VIEW)).json;
+  }
+
+  @Patch('series/:key')
+  @ApiOperation({ summary: 'Share a series', description: 'Its owner, their teacher or an admin; a class must be one you are in.' })
+  @ApiOkResponse({ type: SeriesDto })
+  @ApiMissing('target or series')
+  async share(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Param('key') key: string, @Body() body: ShareSeriesDto): Promise<SeriesListing> {
+    const target = await this.targets.findVisible(id, user);
+    return this.reducedData.shareSeries(target, user, key, body);
+  }
+
+  @Delete('series/:key')
+  @ApiOperation({ summary: 'Delete a series', description: 'Every point of that source, owner and filter; its owner, their teacher or an admin.' })
+  @ApiOkResponse({ type: DeleteSeriesResultDto })
+  @ApiMissing('target or series')
+  async remove(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Param('key') key: string): Promise<DeleteSeriesResultDto> {
+    const target = await this.targets.findVisible(id, user);
+    return this.reducedData.deleteSeries(target, user, key);
   }
 
   @Get('photometry.csv')
   @Header('Content-Type', 'text/csv; charset=utf-8')
-  @ApiOperation({ summary: 'The target\'s photometry as CSV', description: 'Columns time (ISO 8601, UTC), mjd, magnitude, error, filter, source; readable by the portal\'s photometry upload.' })
+  @ApiOperation({
+    summary: 'The photometry you may see as CSV',
+    description: 'Columns time (ISO 8601, UTC), mjd, magnitude, error, filter, source (student · source); readable by the portal\'s photometry upload.',
+  })
   @ApiProduces('text/csv')
-  @ApiOkResponse({ schema: { type: 'string', example: 'time,mjd,magnitude,error,filter,source\n2013-05-05T04:31:02.000Z,56417.18821759,12.31,0.02,V,api\n' } })
+  @ApiOkResponse({ schema: { type: 'string', example: 'time,mjd,magnitude,error,filter,source\n2013-05-05T04:31:02.000Z,56417.18821759,12.31,0.02,V,Ann · API batch 2026-01-05 10:00 UTC\n' } })
   @ApiMissing('target')
-  async csv(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Res({ passthrough: true }) res: Response): Promise<string> {
+  async csv(
+    @CurrentUser() user: SessionUser,
+    @Param('id', ParseIntPipe) id: number,
+    @Query() query: PhotometryCsvQueryDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
     const target = await this.targets.findVisible(id, user);
-    const rows = await this.reducedData.photometryOf(target.id);
-    res.attachment(`${target.name.replace(/[^A-Za-z0-9._-]+/g, '_')}_photometry.csv`);
-    return photometryToCsv(
-      rows.map((row) => {
-        const value = row.value as { magnitude?: unknown; error?: unknown; filter?: unknown };
-        return {
-          timestamp: row.timestamp,
-          magnitude: Number(value.magnitude),
-          error: typeof value.error === 'number' ? value.error : null,
-          filter: typeof value.filter === 'string' ? value.filter : '',
-          source: row.sourceName,
-        };
-      }),
-    );
+    const points = await this.reducedData.exportPoints(target, user, query.view ?? API_VIEW, seriesKeysFrom(query.series));
+    res.attachment(`${fileNameOf(target.name)}_photometry.csv`);
+    return photometryToCsv(points);
   }
 }

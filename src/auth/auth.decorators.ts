@@ -7,7 +7,7 @@ export const IS_PUBLIC = 'isPublic';
 export const Public = () => SetMetadata(IS_PUBLIC, true);
 
 export const ROLES = 'roles';
-/** Only these roles may call the handler. */
+/** Only these roles may call the handler (name 'admin' too where admins should pass). */
 export const Roles = (...roles: UserRole[]) => SetMetadata(ROLES, roles);
 
 /** The logged-in user. */

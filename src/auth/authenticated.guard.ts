@@ -4,7 +4,10 @@ import { Request } from 'express';
 import { SessionUser, UserRole } from '../users/user.entity';
 import { IS_PUBLIC, ROLES } from './auth.decorators';
 
-/** Global guard: every route needs a logged-in user unless marked @Public(); @Roles() narrows further. */
+/**
+ * Global guard: every route needs a logged-in user unless marked @Public(); @Roles() narrows further, to exactly the
+ * roles it names (a teachers' route names 'admin' too: admins run the portal).
+ */
 @Injectable()
 export class AuthenticatedGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
@@ -16,7 +19,7 @@ export class AuthenticatedGuard implements CanActivate {
     if (!request.isAuthenticated?.() || !request.user) throw new UnauthorizedException('Please log in');
     const roles = this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES, targets);
     if (roles && !roles.includes((request.user as SessionUser).role)) {
-      throw new ForbiddenException('Only teachers may do this');
+      throw new ForbiddenException(`Only ${roles.map((role) => `${role}s`).join(' and ')} may do this`);
     }
     return true;
   }

@@ -1,16 +1,23 @@
-import { ArgumentsHost, Catch, ExceptionFilter, UnauthorizedException } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, UnauthorizedException } from '@nestjs/common';
 import { Request, Response } from 'express';
+import { userMessage } from '../common/http-exception.filter';
 import { safeNext } from './auth.controller';
+import { TooManyFailuresException } from './failure-throttle.service';
+import { AccountDeactivatedException } from './local.strategy';
 
-/** A failed login shows the form again with a message, keeping the username. */
-@Catch(UnauthorizedException)
+/**
+ * A refused login shows the form again with a message, keeping the username: a wrong password (401), a deactivated
+ * account (403), or too many failed logins (429, with the wait; Retry-After is already set).
+ */
+@Catch(UnauthorizedException, AccountDeactivatedException, TooManyFailuresException)
 export class LoginFailedFilter implements ExceptionFilter {
-  catch(_exception: UnauthorizedException, host: ArgumentsHost) {
+  catch(exception: HttpException, host: ArgumentsHost) {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
-    res.status(401).render('auth/login', {
+    const error = exception instanceof UnauthorizedException ? 'Wrong username or password.' : userMessage(exception);
+    res.status(exception.getStatus()).render('auth/login', {
       title: 'Log in',
-      error: 'Wrong username or password.',
+      error,
       username: req.body?.username ?? '',
       next: safeNext(req.body?.next),
       csrfToken: res.locals.csrfToken,

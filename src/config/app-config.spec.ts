@@ -26,4 +26,26 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'verbose' })).toThrow(/LOG_LEVEL: "verbose" is not one of fatal, error/);
     expect(() => loadConfig({ LOG_FORMAT: 'pretty' })).toThrow(/LOG_FORMAT: "pretty" is not one of json, text/);
   });
+
+  it('reads every abuse limit, with defaults, and refuses a limit that is not a whole number above 0', () => {
+    expect(loadConfig({}).throttling).toEqual({
+      loginFailuresPerUsername: 5,
+      loginFailuresPerAddress: 20,
+      loginWindowSeconds: 900,
+      joinCodeFailuresPerUser: 10,
+      joinCodeFailuresPerAddress: 50,
+      joinCodeWindowSeconds: 900,
+      apiRequests: 600,
+      apiWindowSeconds: 60,
+    });
+    expect(loadConfig({ THROTTLE_LOGIN_PER_USERNAME: '2', THROTTLE_API_LIMIT: '7' }).throttling).toMatchObject({ loginFailuresPerUsername: 2, apiRequests: 7 });
+    expect(() => loadConfig({ THROTTLE_API_WINDOW_SECONDS: '0' })).toThrow(/THROTTLE_API_WINDOW_SECONDS: "0" is not a whole number above 0/);
+  });
+
+  it('believes X-Forwarded-For from loopback by default; TRUST_PROXY names other proxies or a hop count', () => {
+    expect(loadConfig({}).trustProxy).toBe('loopback');
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8');
+  });
 });

@@ -32,6 +32,29 @@ export interface AppConfig {
   logLevel: LogLevelName;
   /** `json`: one JSON object per line; `text`: a short line for a person at a terminal. */
   logFormat: LogFormat;
+  /** Abuse limits (429 with Retry-After); see ThrottlingModule. */
+  throttling: ThrottlingConfig;
+  /**
+   * Which proxies' X-Forwarded-For to believe, as Express's "trust proxy" takes it: the client address decides the
+   * per-address limits, so behind a reverse proxy on another host name it (its address, or a hop count).
+   */
+  trustProxy: boolean | number | string;
+}
+
+/** Each limit counts within its window; a key that reaches it is refused for one window. */
+export interface ThrottlingConfig {
+  /** Failed logins per username (any case) before that username is refused. */
+  loginFailuresPerUsername: number;
+  /** Failed logins from one address (a school behind one router shares it) before that address is refused. */
+  loginFailuresPerAddress: number;
+  loginWindowSeconds: number;
+  /** Wrong join codes per logged-in user, and per address, at /classes/join and /signup. */
+  joinCodeFailuresPerUser: number;
+  joinCodeFailuresPerAddress: number;
+  joinCodeWindowSeconds: number;
+  /** JSON API requests per user (or per address when not logged in). */
+  apiRequests: number;
+  apiWindowSeconds: number;
 }
 
 const GiB = 1024 ** 3;
@@ -64,6 +87,15 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
   return lower as T;
 }
 
+/** TRUST_PROXY: true/false, a number of hops, or addresses and subnets ("loopback", "10.0.0.0/8, 192.168.1.5"). */
+function parseTrustProxy(value: string | undefined): boolean | number | string {
+  const text = value?.trim() ?? '';
+  if (text === '') return 'loopback';
+  if (/^(true|false)$/i.test(text)) return text.toLowerCase() === 'true';
+  if (/^\d+$/.test(text)) return Number(text);
+  return text;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT: "${env.PORT}" is not a port number`);
@@ -85,6 +117,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     thumbnailMaxSide: positiveInteger(env.THUMBNAIL_MAX_SIDE, 400, 'THUMBNAIL_MAX_SIDE'),
     logLevel: oneOf(env.LOG_LEVEL, LOG_LEVELS, 'info', 'LOG_LEVEL'),
     logFormat: oneOf(env.LOG_FORMAT, LOG_FORMATS, 'json', 'LOG_FORMAT'),
+    throttling: {
+      loginFailuresPerUsername: positiveInteger(env.THROTTLE_LOGIN_PER_USERNAME, 5, 'THROTTLE_LOGIN_PER_USERNAME'),
+      loginFailuresPerAddress: positiveInteger(env.THROTTLE_LOGIN_PER_ADDRESS, 20, 'THROTTLE_LOGIN_PER_ADDRESS'),
+      loginWindowSeconds: positiveInteger(env.THROTTLE_LOGIN_WINDOW_SECONDS, 900, 'THROTTLE_LOGIN_WINDOW_SECONDS'),
+      joinCodeFailuresPerUser: positiveInteger(env.THROTTLE_JOIN_CODE_PER_USER, 10, 'THROTTLE_JOIN_CODE_PER_USER'),
+      joinCodeFailuresPerAddress: positiveInteger(env.THROTTLE_JOIN_CODE_PER_ADDRESS, 50, 'THROTTLE_JOIN_CODE_PER_ADDRESS'),
+      joinCodeWindowSeconds: positiveInteger(env.THROTTLE_JOIN_CODE_WINDOW_SECONDS, 900, 'THROTTLE_JOIN_CODE_WINDOW_SECONDS'),
+      apiRequests: positiveInteger(env.THROTTLE_API_LIMIT, 600, 'THROTTLE_API_LIMIT'),
+      apiWindowSeconds: positiveInteger(env.THROTTLE_API_WINDOW_SECONDS, 60, 'THROTTLE_API_WINDOW_SECONDS'),
+    },
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
   };
 }
 

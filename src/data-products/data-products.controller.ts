@@ -4,10 +4,13 @@ import { CurrentUser } from '../auth/auth.decorators';
 import { setFlash } from '../common/flash';
 import { equatorialWcs, findImageHdu, FitsError, imageHeaderOf, isFitsFileName, noRaDecReason, parseWcs, readFitsHeaders } from '../fits';
 import { MAPPINGS, STRETCHES } from '../previews/fits-rendering';
+import { shareOptions } from '../sharing/share-choice';
 import { storedSuffix } from '../storage/file-storage.service';
+import { canViewTarget } from '../targets/target-access';
 import { TargetsService } from '../targets/targets.service';
 import { SessionUser } from '../users/user.entity';
 import { DataProductsService, IngestResult } from './data-products.service';
+import { shareChoiceOf } from './dto/share-input';
 import { UploadInterceptor } from './upload.interceptor';
 
 const INLINE_TYPES: Record<string, string> = {
@@ -44,6 +47,8 @@ export class DataProductsController {
     @CurrentUser() user: SessionUser,
     @Param('id', ParseIntPipe) targetId: number,
     @Body('productType') productType: string,
+    @Body('visibility') visibility: unknown,
+    @Body('classroomId') classroomId: unknown,
     @Req() req: Request,
     @Res() res: Response,
   ) {
@@ -53,7 +58,7 @@ export class DataProductsController {
       originalName: file.originalname,
       size: file.size,
     }));
-    const result = await this.products.ingest(target, files, productType, user);
+    const result = await this.products.ingest(target, files, productType, user, shareChoiceOf(visibility, classroomId, true));
     if (req.accepts(['html', 'json']) === 'json') {
       return res.status(201).json({
         created: result.created.map((p) => ({ id: p.id, name: p.originalName, sha256: p.sha256, size: p.size })),
@@ -93,17 +98,42 @@ export class DataProductsController {
         fitsError = error instanceof FitsError ? error.message : 'The FITS header could not be read';
       }
     }
+    const canChange = DataProductsService.canChange(user, product);
+    const className = await this.targets.className(product.visibility === 'class' ? product.classroomId : null);
     return {
       title: product.originalName,
       product,
       target: product.target,
+      // A product may be shared more widely than its target: then the target is neither named nor linked.
+      targetVisible: canViewTarget(user, product.target),
+      owner: product.uploadedBy ? (product.uploadedBy.displayName ?? product.uploadedBy.username) : null,
+      className,
       hdus,
       fitsError,
       image,
       stretches: STRETCHES,
       mappings: MAPPINGS,
-      canDelete: DataProductsService.canDelete(product, user),
+      canChange,
+      shareOptions: canChange ? shareOptions(await this.targets.classChoices(user), product, className) : [],
     };
+  }
+
+  /** The product page's "Sharing" form: private, a class of the user's, or public. */
+  @Post('data-products/:id/sharing')
+  async share(
+    @CurrentUser() user: SessionUser,
+    @Param('id', ParseIntPipe) id: number,
+    @Body('visibility') visibility: unknown,
+    @Body('classroomId') classroomId: unknown,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const product = await this.products.findVisible(id, user);
+    const shared = await this.products.setSharing(product, user, shareChoiceOf(visibility, classroomId));
+    const className = await this.targets.className(shared.classroomId);
+    const whom = shared.visibility === 'class' ? `the class ${className}` : shared.visibility === 'public' ? 'everyone logged in' : 'its owner and their teachers';
+    setFlash(req, 'info', `${shared.originalName} is now shared with ${whom}.`);
+    res.redirect(303, `/data-products/${shared.id}`);
   }
 
   @Get('data-products/:id/download')

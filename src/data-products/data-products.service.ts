@@ -3,7 +3,7 @@ import { InjectQueue } from '@nestjs/bull';
 import { BadRequestException, ForbiddenException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { Queue } from 'bull';
-import { DataSource, In, Repository } from 'typeorm';
+import { DataSource, In, Repository, SelectQueryBuilder } from 'typeorm';
 import { cleanFileName } from '../common/file-names';
 import { FitsError, isFitsFileName, readFitsHeaders } from '../fits';
 import { enqueuePreviews, PREVIEWABLE_TYPES } from '../previews/preview-jobs';
@@ -11,11 +11,15 @@ import { PREVIEWS_QUEUE } from '../queue/queue.module';
 import { parsePhotometryCsv, PhotometryPoint, PhotometryRowError } from '../reduced-data/photometry-csv.reader';
 import { ReducedDataService } from '../reduced-data/reduced-data.service';
 import { FileStorageService, StoredFile } from '../storage/file-storage.service';
+import { ShareChoice } from '../sharing/share-choice';
+import { canChange, canView, ownedColumns, visibleCondition, visibleWhere } from '../sharing/sharing-policy';
+import { Owned } from '../sharing/visibility';
 import { canEditTarget } from '../targets/target-access';
 import { Target } from '../targets/target.entity';
 import { TargetsService } from '../targets/targets.service';
 import { SessionUser } from '../users/user.entity';
 import { DataProduct, PRODUCT_TYPES, ProductType } from './data-product.entity';
+import { ProductFilter, ScopePlaceholders, scopeCondition } from './product-filter';
 
 /** A row of the target page's products table. */
 export interface ProductTableRow {
@@ -26,9 +30,19 @@ export interface ProductTableRow {
   thumbnailPath: string | null;
   previewError: string | null;
   createdAt: Date;
+  visibility: DataProduct['visibility'];
+  classroomId: number | null;
+  /** Who uploaded it (or whose run made it): display name, else username; null when unknown. */
+  ownerName: string | null;
   /** The groups the product is in, by name. */
   groups: Array<{ id: number; name: string }>;
 }
+
+/** The target a list of products belongs to: its id, and its owner for the "mine" filter. */
+export type ProductsOf = Pick<Target, 'id' | 'ownerId'>;
+
+/** Everything the full list may show: the API's default. */
+export const ALL_PRODUCTS: ProductFilter = { scope: 'everyone', productType: null };
 
 /** A file as received: already streamed to a temp file by the upload interceptor. */
 export interface IncomingFile {
@@ -93,13 +107,57 @@ export class DataProductsService {
     return PRODUCT_TYPES.includes(value as ProductType);
   }
 
+  /** A product as the sharing policy sees it: its uploader owns it. */
+  static owned(product: Pick<DataProduct, 'uploadedById' | 'visibility' | 'classroomId'>): Owned {
+    return { ownerId: product.uploadedById, visibility: product.visibility, classroomId: product.classroomId };
+  }
+
+  static canView(user: SessionUser, product: Pick<DataProduct, 'uploadedById' | 'visibility' | 'classroomId'>): boolean {
+    return canView(user, DataProductsService.owned(product));
+  }
+
+  /** The uploader, their teachers and admins may share or delete a product. */
+  static canChange(user: SessionUser, product: Pick<DataProduct, 'uploadedById'>): boolean {
+    return canChange(user, { ownerId: product.uploadedById });
+  }
+
   /**
-   * One page of a target's images (the products that get a thumbnail) in file-name order, 2 before 10. Whether a
-   * product is an image is decided in code, so the ids, names and types of all its products are read (small rows),
-   * and only the page's products whole.
+   * The sharing an upload gets unless the uploader chooses: the target's when the uploader may change the target
+   * (its owner, their teacher, an admin: their files are the target's own), else private to the uploader.
    */
-  async imagePageForTarget(targetId: number, page: { limit: number; offset: number }): Promise<{ items: DataProduct[]; total: number }> {
-    const all = await this.products.find({ select: { id: true, originalName: true, productType: true }, where: { targetId } });
+  static defaultShare(user: SessionUser, target: Pick<Target, 'ownerId' | 'visibility' | 'classroomId'>): ShareChoice {
+    return canEditTarget(user, target) ? { visibility: target.visibility, classroomId: target.classroomId } : { visibility: 'private', classroomId: null };
+  }
+
+  /** Restricts a query on products alias `p` to those `viewer` may see, narrowed by the page's filter. */
+  private filtered(query: SelectQueryBuilder<DataProduct>, target: ProductsOf, viewer: SessionUser, filter: ProductFilter) {
+    const visible = visibleWhere(viewer, ownedColumns('p', 'uploaded_by_id'), 'productViewer');
+    const scope = scopeCondition(filter.scope, 'p', {
+      targetOwner: 'CAST(:scopeOwner AS uuid)',
+      me: 'CAST(:scopeMe AS uuid)',
+      students: 'CAST(:scopeStudents AS uuid[])',
+      classes: 'CAST(:scopeClasses AS int[])',
+    });
+    query
+      .andWhere('p.target_id = :targetId', { targetId: target.id })
+      .andWhere(visible.sql, visible.params)
+      .andWhere(scope, { scopeOwner: target.ownerId, scopeMe: viewer.id, scopeStudents: [...viewer.studentIds], scopeClasses: [...viewer.memberOf] });
+    if (filter.productType) query.andWhere('p.product_type = :productType', { productType: filter.productType });
+    return query;
+  }
+
+  /**
+   * One page of a target's images (the products that get a thumbnail) that `viewer` may see under `filter`, in
+   * file-name order, 2 before 10. Whether a product is an image is decided in code, so the ids, names and types of
+   * those products are read (small rows), and only the page's products whole.
+   */
+  async imagePageForTarget(
+    target: ProductsOf,
+    viewer: SessionUser,
+    filter: ProductFilter,
+    page: { limit: number; offset: number },
+  ): Promise<{ items: DataProduct[]; total: number }> {
+    const all = await this.filtered(this.products.createQueryBuilder('p').select(['p.id', 'p.originalName', 'p.productType']), target, viewer, filter).getMany();
     const images = all
       .filter((product) => DataProductsService.previewable([product]).length > 0)
       .sort((a, b) => FILE_NAME_ORDER.compare(a.originalName, b.originalName) || a.id - b.id);
@@ -110,57 +168,125 @@ export class DataProductsService {
   }
 
   /**
-   * The target page's products table in one statement: a page of the target's products, newest first (or, with
-   * `onlyIds`, those of them), each with the groups it is in, and how many products the target has. Plain rows, not
-   * entities: the page is asked for often and a hundred entities cost more to build than the query.
+   * The target page's products table in one statement: a page of the target's products that `viewer` may see under
+   * `filter`, newest first (or, with `onlyIds`, those of them the viewer may see, whatever the filter), each with its
+   * owner and the groups it is in, and how many products the filter lists. Plain rows, not entities: the page is
+   * asked for often and a hundred entities cost more to build than the query.
    */
-  async tableForTarget(targetId: number, page: { limit: number; offset: number }, onlyIds?: number[]): Promise<{ rows: ProductTableRow[]; total: number }> {
+  async tableForTarget(
+    target: ProductsOf,
+    viewer: SessionUser,
+    filter: ProductFilter,
+    page: { limit: number; offset: number },
+    onlyIds?: number[],
+  ): Promise<{ rows: ProductTableRow[]; total: number }> {
     if (onlyIds && !onlyIds.length) return { rows: [], total: 0 };
-    const rows: Array<Omit<ProductTableRow, 'size'> & { size: string; total: number }> = await this.dataSource.query(
-      `SELECT p.id, p.original_name AS "originalName", p.product_type AS "productType", p.size, p.thumbnail_path AS "thumbnailPath",
-              p.preview_error AS "previewError", p.created_at AS "createdAt",
+    const { scope, productType } = onlyIds ? ALL_PRODUCTS : filter;
+    // Parameters are numbered as they are first used: Postgres refuses one it never sees (it cannot type it).
+    const params: unknown[] = [target.id, page.limit, page.offset, onlyIds ?? null, productType];
+    const bound = new Map<string, string>();
+    const bind = (key: string, value: unknown, cast: string) => bound.get(key) ?? bound.set(key, `$${params.push(value)}::${cast}`).get(key)!;
+    const placeholders: ScopePlaceholders = {
+      get targetOwner() { return bind('owner', target.ownerId, 'uuid'); },
+      get me() { return bind('me', viewer.id, 'uuid'); },
+      get students() { return bind('students', [...viewer.studentIds], 'uuid[]'); },
+      get classes() { return bind('classes', [...viewer.memberOf], 'int[]'); },
+    };
+    const scoped = { p: scopeCondition(scope, 'p', placeholders), c: scopeCondition(scope, 'c', placeholders) };
+    const first = params.length + 1;
+    const visible = (alias: 'p' | 'c') => visibleCondition(viewer, ownedColumns(alias, 'uploaded_by_id'), first);
+    params.push(...visible('p').params);
+    const where = (alias: 'p' | 'c') => `${alias}.target_id = $1 AND ${visible(alias).sql} AND ${scoped[alias]} AND ($5::text IS NULL OR ${alias}.product_type = $5)`;
+    const sql = `SELECT p.id, p.original_name AS "originalName", p.product_type AS "productType", p.size, p.thumbnail_path AS "thumbnailPath",
+              p.preview_error AS "previewError", p.created_at AS "createdAt", p.visibility, p.classroom_id AS "classroomId",
+              coalesce(u.display_name, u.username) AS "ownerName",
               coalesce((SELECT json_agg(json_build_object('id', g.id, 'name', g.name) ORDER BY g.name)
                           FROM data_product_group_members m JOIN data_product_groups g ON g.id = m.group_id
                          WHERE m.data_product_id = p.id), '[]') AS groups,
-              (SELECT count(*)::int FROM data_products c WHERE c.target_id = $1) AS total
-         FROM data_products p
-        WHERE p.target_id = $1 AND ($4::int[] IS NULL OR p.id = ANY($4))
+              (SELECT count(*)::int FROM data_products c WHERE ${where('c')}) AS total
+         FROM data_products p LEFT JOIN users u ON u.id = p.uploaded_by_id
+        WHERE ${where('p')} AND ($4::int[] IS NULL OR p.id = ANY($4))
         ORDER BY p.created_at DESC, p.id DESC
-        LIMIT $2 OFFSET $3`,
-      [targetId, page.limit, page.offset, onlyIds ?? null],
-    );
-    // Past the last page there are no rows to carry the total.
-    const total = rows.length ? rows[0].total : onlyIds ? 0 : await this.products.count({ where: { targetId } });
+        LIMIT $2 OFFSET $3`;
+    type Raw = Omit<ProductTableRow, 'size'> & { size: string; total: number };
+    const rows: Raw[] = await this.dataSource.query(sql, params);
+    // Past the last page there are no rows to carry the total: the first row of the same statement has it.
+    const total = rows.length ? rows[0].total : ((await this.dataSource.query(sql, [params[0], 1, 0, ...params.slice(3)])) as Raw[])[0]?.total ?? 0;
     return { rows: rows.map(({ total: _total, ...row }) => ({ ...row, size: Number(row.size) })), total };
   }
 
-  /** One page of a target's products, newest first, and how many it has. */
-  async pageForTarget(targetId: number, page: { limit: number; offset: number }): Promise<{ items: DataProduct[]; total: number }> {
-    const [items, total] = await this.products.findAndCount({
-      where: { targetId },
-      order: { createdAt: 'DESC', id: 'DESC' },
-      skip: page.offset,
-      take: page.limit,
-    });
+  /** One page of a target's products that `viewer` may see under `filter`, newest first, and how many there are. */
+  async pageForTarget(
+    target: ProductsOf,
+    viewer: SessionUser,
+    filter: ProductFilter,
+    page: { limit: number; offset: number },
+  ): Promise<{ items: DataProduct[]; total: number }> {
+    const query = this.filtered(this.products.createQueryBuilder('p').leftJoinAndSelect('p.uploadedBy', 'uploader'), target, viewer, filter);
+    // offset/limit rather than skip/take: the only join is many-to-one, so rows are products one for one.
+    const [items, total] = await Promise.all([
+      query.clone().orderBy('p.createdAt', 'DESC').addOrderBy('p.id', 'DESC').offset(page.offset).limit(page.limit).getMany(),
+      query.clone().getCount(),
+    ]);
     return { items, total };
   }
 
-  /** The product if it exists and its target is visible to `user`. */
+  /** The product with its target and uploader if it exists (404) and `user` may see it (403): the product's own sharing decides. */
   async findVisible(id: number, user: SessionUser): Promise<DataProduct & { target: Target }> {
-    const product = Number.isSafeInteger(id) ? await this.products.findOne({ where: { id } }) : null;
+    const product = Number.isSafeInteger(id)
+      ? await this.products
+          .createQueryBuilder('p')
+          .innerJoinAndSelect('p.target', 't')
+          .leftJoinAndSelect('p.uploadedBy', 'uploader')
+          .where('p.id = :id', { id })
+          .getOne()
+      : null;
     if (!product) throw new NotFoundException(`There is no data product with id ${id}`);
-    product.target = await this.targets.findVisible(product.targetId, user);
+    if (!DataProductsService.canView(user, product)) throw new ForbiddenException('This data product is private: it is not shared with you');
     return product;
   }
 
-  /** Products by id, each checked visible to `user`. */
+  /** The product if `user` may also change it: share it or delete it (403 otherwise). */
+  async findChangeable(id: number, user: SessionUser): Promise<DataProduct & { target: Target }> {
+    const product = await this.findVisible(id, user);
+    if (!DataProductsService.canChange(user, product)) {
+      throw new ForbiddenException('Only the uploader, their teachers or an admin may change this data product');
+    }
+    return product;
+  }
+
+  /** Products by id, each checked visible to `user` (404 for a missing one, 403 for one not shared with them). */
   async findManyVisible(ids: number[], user: SessionUser): Promise<DataProduct[]> {
     if (!ids.length) return [];
     const products = await this.products.find({ where: { id: In(ids) } });
     const missing = ids.filter((id) => !products.some((product) => product.id === id));
     if (missing.length) throw new NotFoundException(`There is no data product with id ${missing.join(', ')}`);
-    for (const product of products) await this.targets.findVisible(product.targetId, user);
+    const refused = products.filter((product) => !DataProductsService.canView(user, product));
+    if (refused.length) throw new ForbiddenException(`Data product ${refused.map((p) => p.id).join(', ')} is not shared with you`);
     return products;
+  }
+
+  /**
+   * Changes who may see a product (the uploader, their teachers, admins). Light-curve points read from the file
+   * share as the file does, in the same transaction.
+   */
+  async setSharing(product: DataProduct, user: SessionUser, choice: ShareChoice): Promise<DataProduct> {
+    if (!DataProductsService.canChange(user, product)) {
+      throw new ForbiddenException('Only the uploader, their teachers or an admin may change who sees this data product');
+    }
+    await this.checkSharing(user, choice, product);
+    const classroomId = choice.visibility === 'class' ? choice.classroomId : null;
+    await this.dataSource.transaction(async (manager) => {
+      await manager.update(DataProduct, { id: product.id }, { visibility: choice.visibility, classroomId });
+      await manager.query('UPDATE reduced_data SET visibility = $2, classroom_id = $3 WHERE data_product_id = $1', [product.id, choice.visibility, classroomId]);
+    });
+    return Object.assign(product, { visibility: choice.visibility, classroomId });
+  }
+
+  /** 400 naming the problem when `user` may not give a product this sharing (see TargetsService.sharingProblem). */
+  private async checkSharing(user: SessionUser, choice: ShareChoice, current?: ShareChoice): Promise<void> {
+    const problem = await this.targets.sharingProblem(user, choice, current);
+    if (problem) throw new BadRequestException({ message: problem, errors: { classroomId: [problem] } });
   }
 
   absolutePath(product: DataProduct): string {
@@ -169,13 +295,17 @@ export class DataProductsService {
 
   /**
    * Validates every file, then stores all of them or none. Photometry files are parsed first and any bad row
-   * rejects the whole upload with its line number; FITS images must have a readable FITS header.
+   * rejects the whole upload with its line number; FITS images must have a readable FITS header. The uploader owns
+   * the new products; `share` is who may see them (DataProductsService.defaultShare when not given). A file identical
+   * to a product of the target that the uploader may see is not stored again; one they may not see does not count.
    */
-  async ingest(target: Target, files: IncomingFile[], productType: string, user: SessionUser): Promise<IngestResult> {
+  async ingest(target: Target, files: IncomingFile[], productType: string, user: SessionUser, share?: ShareChoice | null): Promise<IngestResult> {
     if (!DataProductsService.isProductType(productType)) {
       throw new BadRequestException(`Choose a product type: ${PRODUCT_TYPES.join(', ')}`);
     }
     if (!files.length) throw new BadRequestException('Choose at least one file to upload');
+    if (share) await this.checkSharing(user, share);
+    const { visibility, classroomId } = share ?? DataProductsService.defaultShare(user, target);
 
     const problems: UploadProblem[] = [];
     const photometry = new Map<IncomingFile, PhotometryPoint[]>();
@@ -212,7 +342,8 @@ export class DataProductsService {
       }
       await this.dataSource.transaction(async (manager) => {
         for (const { file, stored } of staged) {
-          const existing = await manager.findOne(DataProduct, { where: { targetId: target.id, sha256: stored.sha256 } });
+          const same = await manager.find(DataProduct, { where: { targetId: target.id, sha256: stored.sha256 }, order: { id: 'ASC' } });
+          const existing = same.find((candidate) => DataProductsService.canView(user, candidate)) ?? null;
           let product = existing;
           if (existing) {
             result.duplicates.push(existing);
@@ -226,6 +357,8 @@ export class DataProductsService {
                 size: stored.size,
                 sha256: stored.sha256,
                 uploadedById: user.id,
+                visibility,
+                classroomId: visibility === 'class' ? classroomId : null,
                 tags: [],
               }),
             );
@@ -233,7 +366,22 @@ export class DataProductsService {
           }
           const points = photometry.get(file);
           if (points && product) {
-            const counts = await this.reducedData.addPhotometry(manager, target.id, product.id, product.originalName, points);
+            // The points are the uploader's series, shared as their file is; when the identical file is someone
+            // else's, as this upload asked. Another student's identical points stay theirs (unique per owner).
+            const own = product.uploadedById === user.id;
+            const counts = await this.reducedData.addPhotometry(
+              manager,
+              target.id,
+              {
+                kind: 'upload',
+                dataProductId: product.id,
+                sourceName: product.originalName,
+                ownerId: user.id,
+                visibility: own ? product.visibility : visibility,
+                classroomId: own ? product.classroomId : classroomId,
+              },
+              points,
+            );
             result.pointsAdded += counts.added;
             result.pointsSkipped += counts.skipped;
           }
@@ -250,20 +398,14 @@ export class DataProductsService {
     }
   }
 
-  /** The uploader, the target's owner and teachers may delete a product. */
-  static canDelete(product: DataProduct & { target: Target }, user: SessionUser): boolean {
-    return canEditTarget(user, product.target) || product.uploadedById === user.id;
-  }
-
   /** Deletes the product's rows (its reduced data and group memberships cascade) and then its file. */
-  async remove(product: DataProduct & { target: Target }, user: SessionUser): Promise<void> {
-    if (!DataProductsService.canDelete(product, user)) {
-      throw new ForbiddenException('Only the uploader, the target owner or a teacher may delete this data product');
+  async remove(product: DataProduct, user: SessionUser): Promise<void> {
+    if (!DataProductsService.canChange(user, product)) {
+      throw new ForbiddenException('Only the uploader, their teachers or an admin may delete this data product');
     }
     await this.products.delete({ id: product.id });
     await this.storage.remove(product.storedPath);
     if (product.thumbnailPath) await this.storage.remove(product.thumbnailPath).catch(() => undefined);
-    if (product.thumbnailPath) await this.storage.remove(product.thumbnailPath);
   }
 
   private async readPhotometry(file: IncomingFile, name: string): Promise<{ points: PhotometryPoint[]; errors: PhotometryRowError[] }> {

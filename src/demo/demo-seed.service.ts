@@ -1,11 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InjectQueue } from '@nestjs/bull';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bull';
 import { DataSource } from 'typeorm';
+import { ClassroomMember } from '../classrooms/classroom-member.entity';
+import { ClassroomsService } from '../classrooms/classrooms.service';
+import { formatJoinCode } from '../classrooms/join-code';
 import { PROJECT_ROOT } from '../config/paths';
 import { DataProduct, ProductType } from '../data-products/data-product.entity';
 import { DataProductGroup } from '../groups/data-product-group.entity';
@@ -13,19 +15,25 @@ import { enqueuePreviews } from '../previews/preview-jobs';
 import { PREVIEWS_QUEUE } from '../queue/queue.module';
 import { FileStorageService, StoredFile } from '../storage/file-storage.service';
 import { Target } from '../targets/target.entity';
+import { generatePassphrase } from '../users/passphrase';
 import { User, UserRole } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 
 export interface DemoAccount {
   username: string;
+  displayName: string;
   password: string;
   role: UserRole;
 }
 
 export interface DemoSeedResult {
   accounts: DemoAccount[];
-  targets: Target[];
+  /** "Demo class": taught by the demo teacher, with both demo students on its roster; the code as typed (ABCD-EF23). */
+  classroom: { id: number; name: string; joinCode: string | null };
+  targets: Array<{ id: number; name: string; frames: number }>;
 }
+
+export const DEMO_CLASS_NAME = 'Demo class';
 
 interface DemoTarget {
   fields: Partial<Target>;
@@ -69,16 +77,22 @@ const DEMO_TARGETS: DemoTarget[] = [
   },
 ];
 
-/** On an empty database: a teacher, a student, and the demo targets M13 and the Sun with their frames. */
+/**
+ * On an empty database: an admin, a teacher with "Demo class" and two students in it, and the public demo targets
+ * M13 and the Sun with their frames (the teacher's; frames and groups public too).
+ */
 @Injectable()
 export class DemoSeedService {
   private readonly logger = new Logger('DemoSeed');
 
   constructor(
     private readonly users: UsersService,
+    private readonly classrooms: ClassroomsService,
     private readonly storage: FileStorageService,
     @InjectDataSource() private readonly dataSource: DataSource,
-    @InjectQueue(PREVIEWS_QUEUE) private readonly previewQueue: Queue,
+    // Absent in the CLI on the embedded default: no worker would ever take the jobs from a throw-away in-process
+    // Redis, so the thumbnails are left to the portal's start-up sweep for products without one.
+    @Optional() @InjectQueue(PREVIEWS_QUEUE) private readonly previewQueue?: Queue,
   ) {}
 
   async seedIfEmpty(): Promise<DemoSeedResult | null> {
@@ -87,15 +101,24 @@ export class DemoSeedService {
   }
 
   async seed(): Promise<DemoSeedResult> {
+    // Demo passwords are not forced to change: they are printed and kept in demo-accounts.txt for whoever tries it.
     const accounts: DemoAccount[] = [
-      { username: 'teacher', password: DemoSeedService.password(), role: 'teacher' },
-      { username: 'student', password: DemoSeedService.password(), role: 'student' },
+      { username: 'admin', displayName: 'Demo admin', password: generatePassphrase(), role: 'admin' },
+      { username: 'teacher', displayName: 'Demo teacher', password: generatePassphrase(), role: 'teacher' },
+      { username: 'student1', displayName: 'Demo student one', password: generatePassphrase(), role: 'student' },
+      { username: 'student2', displayName: 'Demo student two', password: generatePassphrase(), role: 'student' },
     ];
     const created: User[] = [];
-    for (const account of accounts) created.push(await this.users.create(account.username, account.password, account.role));
-    const teacher = created[0];
+    for (const account of accounts) {
+      created.push(await this.users.create(account.username, account.password, account.role, { displayName: account.displayName }));
+    }
+    const teacher = created.find((user) => user.role === 'teacher')!;
+    const classroom = await this.classrooms.create({ teacherId: teacher.id, name: DEMO_CLASS_NAME });
+    await this.dataSource.getRepository(ClassroomMember).insert(
+      created.filter((user) => user.role === 'student').map((user) => ({ classroomId: classroom.id, userId: user.id, role: 'student' as const })),
+    );
 
-    const targets: Target[] = [];
+    const targets: DemoSeedResult['targets'] = [];
     const seededProducts: DataProduct[] = [];
     for (const demo of DEMO_TARGETS) {
       const folder = path.join(DEMO_FIXTURES, demo.folder);
@@ -108,6 +131,7 @@ export class DemoSeedService {
       try {
         const target = await this.dataSource.transaction(async (manager) => {
           const target = await manager.save(manager.create(Target, { ...demo.fields, ownerId: teacher.id }));
+          // The frames are for everyone, like their target.
           const products: DataProduct[] = [];
           for (const file of stored) {
             products.push(
@@ -120,43 +144,58 @@ export class DemoSeedService {
                   size: file.size,
                   sha256: file.sha256,
                   uploadedById: teacher.id,
+                  visibility: 'public',
                   tags: ['demo'],
                 }),
               ),
             );
           }
           if (products.length) {
-            await manager.save(manager.create(DataProductGroup, { name: demo.group, products, createdById: teacher.id }));
+            await manager.save(manager.create(DataProductGroup, { name: demo.group, products, createdById: teacher.id, visibility: 'public' }));
           }
           seededProducts.push(...products);
           return target;
         });
-        targets.push(target);
+        targets.push({ id: target.id, name: target.name, frames: stored.length });
       } catch (error) {
         for (const file of stored) await this.storage.remove(file.storedPath);
         throw error;
       }
     }
-    this.writeCredentials(accounts);
-    // Thumbnails are the worker's job; a failure to queue them is made good by its sweep at the next start.
-    await enqueuePreviews(this.previewQueue, seededProducts.map((product) => product.id)).catch((error) =>
-      this.logger.warn(`Demo thumbnails not queued: ${error.message}`),
-    );
-    return { accounts, targets };
+    const result: DemoSeedResult = {
+      accounts,
+      classroom: { id: classroom.id, name: classroom.name, joinCode: classroom.joinCode ? formatJoinCode(classroom.joinCode) : null },
+      targets,
+    };
+    this.writeCredentials(result);
+    // Thumbnails are the workers' job; a failure to queue them is made good by the sweep at the next start.
+    if (this.previewQueue) {
+      await enqueuePreviews(this.previewQueue, seededProducts.map((product) => product.id)).catch((error) =>
+        this.logger.warn(`Demo thumbnails not queued: ${error.message}`),
+      );
+    }
+    return result;
   }
 
   /** Kept in DATA_DIR too, for whoever missed the start-up log. */
-  private writeCredentials(accounts: DemoAccount[]) {
+  private writeCredentials(result: DemoSeedResult) {
     const file = path.join(this.storage.root, 'demo-accounts.txt');
-    const lines = accounts.map((a) => `${a.role}\t${a.username}\t${a.password}`);
-    fs.writeFileSync(file, `# Demo accounts made at first start (role, username, password)\n${lines.join('\n')}\n`, { mode: 0o600 });
+    const lines = [
+      '# Demo accounts made at first start (role, username, password)',
+      ...result.accounts.map((a) => `${a.role}\t${a.username}\t${a.password}`),
+      `# "${result.classroom.name}" (teacher, both students): students join more at /classes/join with this code`,
+      `join-code\t${result.classroom.joinCode ?? '(none)'}`,
+    ];
+    fs.writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
   }
+}
 
-  /** A readable random password: four groups of letters and digits. */
-  static password(): string {
-    const alphabet = 'abcdefghjkmnpqrstuvwxyz23456789';
-    const bytes = randomBytes(16);
-    const chars = [...bytes].map((byte) => alphabet[byte % alphabet.length]);
-    return [0, 4, 8, 12].map((start) => chars.slice(start, start + 4).join('')).join('-');
-  }
+/** The start-up log's and `seed:demo`'s lines about what was seeded: accounts, the class's join code, targets. */
+export function demoSeedSummary(result: DemoSeedResult): string[] {
+  const targets = result.targets.map((t) => `${t.name} (${t.frames} frames)`).join(' and ');
+  return [
+    `Seeded the demo: public targets ${targets}, an admin, a teacher and two students in "${result.classroom.name}".`,
+    ...result.accounts.map((a) => `Demo account: ${a.username} / ${a.password} (${a.role})`),
+    `Demo class: "${result.classroom.name}" (id ${result.classroom.id}), join code ${result.classroom.joinCode ?? '(none)'}`,
+  ];
 }

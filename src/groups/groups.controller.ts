@@ -1,7 +1,8 @@
-import { Body, Controller, ForbiddenException, Get, Param, ParseIntPipe, Post, Render, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Render, Req, Res } from '@nestjs/common';
 import { Request, Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
 import { setFlash } from '../common/flash';
+import { pageView, parsePageRequest } from '../common/paging';
 import { DataProductsService } from '../data-products/data-products.service';
 import { pickerChoices } from '../pipelines/pipeline-picker';
 import { PipelinePresetsService } from '../pipelines/pipeline-presets.service';
@@ -17,6 +18,9 @@ function backTo(req: Request, fallback: string): string {
   return typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : fallback;
 }
 
+const GROUPS_PER_PAGE = 50;
+const MAX_GROUPS_PER_PAGE = 200;
+
 @Controller('groups')
 export class GroupsController {
   constructor(
@@ -26,29 +30,41 @@ export class GroupsController {
     private readonly runs: PipelineRunsService,
   ) {}
 
+  /** The groups the viewer may see, a page at a time. */
   @Get()
   @Render('groups/index')
-  async index(@CurrentUser() user: SessionUser) {
-    return { title: 'Data product groups', groups: await this.groups.list(user) };
+  async index(@CurrentUser() user: SessionUser, @Query() query: Record<string, unknown>) {
+    const paging = parsePageRequest(query, GROUPS_PER_PAGE, MAX_GROUPS_PER_PAGE);
+    const page = await this.groups.page(user, paging);
+    return {
+      title: 'Data product groups',
+      groups: page.items.map((group) => ({ ...group, mine: group.createdBy === user.username })),
+      pager: pageView('/groups', {}, { ...paging, total: page.total, shown: page.items.length }, GROUPS_PER_PAGE, { one: 'group', many: 'groups' }),
+    };
   }
 
   @Get(':id')
   @Render('groups/show')
   async show(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number) {
     const group = await this.groups.findForViewer(id, user);
+    const canManage = GroupsService.canManage(group, user);
     const images = group.products.filter((product) => DataProductsService.previewable([product]).length > 0);
     // A run belongs to one target, so the picker is offered when the group's frames are all of one target.
     const targets = [...new Map(group.products.map((product) => [product.target.id, product.target])).values()];
     const singleTarget = targets.length === 1 ? targets[0] : null;
-    const [allGroups, presets, runs] = await Promise.all([
-      this.groups.list(user),
+    const [allGroups, presets, runs, sharing, sharedWith] = await Promise.all([
+      this.groups.choices(user),
       this.presets.list(),
-      singleTarget ? this.runs.listForTarget(singleTarget.id) : Promise.resolve([]),
+      singleTarget ? this.runs.listForTarget(singleTarget.id, user) : Promise.resolve([]),
+      canManage ? this.groups.sharingChoices(user, group) : Promise.resolve([]),
+      this.groups.sharingLabel(group),
     ]);
     return {
       title: group.name,
       group,
-      canManage: user.role === 'teacher' || group.createdById === user.id,
+      canManage,
+      sharing,
+      sharedWith,
       galleryProducts: images.map((product) => ({ ...product, targetName: singleTarget ? null : product.target.name })),
       allGroups: allGroups.filter((other) => other.id !== group.id),
       uploadDefaultName: `${group.name}_selection`,
@@ -59,11 +75,11 @@ export class GroupsController {
     };
   }
 
-  /** Create a group from the products ticked on a target page. */
+  /** Create a group from the products ticked on a target page: private to its maker until shared. */
   @Post()
   async create(@CurrentUser() user: SessionUser, @Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response) {
     const group = await this.groups.create(String(body.name ?? ''), idList(body.productIds, 'data product'), user);
-    setFlash(req, 'info', `Created group "${group.name}" with ${group.products.length} product(s).`);
+    setFlash(req, 'info', `Created group "${group.name}" with ${group.products.length} product(s). Only you and your teachers see it until you share it.`);
     res.redirect(303, backTo(req, `/groups/${group.id}`));
   }
 
@@ -82,23 +98,30 @@ export class GroupsController {
     @Body('productId') productId: string,
     @Res() res: Response,
   ) {
-    await this.assertCanManage(id, user);
     const [product] = idList(productId, 'data product');
-    await this.groups.removeProduct(id, product);
+    await this.groups.removeProduct(id, product, user);
+    res.redirect(303, `/groups/${id}`);
+  }
+
+  @Post(':id/rename')
+  async rename(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Body('name') name: unknown, @Req() req: Request, @Res() res: Response) {
+    const group = await this.groups.update(id, user, { name });
+    setFlash(req, 'info', `Renamed the group to "${group.name}".`);
+    res.redirect(303, `/groups/${id}`);
+  }
+
+  /** The group page's "Sharing" form: `sharing` is private, class:<id> or public. */
+  @Post(':id/sharing')
+  async share(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Body('visibility') visibility: unknown, @Req() req: Request, @Res() res: Response) {
+    const group = await this.groups.update(id, user, { visibility });
+    setFlash(req, 'info', `The group is shared with ${await this.groups.sharingLabel(group)}. Products in it are seen by those they are shared with.`);
     res.redirect(303, `/groups/${id}`);
   }
 
   @Post(':id/delete')
-  async remove(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Res() res: Response) {
-    await this.assertCanManage(id, user);
-    await this.groups.delete(id);
+  async remove(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Req() req: Request, @Res() res: Response) {
+    const group = await this.groups.deleteAs(id, user);
+    setFlash(req, 'info', `Deleted the group "${group.name}"; its data products stay.`);
     res.redirect(303, '/groups');
-  }
-
-  private async assertCanManage(id: number, user: SessionUser) {
-    const group = await this.groups.find(id);
-    if (user.role !== 'teacher' && group.createdById !== user.id) {
-      throw new ForbiddenException('Only the group creator or a teacher may change this group');
-    }
   }
 }

@@ -4,17 +4,38 @@ import { Repository } from 'typeorm';
 import { hasControlCharacters } from '../common/text';
 import { DataProduct } from '../data-products/data-product.entity';
 import { DataProductsService } from '../data-products/data-products.service';
+import { canChange, canView, changeableWhere, ownedColumns, visibleWhere } from '../sharing/sharing-policy';
+import { Owned, Visibility } from '../sharing/visibility';
 import { SessionUser } from '../users/user.entity';
 import { DataProductGroup } from './data-product-group.entity';
+import { ShareOption } from '../sharing/share-choice';
+import { checkedSharing, sharingChoices, sharingLabel } from './sharing-request';
 
 export interface GroupSummary {
   id: number;
   name: string;
+  /** The products in the group that the viewer may see. */
   productCount: number;
   createdAt: Date;
   createdBy: string | null;
+  visibility: Visibility;
+  classroomId: number | null;
 }
 
+/** What may change about a group at once (the API's PATCH): its name and its sharing. */
+export interface GroupChanges {
+  name?: unknown;
+  visibility?: unknown;
+  classroomId?: unknown;
+}
+
+const isRowId = (id: number) => Number.isInteger(id) && id > 0 && id <= 2_147_483_647;
+
+/**
+ * Groups of data products. A group has an owner (who made it) and a sharing of its own; who may see it and who
+ * may change it is the sharing policy's answer, and inside a group a viewer sees only the products the policy
+ * lets them see (a group shared with a class does not share the private products in it).
+ */
 @Injectable()
 export class GroupsService {
   constructor(
@@ -22,68 +43,70 @@ export class GroupsService {
     private readonly products: DataProductsService,
   ) {}
 
-  /** Groups holding at least one product `user` may see (or empty groups), newest first. */
-  async list(user: SessionUser): Promise<GroupSummary[]> {
-    const rows = await this.listQuery(user).getRawMany();
-    return rows.map((row) => ({ ...row, productCount: Number(row.productCount) }));
+  /** A group as the sharing policy sees it. */
+  static owned(group: Pick<DataProductGroup, 'createdById' | 'visibility' | 'classroomId'>): Owned {
+    return { ownerId: group.createdById, visibility: group.visibility, classroomId: group.classroomId };
   }
 
-  /** One page of `list`, and how many groups it has in all. */
+  /** A product as the sharing policy sees it. */
+  static ownedProduct(product: Pick<DataProduct, 'uploadedById' | 'visibility' | 'classroomId'>): Owned {
+    return { ownerId: product.uploadedById, visibility: product.visibility, classroomId: product.classroomId };
+  }
+
+  /** One page of the groups `user` may see, newest first, with the count of their products `user` may see. */
   async page(user: SessionUser, page: { limit: number; offset: number }): Promise<{ items: GroupSummary[]; total: number }> {
-    const query = this.listQuery(user);
-    const [sql, parameters] = query.getQueryAndParameters();
-    const [{ count }] = await this.groups.query(`SELECT count(*)::int AS count FROM (${sql}) AS listed`, parameters);
-    const rows = await query.addOrderBy('g.id', 'DESC').offset(page.offset).limit(page.limit).getRawMany();
-    return { items: rows.map((row) => ({ ...row, productCount: Number(row.productCount) })), total: count };
+    const groupVisible = visibleWhere(user, ownedColumns('g', 'created_by_id'), 'groupViewer');
+    const productVisible = visibleWhere(user, ownedColumns('p', 'uploaded_by_id'), 'productViewer');
+    const [total, rows] = await Promise.all([
+      this.groups.createQueryBuilder('g').where(groupVisible.sql, groupVisible.params).getCount(),
+      this.groups
+        .createQueryBuilder('g')
+        .leftJoin('g.createdBy', 'creator')
+        .select(['g.id AS id', 'g.name AS name', 'g.created_at AS "createdAt"', 'creator.username AS "createdBy"'])
+        .addSelect(['g.visibility AS visibility', 'g.classroom_id AS "classroomId"'])
+        .addSelect(
+          `(SELECT count(*) FROM data_product_group_members m JOIN data_products p ON p.id = m.data_product_id
+             WHERE m.group_id = g.id AND ${productVisible.sql})`,
+          'productCount',
+        )
+        .where(groupVisible.sql, groupVisible.params)
+        .setParameters(productVisible.params)
+        .orderBy('g.created_at', 'DESC')
+        .addOrderBy('g.id', 'DESC')
+        .offset(page.offset)
+        .limit(page.limit)
+        .getRawMany(),
+    ]);
+    return { items: rows.map((row) => ({ ...row, productCount: Number(row.productCount) })), total };
   }
 
   /**
-   * The groups `user` may add products to, newest first, by id and name only (the "add ticked to" choice on the
-   * target page and gallery): the groups `list` shows, without counting every group's products on each page.
+   * The groups `user` may add products to (the ones they may change), newest first, by id and name only: the
+   * "add ticked to" choice on the target page and the gallery.
    */
   async choices(user: SessionUser): Promise<Array<{ id: number; name: string }>> {
-    if (user.role === 'teacher') return this.groups.query('SELECT id, name FROM data_product_groups ORDER BY created_at DESC, id DESC');
-    return this.groups.query(
-      `SELECT g.id, g.name FROM data_product_groups g
-        WHERE g.created_by_id = $1
-           OR EXISTS (SELECT 1 FROM data_product_group_members m JOIN data_products p ON p.id = m.data_product_id
-                        JOIN targets t ON t.id = p.target_id
-                       WHERE m.group_id = g.id AND (t.visibility = 'public' OR t.owner_id = $1))
-        ORDER BY g.created_at DESC, g.id DESC`,
-      [user.id],
-    );
-  }
-
-  private listQuery(user: SessionUser) {
-    const query = this.groups
+    const changeable = changeableWhere(user, 'g.created_by_id');
+    return this.groups
       .createQueryBuilder('g')
-      .leftJoin('g.createdBy', 'creator')
-      .leftJoin('data_product_group_members', 'm', 'm.group_id = g.id')
-      .leftJoin('data_products', 'p', 'p.id = m.data_product_id')
-      .leftJoin('targets', 't', 't.id = p.target_id')
-      .select(['g.id AS id', 'g.name AS name', 'g.created_at AS "createdAt"', 'creator.username AS "createdBy"'])
-      .addSelect('COUNT(p.id)', 'productCount')
-      .groupBy('g.id')
-      .addGroupBy('creator.username')
-      .orderBy('g.created_at', 'DESC');
-    if (user.role !== 'teacher') {
-      // Count only visible products; show a group if it has one, or if the student made it.
-      query
-        .andWhere("(t.id IS NULL OR t.visibility = 'public' OR t.owner_id = :viewerId)", { viewerId: user.id })
-        .having('COUNT(p.id) > 0 OR g.created_by_id = :viewerId', { viewerId: user.id });
-    }
-    return query;
+      .select(['g.id AS id', 'g.name AS name'])
+      .where(changeable.sql, changeable.params)
+      .orderBy('g.created_at', 'DESC')
+      .addOrderBy('g.id', 'DESC')
+      .getRawMany();
   }
 
-  /** Groups containing any of the given products, with their member ids (for "select by group"). */
-  async groupsOfProducts(productIds: number[]): Promise<Array<{ id: number; name: string; productIds: number[] }>> {
+  /** The groups `user` may see that hold any of the given products, with their member ids (for "select by group"). */
+  async groupsOfProducts(productIds: number[], user: SessionUser): Promise<Array<{ id: number; name: string; productIds: number[] }>> {
     if (!productIds.length) return [];
-    const rows: Array<{ id: number; name: string; product_id: number }> = await this.groups.query(
-      `SELECT g.id, g.name, m.data_product_id AS product_id
-         FROM data_product_groups g JOIN data_product_group_members m ON m.group_id = g.id
-        WHERE m.data_product_id = ANY($1) ORDER BY g.name`,
-      [productIds],
-    );
+    const visible = visibleWhere(user, ownedColumns('g', 'created_by_id'), 'groupViewer');
+    const rows: Array<{ id: number; name: string; product_id: number }> = await this.groups
+      .createQueryBuilder('g')
+      .innerJoin('data_product_group_members', 'm', 'm.group_id = g.id')
+      .select(['g.id AS id', 'g.name AS name', 'm.data_product_id AS product_id'])
+      .where('m.data_product_id = ANY(:productIds)', { productIds })
+      .andWhere(visible.sql, visible.params)
+      .orderBy('g.name')
+      .getRawMany();
     const byGroup = new Map<number, { id: number; name: string; productIds: number[] }>();
     for (const row of rows) {
       const group = byGroup.get(row.id) ?? { id: row.id, name: row.name, productIds: [] };
@@ -93,37 +116,59 @@ export class GroupsService {
     return [...byGroup.values()];
   }
 
+  /** The group with all its products, whoever asks: for code that checks the policy itself. 404 when missing. */
   async find(id: number): Promise<DataProductGroup> {
-    const group = Number.isSafeInteger(id)
+    const group = isRowId(id)
       ? await this.groups.findOne({ where: { id }, relations: { products: { target: true }, createdBy: true } })
       : null;
     if (!group) throw new NotFoundException(`There is no group with id ${id}`);
     return group;
   }
 
-  /** The group with only the products `user` may see. */
+  /** The group if `user` may see it (403 otherwise), with only the products in it that `user` may see. */
   async findForViewer(id: number, user: SessionUser): Promise<DataProductGroup> {
     const group = await this.find(id);
+    if (!canView(user, GroupsService.owned(group))) throw new ForbiddenException('This group is private to the student who made it and their teachers');
     group.products = group.products
-      .filter((product) => user.role === 'teacher' || product.target.visibility === 'public' || product.target.ownerId === user.id)
+      .filter((product) => canView(user, GroupsService.ownedProduct(product)))
       .sort((a, b) => a.targetId - b.targetId || a.createdAt.getTime() - b.createdAt.getTime());
     return group;
   }
 
-  async create(name: string, productIds: number[], user: SessionUser): Promise<DataProductGroup> {
+  /** The group if `user` may change it: 404 when missing, 403 when they may not see it or not change it. */
+  async findChangeable(id: number, user: SessionUser): Promise<DataProductGroup> {
+    const group = await this.find(id);
+    if (!canView(user, GroupsService.owned(group))) throw new ForbiddenException('This group is private to the student who made it and their teachers');
+    if (!canChange(user, GroupsService.owned(group))) {
+      throw new ForbiddenException('Only the student who made this group, their teacher or an admin may change it');
+    }
+    return group;
+  }
+
+  /** Whether `user` may rename, fill, empty, share or delete the group. */
+  static canManage(group: Pick<DataProductGroup, 'createdById'>, user: SessionUser): boolean {
+    return canChange(user, { ownerId: group.createdById });
+  }
+
+  /**
+   * A new group of products `user` may see, owned by `user`. Private (its maker and their teachers) unless
+   * `sharing` says otherwise: sharing is a separate, deliberate step.
+   */
+  async create(name: string, productIds: number[], user: SessionUser, sharing?: { visibility: unknown; classroomId?: unknown }): Promise<DataProductGroup> {
     const cleanName = GroupsService.validName(name);
     if (!productIds.length) throw new BadRequestException('Tick at least one data product for the new group');
+    const checked = sharing ? await checkedSharing(this.groups.manager, user, sharing) : { visibility: 'private' as const, classroomId: null };
     const products = await this.products.findManyVisible(productIds, user);
     if (await this.groups.exist({ where: { name: cleanName } })) {
       throw new ConflictException(`A group called "${cleanName}" exists already; add to it instead`);
     }
-    return this.groups.save(this.groups.create({ name: cleanName, products, createdById: user.id }));
+    return this.groups.save(this.groups.create({ name: cleanName, products, createdById: user.id, ...checked }));
   }
 
-  /** Adds products (those not already in the group); returns how many were added. */
+  /** Adds products `user` may see (those not already in the group) to a group `user` may change. */
   async add(groupId: number, productIds: number[], user: SessionUser): Promise<{ group: DataProductGroup; added: number }> {
     if (!productIds.length) throw new BadRequestException('Tick at least one data product to add to the group');
-    const group = await this.find(groupId);
+    const group = await this.findChangeable(groupId, user);
     const products: DataProduct[] = await this.products.findManyVisible(productIds, user);
     const present = new Set(group.products.map((product) => product.id));
     const fresh = products.filter((product) => !present.has(product.id));
@@ -133,25 +178,49 @@ export class GroupsService {
     return { group, added: fresh.length };
   }
 
-  async removeProduct(groupId: number, productId: number): Promise<void> {
-    const group = await this.find(groupId);
+  /** Takes a product out of a group `user` may change (the product stays). */
+  async removeProduct(groupId: number, productId: number | undefined, user: SessionUser): Promise<DataProductGroup> {
+    const group = await this.findChangeable(groupId, user);
+    if (productId === undefined || !group.products.some((product) => product.id === productId)) {
+      throw new BadRequestException('That data product is not in this group');
+    }
     await this.groups.createQueryBuilder().relation(DataProductGroup, 'products').of(group).remove(productId);
+    return group;
   }
 
-  /** The group's creator and teachers may change or delete it. */
-  static canManage(group: Pick<DataProductGroup, 'createdById'>, user: SessionUser): boolean {
-    return user.role === 'teacher' || group.createdById === user.id;
+  /** Renames and/or shares a group `user` may change, all or nothing; the sharing is checked by the policy. */
+  async update(groupId: number, user: SessionUser, changes: GroupChanges): Promise<DataProductGroup> {
+    const group = await this.findChangeable(groupId, user);
+    const values: Partial<Pick<DataProductGroup, 'name' | 'visibility' | 'classroomId'>> = {};
+    if (changes.name !== undefined) {
+      values.name = GroupsService.validName(changes.name);
+      if (values.name !== group.name && (await this.groups.exist({ where: { name: values.name } }))) {
+        throw new ConflictException(`A group called "${values.name}" exists already`);
+      }
+    }
+    if (changes.visibility !== undefined || changes.classroomId !== undefined) {
+      const request = { visibility: changes.visibility ?? group.visibility, classroomId: changes.classroomId };
+      Object.assign(values, await checkedSharing(this.groups.manager, user, request, group));
+    }
+    if (Object.keys(values).length) await this.groups.update({ id: group.id }, values);
+    return Object.assign(group, values);
   }
 
-  /** Deletes the group (not its products) if `user` may manage it. */
-  async deleteAs(groupId: number, user: SessionUser): Promise<void> {
-    const group = await this.find(groupId);
-    if (!GroupsService.canManage(group, user)) throw new ForbiddenException('Only the group creator or a teacher may change this group');
+  /** Deletes a group `user` may change (not its products). */
+  async deleteAs(groupId: number, user: SessionUser): Promise<DataProductGroup> {
+    const group = await this.findChangeable(groupId, user);
     await this.groups.remove(group);
+    return group;
   }
 
-  async delete(groupId: number): Promise<void> {
-    await this.groups.remove(await this.find(groupId));
+  /** The group page's sharing select. */
+  sharingChoices(user: SessionUser, group: DataProductGroup): Promise<ShareOption[]> {
+    return sharingChoices(this.groups.manager, user, group);
+  }
+
+  /** Whom the group is shared with, in words. */
+  sharingLabel(group: Pick<DataProductGroup, 'visibility' | 'classroomId'>): Promise<string> {
+    return sharingLabel(this.groups.manager, group);
   }
 
   static validName(name: unknown): string {
@@ -162,4 +231,3 @@ export class GroupsService {
     return clean;
   }
 }
-

@@ -19,10 +19,12 @@ export interface EmbeddedPostgres {
 export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
   const pgDir = path.join(dataDir, 'pglite');
   fs.mkdirSync(pgDir, { recursive: true });
+  const unlock = lockDataDir(dataDir);
   let db: PGlite;
   try {
     db = await PGlite.create({ dataDir: pgDir, extensions: { pgcrypto } });
   } catch (error) {
+    unlock();
     throw new Error(
       `Could not open the embedded database in ${pgDir} (${(error as Error).message}). ` +
         'Is another portal process using the same DATA_DIR?',
@@ -38,6 +40,48 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
     async close() {
       await server.stop();
       await db.close();
+      unlock();
     },
+  };
+}
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * DATA_DIR/pglite.pid names the process that has the embedded database open. PGlite itself does not notice a
+ * second process (e.g. `npm run cli` while the portal runs): each would work on its own copy in memory and one's
+ * writes would be lost, so the second is refused. A file left by a process that died is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const file = path.join(dataDir, 'pglite.pid');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
+      const holder = Number(fs.readFileSync(file, 'utf8'));
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+        throw new Error(
+          `The embedded database in ${dataDir} is open in another process (pid ${holder}), such as the running portal: ` +
+            `stop it first, or set DATABASE_URL to use a PostgreSQL server (if no such process runs, delete ${file})`,
+        );
+      }
+      fs.rmSync(file, { force: true });
+    }
+  }
+  return () => {
+    try {
+      if (fs.readFileSync(file, 'utf8') === String(process.pid)) fs.rmSync(file, { force: true });
+    } catch {
+      // Already gone: nothing to release.
+    }
   };
 }

@@ -12,6 +12,7 @@ import { isFitsFileName } from '../fits';
 import { QueueModule } from '../queue/queue.module';
 import { StorageModule } from '../storage/storage.module';
 import { FileStorageService } from '../storage/file-storage.service';
+import { canViewTarget } from '../targets/target-access';
 import { Target } from '../targets/target.entity';
 import { UsersService } from '../users/users.service';
 import { User } from '../users/user.entity';
@@ -60,6 +61,8 @@ export class PipelineCliService {
     if (!user) throw new Error(request.as ? `There is no user "${request.as}"` : 'No admin account exists: create one or pass --as USER');
     const sessionUser = await this.sessionUsers.findSessionUser(user.id);
     if (!sessionUser) throw new Error(`The account "${user.username}" is deactivated`);
+    // Checked before the files are added to the target: the web's run form has the same rule (the sharing policy).
+    if (!canViewTarget(sessionUser, target)) throw new Error(`${user.username} may not see the target "${target.name}"`);
 
     const inputIds: number[] = [];
     for (const file of request.files) {
@@ -91,7 +94,11 @@ export class PipelineCliService {
           [finished.outputGroupId],
         )
       : [];
-    const points = await this.runsRepo.query(`SELECT count(*)::int AS n FROM reduced_data WHERE source_name = $1`, [finished.identifier]);
+    // The run's points carry its id (older ones only its identifier as their source name).
+    const points = await this.runsRepo.query(
+      `SELECT count(*)::int AS n FROM reduced_data WHERE run_id = $1 OR (run_id IS NULL AND target_id = $2 AND source_name = $3)`,
+      [finished.id, finished.targetId, finished.identifier],
+    );
     const summary = {
       processId: finished.id,
       identifier: finished.identifier,

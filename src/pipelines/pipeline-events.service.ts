@@ -1,6 +1,7 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import Redis from 'ioredis';
+import { Owned } from '../sharing/visibility';
 import { PIPELINE_REDIS_URL, pubSubPrefix } from './pipeline.tokens';
 
 export interface LogLineEvent {
@@ -22,8 +23,25 @@ export interface RunStateEvent {
   finishedAt: string | null;
 }
 
+/** A run's room: joined only after the sharing policy let the socket's user see the run. */
 export const runRoom = (runId: number) => `run:${runId}`;
+/**
+ * A target page's room. Nothing is broadcast to it: a target's runs have different owners and sharing, so the web
+ * process hands each run's state to each socket in it that may see that run (PipelineGateway).
+ */
 export const targetRoom = (targetId: number) => `target:${targetId}`;
+
+/** Server-side events (web processes only, never sent to a browser as they are), with the run's sharing facts. */
+export const TARGET_RUN_STATE = 'portal:target-run-state';
+export const RUN_ACCESS_CHANGED = 'portal:run-access-changed';
+export interface TargetRunStateEvent {
+  state: RunStateEvent;
+  owned: Owned;
+}
+export interface RunAccessChangedEvent {
+  runId: number;
+  owned: Owned;
+}
 /** Where the web process tells workers to stop a run. */
 export const cancelChannel = (redisUrl: string) => `${pubSubPrefix(redisUrl)}:pipeline-cancel`;
 
@@ -51,8 +69,18 @@ export class PipelineEventsService implements OnModuleDestroy {
     this.emitter.to(runRoom(runId)).emit('log-lines', lines);
   }
 
-  runState(state: RunStateEvent) {
-    this.emitter.to([runRoom(state.runId), targetRoom(state.targetId)]).emit('run', state);
+  /**
+   * A run's new state: to its room, and to every web process, which passes it to the target pages' sockets whose
+   * users may see the run (a run's room has only those; a target's room has every viewer of the target).
+   */
+  runState(owned: Owned, state: RunStateEvent) {
+    this.emitter.to(runRoom(state.runId)).emit('run', state);
+    this.emitter.serverSideEmit(TARGET_RUN_STATE, { state, owned } satisfies TargetRunStateEvent);
+  }
+
+  /** A run's sharing changed: each web process sends the sockets that may no longer see it out of its room. */
+  accessChanged(runId: number, owned: Owned) {
+    this.emitter.serverSideEmit(RUN_ACCESS_CHANGED, { runId, owned } satisfies RunAccessChangedEvent);
   }
 
   async requestCancel(runId: number) {

@@ -177,6 +177,13 @@ export class PipelineRunnerService implements OnModuleInit, OnModuleDestroy {
         }
       }
       const result = await this.dataSource.transaction(async (manager) => {
+        // The outputs are the requester's, shared as the run is now. The lock waits for a share in progress
+        // (PipelineRunsService.share locks the run first too), so outputs never miss a change of sharing.
+        const [sharing]: Array<Pick<PipelineRun, 'visibility' | 'classroomId'>> = await manager.query(
+          'SELECT visibility, classroom_id AS "classroomId" FROM pipeline_processes WHERE id = $1 FOR SHARE',
+          [run.id],
+        );
+        if (!sharing) throw new AsyncError('The run was deleted while it ran');
         const products: DataProduct[] = [];
         let points = 0;
         for (const item of staged) {
@@ -192,12 +199,20 @@ export class PipelineRunnerService implements OnModuleInit, OnModuleDestroy {
                   size: item.stored.size,
                   sha256: item.stored.sha256,
                   uploadedById: run.requestedById,
+                  visibility: sharing.visibility,
+                  classroomId: sharing.classroomId,
                   tags: item.output.tag ? [item.output.tag] : [],
                 }),
               ),
             );
           } else if (item.points) {
-            const counts = await this.reducedData.addPhotometry(manager, target.id, null, run.identifier, item.points);
+            const counts = await this.reducedData.addPhotometry(
+              manager,
+              target.id,
+              // The run's points are the series of the student who started it, shared as the run is now.
+              { kind: 'run', runId: run.id, sourceName: run.identifier, ownerId: run.requestedById, ...sharing },
+              item.points,
+            );
             points += counts.added;
             if (counts.skipped) log.write('info', `${counts.skipped} point(s) were already stored`);
           }
@@ -205,7 +220,13 @@ export class PipelineRunnerService implements OnModuleInit, OnModuleDestroy {
         let groupId: number | null = null;
         if (products.length) {
           const group = await manager.save(
-            manager.create(DataProductGroup, { name: `${run.identifier}_outputs`, products, createdById: run.requestedById }),
+            manager.create(DataProductGroup, {
+              name: `${run.identifier}_outputs`,
+              products,
+              createdById: run.requestedById,
+              visibility: sharing.visibility,
+              classroomId: sharing.classroomId,
+            }),
           );
           groupId = group.id;
         }

@@ -4,11 +4,14 @@ import { formatDuration, parseRunQuery, runsUrl } from './pipeline-runs-query.se
 describe('parseRunQuery', () => {
   it('reads the filters and paging, trimming blanks away', () => {
     expect(parseRunQuery({ state: 'failed', pipeline: 'Byte count', user: ' alice ', target: '', limit: '10', offset: '20' })).toEqual({
-      filters: { state: 'failed', pipeline: 'Byte count', user: 'alice', target: undefined },
+      filters: { state: 'failed', pipeline: 'Byte count', user: 'alice', target: undefined, mine: undefined },
       limit: 10,
       offset: 20,
     });
     expect(parseRunQuery({})).toMatchObject({ limit: 50, offset: 0 });
+    expect(parseRunQuery({ mine: '1' }).filters.mine).toBe(true);
+    expect(parseRunQuery({ mine: 'on' }).filters.mine).toBe(true);
+    expect(parseRunQuery({ mine: '0' }).filters.mine).toBeUndefined();
   });
 
   it('refuses unknown states and bad numbers with a message naming the field', () => {
@@ -18,6 +21,7 @@ describe('parseRunQuery', () => {
     expect(() => parseRunQuery({ limit: '0' })).toThrow(/limit/);
     expect(() => parseRunQuery({ offset: '-5' })).toThrow(/offset/);
     expect(() => parseRunQuery({ offset: '1e3' })).toThrow(/offset/);
+    expect(() => parseRunQuery({ mine: 'yes please' })).toThrow(/mine must be 1 or 0/);
   });
 });
 
@@ -37,5 +41,6 @@ describe('runsUrl', () => {
   it('keeps the filters, leaves defaults out', () => {
     expect(runsUrl({}, 50, 0)).toBe('/runs');
     expect(runsUrl({ state: 'failed', target: 'M 13' }, 20, 40)).toBe('/runs?state=failed&target=M+13&limit=20&offset=40');
+    expect(runsUrl({ mine: true }, 50, 50)).toBe('/runs?mine=1&offset=50');
   });
 });

@@ -5,6 +5,7 @@ import { pageUrl, pageView, parsePageRequest, queryText } from '../common/paging
 import { SessionUser } from '../users/user.entity';
 import { PIPELINE_STATES, PipelineRun, PipelineState } from './pipeline-run.entity';
 import { PipelineRegistryService } from './pipeline-registry.service';
+import { PipelineRunsService } from './pipeline-runs.service';
 
 export interface RunFilters {
   state?: PipelineState;
@@ -14,6 +15,8 @@ export interface RunFilters {
   user?: string;
   /** Part of the target's name, any case. */
   target?: string;
+  /** Only the runs the viewer started. */
+  mine?: boolean;
 }
 
 export interface RunPage {
@@ -26,21 +29,34 @@ export interface RunPage {
 export const DEFAULT_RUNS_LIMIT = 50;
 export const MAX_RUNS_LIMIT = 200;
 
-/** The runs overview's query string (`state`, `pipeline`, `user`, `target`, `limit`, `offset`), checked. */
+/** The runs overview's query string (`state`, `pipeline`, `user`, `target`, `mine`, `limit`, `offset`), checked. */
 export function parseRunQuery(query: Record<string, unknown>): { filters: RunFilters; limit: number; offset: number } {
   const state = queryText(query.state);
   if (state !== undefined && !PIPELINE_STATES.includes(state as PipelineState)) {
     throw new BadRequestException(`state must be one of ${PIPELINE_STATES.join(', ')}, not "${state.slice(0, 40)}"`);
   }
+  const mine = queryText(query.mine);
+  if (mine !== undefined && !['1', 'true', 'on', '0', 'false'].includes(mine)) {
+    throw new BadRequestException(`mine must be 1 or 0, not "${mine.slice(0, 40)}"`);
+  }
   return {
-    filters: { state: state as PipelineState | undefined, pipeline: queryText(query.pipeline), user: queryText(query.user), target: queryText(query.target) },
+    filters: {
+      state: state as PipelineState | undefined,
+      pipeline: queryText(query.pipeline),
+      user: queryText(query.user),
+      target: queryText(query.target),
+      mine: mine === '1' || mine === 'true' || mine === 'on' ? true : undefined,
+    },
     ...parsePageRequest(query, DEFAULT_RUNS_LIMIT, MAX_RUNS_LIMIT),
   };
 }
 
 const likeEscape = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** The runs overview: every run for teachers, a student's own runs for a student; newest first, filtered, paged. */
+/**
+ * The runs overview: every run the viewer may see (the sharing policy on each run: their own, their students',
+ * those shared with their classes, the public ones; admins all), or only their own; newest first, filtered, paged.
+ */
 @Injectable()
 export class PipelineRunsQueryService {
   constructor(
@@ -53,8 +69,9 @@ export class PipelineRunsQueryService {
       .createQueryBuilder('run')
       .innerJoinAndSelect('run.target', 'target')
       .leftJoinAndSelect('run.requestedBy', 'requester');
-    // Students see the runs they started, whoever owns the target; teachers see all.
-    if (user.role !== 'teacher') query.andWhere('run.requested_by_id = :me', { me: user.id });
+    const visible = PipelineRunsService.visibleTo(user, 'run');
+    query.andWhere(visible.sql, visible.params);
+    if (filters.mine) query.andWhere('run.requested_by_id = :me', { me: user.id });
     if (filters.state) query.andWhere('run.state = :state', { state: filters.state });
     if (filters.pipeline) query.andWhere('run.pipeline_key = :pipeline', { pipeline: filters.pipeline });
     if (filters.user) query.andWhere('lower(requester.username) = lower(:username)', { username: filters.user });
@@ -70,8 +87,8 @@ export class PipelineRunsQueryService {
 
   /** The filter's pipeline list: every registered pipeline, and any that has runs the user may see but is gone since. */
   async pipelineChoices(user: SessionUser): Promise<string[]> {
-    const query = this.runs.createQueryBuilder('run').select('DISTINCT run.pipeline_key', 'key');
-    if (user.role !== 'teacher') query.where('run.requested_by_id = :me', { me: user.id });
+    const visible = PipelineRunsService.visibleTo(user, 'run');
+    const query = this.runs.createQueryBuilder('run').select('DISTINCT run.pipeline_key', 'key').where(visible.sql, visible.params);
     const used = (await query.getRawMany<{ key: string }>()).map((row) => row.key);
     return [...new Set([...this.registry.list().map((pipeline) => pipeline.name), ...used])].sort((a, b) => a.localeCompare(b));
   }
@@ -91,13 +108,16 @@ export function formatDuration(run: Pick<PipelineRun, 'startedAt' | 'finishedAt'
 
 /** `/runs?…` keeping the filters, at another offset; empty values are left out. */
 export function runsUrl(filters: RunFilters, limit: number, offset: number): string {
-  return pageUrl('/runs', { ...filters }, { limit, offset }, DEFAULT_RUNS_LIMIT);
+  return pageUrl('/runs', queryOf(filters), { limit, offset }, DEFAULT_RUNS_LIMIT);
 }
+
+/** The filters as query parameters (`mine=1` when set). */
+const queryOf = (filters: RunFilters) => ({ ...filters, mine: filters.mine ? '1' : undefined });
 
 /** What views/runs/index.hbs shows: rows, "x–y of total", and the previous/next links. */
 export function runsPageView(page: RunPage, filters: RunFilters, now = new Date()) {
   const { runs, total, limit, offset } = page;
-  const { from, to, prevUrl, nextUrl } = pageView('/runs', { ...filters }, { limit, offset, total, shown: runs.length }, DEFAULT_RUNS_LIMIT, {
+  const { from, to, prevUrl, nextUrl } = pageView('/runs', queryOf(filters), { limit, offset, total, shown: runs.length }, DEFAULT_RUNS_LIMIT, {
     one: 'run',
     many: 'runs',
   });
@@ -108,6 +128,7 @@ export function runsPageView(page: RunPage, filters: RunFilters, now = new Date(
       pipeline: run.pipelineKey,
       target: { id: run.target.id, name: run.target.name },
       requestedBy: run.requestedBy?.username ?? null,
+      visibility: run.visibility,
       state: run.state,
       status: run.status,
       createdAt: run.createdAt,

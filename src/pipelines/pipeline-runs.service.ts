@@ -9,11 +9,12 @@ import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity
 import { APP_VERSION } from '../config/paths';
 import { DataProduct } from '../data-products/data-product.entity';
 import { PIPELINES_QUEUE } from '../queue/queue.module';
-import { canView } from '../sharing/sharing-policy';
+import { checkedSharing, sharingChoices, sharingLabel } from '../groups/sharing-request';
+import { ShareOption } from '../sharing/share-choice';
+import { canChange, canView, ownedColumns, visibleWhere } from '../sharing/sharing-policy';
 import { Owned } from '../sharing/visibility';
 import { canViewTarget } from '../targets/target-access';
 import { Target } from '../targets/target.entity';
-import { TargetsService } from '../targets/targets.service';
 import { SessionUser } from '../users/user.entity';
 import { PipelineEventsService } from './pipeline-events.service';
 import { PipelineRegistryService } from './pipeline-registry.service';
@@ -75,9 +76,18 @@ export class PipelineRunsService {
     @InjectRepository(PipelinePreset) private readonly presets: Repository<PipelinePreset>,
     @InjectQueue(PIPELINES_QUEUE) private readonly queue: Queue,
     private readonly registry: PipelineRegistryService,
-    private readonly targets: TargetsService,
     private readonly events: PipelineEventsService,
   ) {}
+
+  /** A run as the sharing policy sees it: owned by the student who started it. */
+  static owned(run: Pick<PipelineRun, 'requestedById' | 'visibility' | 'classroomId'>): Owned {
+    return { ownerId: run.requestedById, visibility: run.visibility, classroomId: run.classroomId };
+  }
+
+  /** The policy's SQL condition for runs under alias `alias`. */
+  static visibleTo(user: SessionUser, alias = 'r') {
+    return visibleWhere(user, ownedColumns(alias, 'requested_by_id'), `${alias}Viewer`);
+  }
 
   /** Checks the request, records the run as queued and enqueues its job. */
   async start(user: SessionUser, request: StartRunRequest, options: { enqueue?: boolean } = {}): Promise<PipelineRun> {
@@ -194,26 +204,39 @@ export class PipelineRunsService {
     return run;
   }
 
-  /** The run if it exists (404) and its target is visible to `user` (403). */
+  /**
+   * The run if it exists (404) and `user` may see it (403): the sharing policy on the run itself, not on its
+   * target, since a run belongs to the student who started it. Its target comes along for the page.
+   */
   async findVisible(id: number, user: SessionUser): Promise<PipelineRun & { target: Target }> {
-    const run = Number.isSafeInteger(id)
-      ? await this.runs.findOne({ where: { id }, relations: { requestedBy: true, outputGroup: true } })
+    const run = isRowId(id)
+      ? await this.runs
+          .createQueryBuilder('r')
+          .leftJoinAndSelect('r.requestedBy', 'requester')
+          .leftJoinAndSelect('r.outputGroup', 'outputGroup')
+          .innerJoinAndSelect('r.target', 'target')
+          .where('r.id = :id', { id })
+          .getOne()
       : null;
     if (!run) throw new NotFoundException(`There is no pipeline run with id ${id}`);
-    const target = await this.targets.findVisible(run.targetId, user);
-    return Object.assign(run, { target });
+    if (!canView(user, PipelineRunsService.owned(run))) {
+      throw new ForbiddenException('This run is private to the student who started it and their teachers');
+    }
+    return run;
   }
 
   inputsOf(run: PipelineRun): Promise<DataProduct[]> {
     return run.inputIds.length ? this.products.find({ where: { id: In(run.inputIds) }, order: { originalName: 'ASC' } }) : Promise.resolve([]);
   }
 
-  /** One query (find() with take and a relation would make two: ids first, then the rows). */
-  listForTarget(targetId: number, limit = 50): Promise<PipelineRun[]> {
+  /** The runs on a target that `user` may see, newest first, in one query (find() with take would make two). */
+  listForTarget(targetId: number, user: SessionUser, limit = 50): Promise<PipelineRun[]> {
+    const visible = PipelineRunsService.visibleTo(user);
     return this.runs
       .createQueryBuilder('r')
       .leftJoinAndSelect('r.requestedBy', 'requester')
       .where('r.target_id = :targetId', { targetId })
+      .andWhere(visible.sql, visible.params)
       .orderBy('r.created_at', 'DESC')
       .addOrderBy('r.id', 'DESC')
       .limit(limit)
@@ -221,29 +244,76 @@ export class PipelineRunsService {
   }
 
   /**
-   * One page of the runs on targets `user` may see (teachers: all), newest first, optionally of one target, state
-   * or pipeline, and how many match in all.
+   * One page of the runs `user` may see (the sharing policy on each run), newest first, optionally of one target,
+   * state or pipeline, or only the user's own, and how many match in all.
    */
   async page(
     user: SessionUser,
-    filters: { targetId?: number; state?: string; pipelineKey?: string },
+    filters: { targetId?: number; state?: string; pipelineKey?: string; mine?: boolean },
     page: { limit: number; offset: number },
   ): Promise<{ items: PipelineRun[]; total: number }> {
-    const query = TargetsService.visibleTo(
-      this.runs.createQueryBuilder('r').innerJoin('r.target', 't').leftJoinAndSelect('r.requestedBy', 'requester'),
-      user,
-    );
+    const visible = PipelineRunsService.visibleTo(user);
+    const query = this.runs.createQueryBuilder('r').leftJoinAndSelect('r.requestedBy', 'requester').where(visible.sql, visible.params);
     if (filters.targetId !== undefined) query.andWhere('r.target_id = :targetId', { targetId: filters.targetId });
     if (filters.state !== undefined) query.andWhere('r.state = :state', { state: filters.state });
     if (filters.pipelineKey !== undefined) query.andWhere('r.pipeline_key = :pipelineKey', { pipelineKey: filters.pipelineKey });
+    if (filters.mine) query.andWhere('r.requested_by_id = :mine', { mine: user.id });
     const [items, total] = await query.orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').offset(page.offset).limit(page.limit).getManyAndCount();
     return { items, total };
   }
 
-  /** Owner of the run or a teacher: a queued run is taken off the queue; a running one is told to stop. */
+  /**
+   * Shares a run and what it made, in one transaction: the run, its output group, the output products the run
+   * created (members of that group uploaded by the run's requester) and its light-curve points. The owner, their
+   * teachers and admins may (canChange); the class must be one of the sharer's (sharingRefusal).
+   */
+  async share(run: PipelineRun, user: SessionUser, request: { visibility: unknown; classroomId?: unknown }): Promise<PipelineRun & { target: Target }> {
+    if (!canChange(user, PipelineRunsService.owned(run))) {
+      throw new ForbiddenException('Only the student who started this run, their teacher or an admin may share it');
+    }
+    const sharing = await checkedSharing(this.runs.manager, user, request, run);
+    const shared = await this.runs.manager.transaction(async (manager) => {
+      // Locked first, as the runner locks it before storing outputs: outputs stored meanwhile get the new sharing.
+      const [locked]: Array<{ requested_by_id: string | null; output_group_id: number | null }> = await manager.query(
+        'SELECT requested_by_id, output_group_id FROM pipeline_processes WHERE id = $1 FOR UPDATE',
+        [run.id],
+      );
+      if (!locked) throw new NotFoundException(`There is no pipeline run with id ${run.id}`);
+      const values = [sharing.visibility, sharing.classroomId];
+      await manager.query('UPDATE pipeline_processes SET visibility = $2, classroom_id = $3, updated_at = now() WHERE id = $1', [run.id, ...values]);
+      if (locked.output_group_id !== null) {
+        await manager.query(
+          'UPDATE data_product_groups SET visibility = $2, classroom_id = $3 WHERE id = $1 AND created_by_id IS NOT DISTINCT FROM $4',
+          [locked.output_group_id, ...values, locked.requested_by_id],
+        );
+        await manager.query(
+          `UPDATE data_products SET visibility = $2, classroom_id = $3
+            WHERE uploaded_by_id = $4 AND id IN (SELECT data_product_id FROM data_product_group_members WHERE group_id = $1)`,
+          [locked.output_group_id, ...values, locked.requested_by_id],
+        );
+      }
+      await manager.query('UPDATE reduced_data SET visibility = $2, classroom_id = $3 WHERE run_id = $1', [run.id, ...values]);
+      return { ownerId: locked.requested_by_id, ...sharing };
+    });
+    // Sockets watching the run that may no longer see it are sent out of its room.
+    this.events.accessChanged(run.id, shared);
+    return this.findVisible(run.id, user);
+  }
+
+  /** The run page's sharing select (for those who may change the run). */
+  sharingChoices(user: SessionUser, run: PipelineRun): Promise<ShareOption[]> {
+    return sharingChoices(this.runs.manager, user, run);
+  }
+
+  /** Whom the run is shared with, in words. */
+  sharingLabel(run: Pick<PipelineRun, 'visibility' | 'classroomId'>): Promise<string> {
+    return sharingLabel(this.runs.manager, run);
+  }
+
+  /** Who may change the run (canChange): a queued run is taken off the queue; a running one is told to stop. */
   async cancel(run: PipelineRun, user: SessionUser): Promise<PipelineRun> {
-    if (user.role !== 'teacher' && run.requestedById !== user.id) {
-      throw new ForbiddenException('Only the student who started this run or a teacher may cancel it');
+    if (!canChange(user, PipelineRunsService.owned(run))) {
+      throw new ForbiddenException('Only the student who started this run, their teacher or an admin may cancel it');
     }
     if (TERMINAL_STATES.includes(run.state)) return run;
     if (run.state === 'queued') {
@@ -302,7 +372,7 @@ export class PipelineRunsService {
   }
 
   publishState(run: PipelineRun) {
-    this.events.runState({
+    this.events.runState(PipelineRunsService.owned(run), {
       runId: run.id,
       targetId: run.targetId,
       state: run.state,

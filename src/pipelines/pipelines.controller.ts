@@ -2,6 +2,7 @@ import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Render, Req, R
 import { Request, Response } from 'express';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { setFlash } from '../common/flash';
+import { canChange } from '../sharing/sharing-policy';
 import { idList } from '../targets/target-lists.controller';
 import { SessionUser } from '../users/user.entity';
 import { PipelineLogService } from './pipeline-log.service';
@@ -53,7 +54,7 @@ export class PipelinesController {
   }
 
   /** Teachers save a named flag set for a pipeline: `pipeline`, `name`, and `flag:<name>` checkboxes. */
-  @Roles('teacher')
+  @Roles('admin', 'teacher')
   @Post('pipelines/presets')
   async createPreset(@CurrentUser() user: SessionUser, @Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response) {
     const pipeline = this.registry.get(String(body.pipeline ?? ''));
@@ -62,7 +63,7 @@ export class PipelinesController {
     res.redirect(303, '/pipelines');
   }
 
-  @Roles('teacher')
+  @Roles('admin', 'teacher')
   @Post('pipelines/presets/:id/delete')
   async deletePreset(@Param('id', ParseIntPipe) id: number, @Res() res: Response) {
     await this.presets.remove(id);
@@ -98,7 +99,13 @@ export class PipelinesController {
   @Render('pipelines/show')
   async show(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number) {
     const run = await this.runs.findVisible(id, user);
-    const [inputs, lines] = await Promise.all([this.runs.inputsOf(run), this.logs.linesAfter(run.id, 0)]);
+    const mayChange = canChange(user, PipelineRunsService.owned(run));
+    const [inputs, lines, sharing, sharedWith] = await Promise.all([
+      this.runs.inputsOf(run),
+      this.logs.linesAfter(run.id, 0),
+      mayChange ? this.runs.sharingChoices(user, run) : Promise.resolve([]),
+      this.runs.sharingLabel(run),
+    ]);
     const pipeline = this.registry.find(run.pipelineKey);
     return {
       title: run.identifier,
@@ -109,9 +116,27 @@ export class PipelinesController {
       lastSeq: lines.length ? lines[lines.length - 1].seq : 0,
       flags: Object.entries(run.flags).map(([name, value]) => ({ name, value, longName: pipeline?.flags[name]?.longName ?? name })),
       finished: TERMINAL_STATES.includes(run.state),
-      canCancel: !TERMINAL_STATES.includes(run.state) && (user.role === 'teacher' || run.requestedById === user.id),
+      canCancel: !TERMINAL_STATES.includes(run.state) && mayChange,
+      canShare: mayChange,
+      sharing,
+      sharedWith,
       duration: run.startedAt && run.finishedAt ? ((run.finishedAt.getTime() - run.startedAt.getTime()) / 1000).toFixed(1) : null,
     };
+  }
+
+  /** The run page's "Sharing" form (`sharing`: private, class:<id>, public): the run and its outputs together. */
+  @Post('pipeline/:id/sharing')
+  async share(
+    @CurrentUser() user: SessionUser,
+    @Param('id', ParseIntPipe) id: number,
+    @Body('visibility') visibility: unknown,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const run = await this.runs.findVisible(id, user);
+    const shared = await this.runs.share(run, user, { visibility });
+    setFlash(req, 'info', `Shared the run and its outputs with ${await this.runs.sharingLabel(shared)}.`);
+    res.redirect(303, `/pipeline/${run.id}`);
   }
 
   /** Log lines after `after` (JSON): the live page's fallback and the API's. */

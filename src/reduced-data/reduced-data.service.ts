@@ -1,19 +1,62 @@
-import { Injectable } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { checkedSharing } from '../groups/sharing-request';
+import { canChange, ownedColumns, visibleCondition, visibleWhere, Viewer } from '../sharing/sharing-policy';
+import { Visibility } from '../sharing/visibility';
+import {
+  LightCurveView,
+  orderSeries,
+  parseSeriesKey,
+  PointSourceKind,
+  SeriesIdentity,
+  SeriesRow,
+  SeriesSummary,
+  summarizeSeries,
+} from './light-curve-series';
 import { PhotometryPoint } from './photometry-csv.reader';
+import { ExportedPoint } from './photometry-csv.writer';
 import { ReducedDatum } from './reduced-datum.entity';
 
 export const PHOTOMETRY = 'photometry';
 
 /**
- * The light curve as the page's script reads it: one series per filter (a point without a filter is "unknown"),
- * each as parallel arrays, oldest first: `t` in milliseconds since 1970 (UTC), `mag`, and `err` (null when the
- * point has none). Arrays of numbers keep 10,000 points to some 300 kB, a third of objects with ISO strings.
+ * Where points come from and whose they are. A series is one filter from one source: an uploaded file
+ * (`dataProductId`), a run (`runId`) or an API batch (`batchId`, one per API call). `sourceName` is the file's
+ * name, the run's identifier or the API caller's name for the batch.
+ */
+export interface PointSource {
+  kind: PointSourceKind;
+  dataProductId?: number | null;
+  runId?: number | null;
+  batchId?: string | null;
+  sourceName: string;
+  ownerId: string | null;
+  visibility: Visibility;
+  classroomId: number | null;
+}
+
+/** The target facts the light curve needs: "mine" includes the target owner's series. */
+export type CurveTarget = { id: number; ownerId: string | null };
+
+/**
+ * The light curve as the page's script reads it: one series per (owner, source, filter), each with its legend
+ * label, its key (to delete or export it), whether the viewer may delete it, and its points as parallel arrays,
+ * oldest first: `t` in milliseconds since 1970 (UTC), `mag`, and `err` (null when the point has none). Arrays of
+ * numbers keep 10,000 points to some 300 kB, a third of objects with ISO strings.
  */
 export interface LightCurveSeries {
+  key: string;
   filter: string;
+  label: string;
+  owner: string;
+  source: string;
+  sourceKind: PointSourceKind;
+  visibility: string;
+  points: number;
+  canChange: boolean;
   t: number[];
   mag: number[];
   err: Array<number | null>;
@@ -22,43 +65,99 @@ export interface LightCurve {
   series: LightCurveSeries[];
 }
 
-/**
- * A target's light-curve version (see lightCurveVersion): the number of its photometry points and their highest id.
- * One expression for the ETag check and for the curve built, so the two always agree.
- */
-const LIGHT_CURVE_VERSION_SQL = `SELECT count(*) || '-' || coalesce(max(id), 0) FROM reduced_data WHERE target_id = $1 AND data_type = $2`;
+/** The series as a JSON API lists them (no points). */
+export type SeriesListing = Omit<LightCurveSeries, 't' | 'mag' | 'err'>;
 
 /** Light curves kept in memory (10,000 points are some 400 kB of JSON). */
 const CACHED_CURVES = 20;
 
+// How the SQL below groups points into series; light-curve-series.ts (filterOf, sourceRef) says the same in code.
+const FILTER_SQL = `CASE WHEN jsonb_typeof(d.value->'filter') = 'string' AND d.value->>'filter' <> '' THEN d.value->>'filter' ELSE 'unknown' END`;
+const SOURCE_REF_SQL = `coalesce(CASE d.source_kind WHEN 'upload' THEN d.data_product_id::text WHEN 'run' THEN d.run_id::text ELSE d.batch_id::text END, 'name:' || d.source_name)`;
+const NUMERIC_MAGNITUDE_SQL = `jsonb_typeof(d.value->'magnitude') = 'number'`;
+const SERIES_COLUMNS_SQL = `d.owner_id AS "ownerId", d.source_kind AS kind, ${SOURCE_REF_SQL} AS ref, ${FILTER_SQL} AS filter`;
+
+/** Collects query parameters and hands out their placeholders: `$n` for raw queries, `:name` for TypeORM's. */
+class Params {
+  readonly positional: unknown[] = [];
+  readonly named: Record<string, unknown> = {};
+  constructor(private readonly style: 'positional' | 'named') {}
+
+  add(value: unknown): string {
+    if (this.style === 'positional') {
+      this.positional.push(value);
+      return `$${this.positional.length}`;
+    }
+    const name = `lc${Object.keys(this.named).length}`;
+    this.named[name] = value;
+    return `:${name}`;
+  }
+
+  /** The sharing policy's condition on alias `d`. */
+  visible(viewer: Viewer): string {
+    if (this.style === 'named') {
+      const where = visibleWhere(viewer, ownedColumns('d'), 'lcViewer');
+      Object.assign(this.named, where.params);
+      return where.sql;
+    }
+    const condition = visibleCondition(viewer, ownedColumns('d'), this.positional.length + 1);
+    this.positional.push(...condition.params);
+    return condition.sql;
+  }
+}
+
+/** The view's condition on alias `d` (see LightCurveView; the same scopes as the target page's products filter). */
+function viewSql(view: LightCurveView, viewer: Viewer, target: CurveTarget, params: Params): string {
+  if (view === 'everyone') return 'TRUE';
+  const mine = `d.owner_id = CAST(${params.add(viewer.id)} AS uuid) OR d.owner_id IS NOT DISTINCT FROM CAST(${params.add(target.ownerId)} AS uuid)`;
+  if (view === 'mine') return `(${mine})`;
+  return `(${mine} OR d.owner_id = ANY(CAST(${params.add([...viewer.studentIds])} AS uuid[]))
+           OR (d.visibility = 'class' AND d.classroom_id = ANY(CAST(${params.add([...viewer.memberOf])} AS int[]))))`;
+}
+
+/** Only the points of these series (alias `d`). */
+function seriesSql(series: SeriesIdentity[], params: Params): string {
+  const column = (pick: (s: SeriesIdentity) => string) => `CAST(${params.add(series.map(pick))} AS text[])`;
+  return `(coalesce(d.owner_id::text, ''), d.source_kind, ${SOURCE_REF_SQL}, ${FILTER_SQL}) IN
+          (SELECT * FROM unnest(${column((s) => s.ownerId ?? '')}, ${column((s) => s.kind)}, ${column((s) => s.ref)}, ${column((s) => s.filter)}))`;
+}
+
+type CurveRow = SeriesRow & { ids: string; t?: string; mag?: string; err?: string };
+
 @Injectable()
 export class ReducedDataService {
-  private readonly curves = new Map<number, { json: string; version: string }>();
+  /** Built curves by version: the version is a digest of everything the JSON says, so viewers who see the same share one. */
+  private readonly curves = new Map<string, string>();
 
   constructor(@InjectRepository(ReducedDatum) private readonly data: Repository<ReducedDatum>) {}
 
   /**
-   * Stores photometry points inside the caller's transaction. A point already stored for this target (same time,
-   * magnitude, error and filter) is skipped by the unique index, so re-importing a file adds nothing.
+   * Stores photometry points inside the caller's transaction, as `source` says whose they are and where they came
+   * from. A point this owner already has on this target (same time, magnitude, error and filter) is skipped by the
+   * unique index (target, data type, owner, time, value), so re-importing or re-running adds nothing to the
+   * owner's series, while another owner's identical points stay theirs.
    */
-  async addPhotometry(
-    manager: EntityManager,
-    targetId: number,
-    dataProductId: number | null,
-    sourceName: string,
-    points: PhotometryPoint[],
-  ): Promise<{ added: number; skipped: number }> {
+  async addPhotometry(manager: EntityManager, targetId: number, source: PointSource, points: PhotometryPoint[]): Promise<{ added: number; skipped: number }> {
+    const reference = { upload: source.dataProductId, run: source.runId, api: source.batchId }[source.kind];
+    if (reference === null || reference === undefined) throw new Error(`Photometry from a ${source.kind} needs the ${source.kind}'s id`);
     let added = 0;
     // Batches keep each statement well under Postgres's 65535-parameter limit.
     for (let start = 0; start < points.length; start += 1000) {
       const batch = points.slice(start, start + 1000).map((point) => ({
         targetId,
-        dataProductId,
+        dataProductId: source.dataProductId ?? null,
+        runId: source.runId ?? null,
+        batchId: source.batchId ?? null,
+        sourceKind: source.kind,
+        ownerId: source.ownerId,
+        visibility: source.visibility,
+        classroomId: source.visibility === 'class' ? source.classroomId : null,
         dataType: PHOTOMETRY,
-        sourceName,
+        sourceName: source.sourceName,
         timestamp: point.timestamp,
         value: { magnitude: point.magnitude, error: point.error, filter: point.filter },
       }));
+      // ON CONFLICT DO NOTHING without a conflict target: the identity index is an expression index.
       const result = await manager
         .createQueryBuilder()
         .insert()
@@ -73,74 +172,229 @@ export class ReducedDataService {
   }
 
   /**
-   * Which state of a target's photometry a light curve shows: the number of its points and their highest id.
-   * Points are only ever inserted (ids never reused) or deleted, so two different sets of points never share it.
+   * Photometry points sent through the API: one new batch (one source) per call, owned by the caller, private
+   * unless `sharing` says otherwise (checked against the policy); all stored in one transaction, points the caller
+   * already has skipped.
    */
-  async lightCurveVersion(targetId: number): Promise<string> {
-    const [{ version }] = await this.data.query(`SELECT (${LIGHT_CURVE_VERSION_SQL}) AS version`, [targetId, PHOTOMETRY]);
-    return version;
+  async addPoints(
+    targetId: number,
+    caller: Viewer,
+    input: { sourceName: string; visibility?: unknown; classroomId?: unknown },
+    points: PhotometryPoint[],
+  ): Promise<{ added: number; skipped: number; batchId: string }> {
+    const sharing = await checkedSharing(this.data.manager, caller, { visibility: input.visibility ?? 'private', classroomId: input.classroomId });
+    const batchId = randomUUID();
+    const source: PointSource = { kind: 'api', batchId, sourceName: input.sourceName, ownerId: caller.id, ...sharing };
+    const counts = await this.data.manager.transaction((manager) => this.addPhotometry(manager, targetId, source, points));
+    return { ...counts, batchId };
   }
 
   /**
-   * The light curve (see LightCurve) as JSON text, and the version (see lightCurveVersion) it shows. Built by
-   * Postgres in one statement (one snapshot for both): 10,000 points are never turned into entities and back.
-   * Points whose magnitude is not a number are left out; the numbers are the stored JSON numbers themselves;
-   * series are in code-point order of their filter. The newest curves are kept in memory by version, so a class
-   * opening the same target builds it once.
+   * The series the viewer may see in this view (optionally only the named ones), labelled and ordered (see
+   * orderSeries), with their SQL rows. `withPoints` adds each series' points as JSON array text, built by Postgres
+   * in the same statement (one snapshot for labels and points): 10,000 points are never turned into entities.
    */
-  async lightCurveJson(targetId: number, knownVersion?: string): Promise<{ json: string; version: string }> {
-    const cached = this.curves.get(targetId);
-    if (cached && cached.version === knownVersion) return cached;
+  private async seriesRows(
+    target: CurveTarget,
+    viewer: Viewer,
+    view: LightCurveView,
+    options: { withPoints?: boolean; only?: SeriesIdentity[] } = {},
+  ): Promise<Array<{ summary: SeriesSummary; row: CurveRow }>> {
+    const params = new Params('positional');
+    const conditions = [
+      `d.target_id = ${params.add(target.id)}`,
+      `d.data_type = ${params.add(PHOTOMETRY)}`,
+      NUMERIC_MAGNITUDE_SQL,
+      params.visible(viewer),
+      viewSql(view, viewer, target, params),
+    ];
+    if (options.only) conditions.push(seriesSql(options.only, params));
+    const ordered = `ORDER BY d.timestamp, d.id`;
     // Built as text with string_agg: json_agg would put a space after every comma, a tenth of the payload.
-    const [curve]: Array<{ json: string; version: string }> = await this.data.query(
-      `WITH points AS (
-         SELECT CASE WHEN jsonb_typeof(value->'filter') = 'string' AND value->>'filter' <> '' THEN value->>'filter' ELSE 'unknown' END AS filter,
-                floor(extract(epoch FROM timestamp) * 1000)::bigint AS t, id, timestamp,
-                value->'magnitude' AS mag,
-                CASE WHEN jsonb_typeof(value->'error') = 'number' THEN value->'error' ELSE 'null'::jsonb END AS err
-           FROM reduced_data
-          WHERE target_id = $1 AND data_type = $2 AND jsonb_typeof(value->'magnitude') = 'number'
-       ), series AS (
-         SELECT filter,
-                '{"filter":' || to_json(filter)::text
-                || ',"t":[' || string_agg(t::text, ',' ORDER BY timestamp, id)
-                || '],"mag":[' || string_agg(mag::text, ',' ORDER BY timestamp, id)
-                || '],"err":[' || string_agg(err::text, ',' ORDER BY timestamp, id) || ']}' AS json
-           FROM points GROUP BY filter
-       )
-       SELECT '{"series":[' || coalesce((SELECT string_agg(json, ',' ORDER BY filter COLLATE "C") FROM series), '') || ']}' AS json,
-              (${LIGHT_CURVE_VERSION_SQL}) AS version`,
-      [targetId, PHOTOMETRY],
+    const points = options.withPoints
+      ? `, string_agg(floor(extract(epoch FROM d.timestamp) * 1000)::bigint::text, ',' ${ordered}) AS t,
+           string_agg((d.value->'magnitude')::text, ',' ${ordered}) AS mag,
+           string_agg(CASE WHEN jsonb_typeof(d.value->'error') = 'number' THEN (d.value->'error')::text ELSE 'null' END, ',' ${ordered}) AS err`
+      : '';
+    const rows: CurveRow[] = await this.data.query(
+      `SELECT ${SERIES_COLUMNS_SQL},
+              min(d.source_name) AS "sourceName", min(d.created_at) AS "createdAt",
+              min(u.username) AS username, min(u.display_name) AS "displayName",
+              CASE WHEN count(DISTINCT d.visibility) = 1 THEN min(d.visibility) ELSE 'mixed' END AS visibility,
+              count(*)::int AS points, md5(string_agg(d.id::text, ',' ORDER BY d.id)) AS ids ${points}
+         FROM reduced_data d LEFT JOIN users u ON u.id = d.owner_id
+        WHERE ${conditions.join(' AND ')}
+        GROUP BY 1, 2, 3, 4`,
+      params.positional,
     );
-    this.curves.delete(targetId);
-    this.curves.set(targetId, curve);
-    // A map keeps insertion order: drop the least recently built curves beyond the limit.
+    const summaries = rows.map((row) => ({ ...summarizeSeries(row, canChange(viewer, { ownerId: row.ownerId })), row }));
+    return orderSeries(summaries, viewer.id, target.ownerId).map(({ row, ...summary }) => ({ summary, row }));
+  }
+
+  /**
+   * A digest of everything the light-curve JSON says: for each series in order its key, label, sharing, whether
+   * the viewer may delete it, and an md5 of its point ids. Points are never edited (only added, deleted or
+   * re-shared), so equal ids mean equal points; sharing changes and class changes alter which ids the viewer's
+   * query returns, and a renamed student alters the label. So the version changes exactly when the JSON does.
+   */
+  private static version(target: CurveTarget, series: Array<{ summary: SeriesSummary; row: CurveRow }>): string {
+    const facts = series.map(({ summary, row }) => [summary.key, summary.label, summary.visibility, summary.canChange, summary.points, row.ids]);
+    return createHash('sha256').update(JSON.stringify([target.id, facts])).digest('base64url').slice(0, 27);
+  }
+
+  /**
+   * Which state of the light curve this viewer sees in this view (see version): one grouped query over the
+   * target's visible points, no point data, for the ETag check.
+   */
+  async lightCurveVersion(target: CurveTarget, viewer: Viewer, view: LightCurveView): Promise<string> {
+    return ReducedDataService.version(target, await this.seriesRows(target, viewer, view));
+  }
+
+  /**
+   * The light curve (see LightCurve) as JSON text, and its version. A curve already built for `knownVersion`
+   * (by this viewer or by anyone who saw exactly the same) is served from memory, so a class opening the same
+   * target builds it once.
+   */
+  async lightCurveJson(target: CurveTarget, viewer: Viewer, view: LightCurveView, knownVersion?: string): Promise<{ json: string; version: string }> {
+    const cached = knownVersion === undefined ? undefined : this.curves.get(knownVersion);
+    if (cached !== undefined) {
+      this.remember(knownVersion!, cached);
+      return { json: cached, version: knownVersion! };
+    }
+    const series = await this.seriesRows(target, viewer, view, { withPoints: true });
+    const version = ReducedDataService.version(target, series);
+    const parts = series.map(({ summary, row }) => {
+      const head = JSON.stringify(ReducedDataService.listing(summary));
+      return `${head.slice(0, -1)},"t":[${row.t}],"mag":[${row.mag}],"err":[${row.err}]}`;
+    });
+    const json = `{"series":[${parts.join(',')}]}`;
+    this.remember(version, json);
+    return { json, version };
+  }
+
+  private remember(version: string, json: string): void {
+    this.curves.delete(version);
+    this.curves.set(version, json);
+    // A map keeps insertion order: drop the least recently used curves beyond the limit.
     for (const oldest of this.curves.keys()) {
       if (this.curves.size <= CACHED_CURVES) break;
       this.curves.delete(oldest);
     }
-    return curve;
   }
 
-  /** One page of a target's reduced data (optionally of one data type), oldest first. */
-  async page(targetId: number, dataType: string | undefined, page: { limit: number; offset: number }): Promise<{ items: ReducedDatum[]; total: number }> {
-    const [items, total] = await this.data.findAndCount({
-      where: { targetId, ...(dataType ? { dataType } : {}) },
-      order: { timestamp: 'ASC', id: 'ASC' },
-      skip: page.offset,
-      take: page.limit,
-    });
+  private static listing(summary: SeriesSummary): SeriesListing {
+    return {
+      key: summary.key,
+      filter: summary.filter,
+      label: summary.label,
+      owner: summary.owner,
+      source: summary.source,
+      sourceKind: summary.kind,
+      visibility: summary.visibility,
+      points: summary.points,
+      canChange: summary.canChange,
+    };
+  }
+
+  /** The series the viewer may see in this view, without their points (the API's list). */
+  async listSeries(target: CurveTarget, viewer: Viewer, view: LightCurveView): Promise<SeriesListing[]> {
+    return (await this.seriesRows(target, viewer, view)).map(({ summary }) => ReducedDataService.listing(summary));
+  }
+
+  /** Reads a series key, or says why not. */
+  private static identity(key: unknown): SeriesIdentity {
+    const identity = parseSeriesKey(key);
+    if (!identity) throw new BadRequestException('That is not the key of a light-curve series');
+    return identity;
+  }
+
+  /** The series `key` names, if the viewer may see it on this target and change it (canChange: owner, their teacher, admin). */
+  private async changeableSeries(target: CurveTarget, viewer: Viewer, key: unknown, action: string): Promise<{ identity: SeriesIdentity; summary: SeriesSummary }> {
+    const identity = ReducedDataService.identity(key);
+    const [found] = await this.seriesRows(target, viewer, 'everyone', { only: [identity] });
+    if (!found) throw new NotFoundException('This target has no such light-curve series');
+    if (!found.summary.canChange) throw new ForbiddenException(`Only the student the series belongs to, their teacher or an admin may ${action} it`);
+    return { identity, summary: found.summary };
+  }
+
+  /** Deletes one series (every point of that owner, source and filter on the target); see changeableSeries for who may. */
+  async deleteSeries(target: CurveTarget, viewer: Viewer, key: unknown): Promise<{ deleted: number; label: string }> {
+    const { identity, summary } = await this.changeableSeries(target, viewer, key, 'delete');
+    const params = new Params('positional');
+    // TypeORM answers a DELETE with [rows, affected count].
+    const [, deleted]: [unknown, number] = await this.data.query(
+      `DELETE FROM reduced_data d WHERE d.target_id = ${params.add(target.id)} AND d.data_type = ${params.add(PHOTOMETRY)}
+          AND ${seriesSql([identity], params)}`,
+      params.positional,
+    );
+    return { deleted, label: summary.label };
+  }
+
+  /** Shares one series (e.g. an API batch, which has no page of its own) as the policy allows (checkedSharing). */
+  async shareSeries(target: CurveTarget, viewer: Viewer, key: unknown, request: { visibility: unknown; classroomId?: unknown }): Promise<SeriesListing> {
+    const { identity } = await this.changeableSeries(target, viewer, key, 'share');
+    const sharing = await checkedSharing(this.data.manager, viewer, request);
+    const params = new Params('positional');
+    await this.data.query(
+      `UPDATE reduced_data d SET visibility = ${params.add(sharing.visibility)}, classroom_id = ${params.add(sharing.classroomId)}
+        WHERE d.target_id = ${params.add(target.id)} AND d.data_type = ${params.add(PHOTOMETRY)} AND ${seriesSql([identity], params)}`,
+      params.positional,
+    );
+    const [after] = await this.seriesRows(target, viewer, 'everyone', { only: [identity] });
+    return ReducedDataService.listing(after.summary);
+  }
+
+  /**
+   * The points of a light curve as the viewer sees it in this view (optionally only the series named by `keys`:
+   * those left shown in the legend), oldest first, for the CSV writer; the source column names student and source.
+   */
+  async exportPoints(target: CurveTarget, viewer: Viewer, view: LightCurveView, keys?: unknown[]): Promise<ExportedPoint[]> {
+    const only = keys?.map((key) => ReducedDataService.identity(key));
+    if (only && !only.length) return [];
+    const series = await this.seriesRows(target, viewer, view, { only });
+    const origins = new Map(series.map(({ summary }) => [`${summary.ownerId ?? ''}\n${summary.kind}\n${summary.ref}\n${summary.filter}`, summary.origin]));
+    const params = new Params('positional');
+    const conditions = [
+      `d.target_id = ${params.add(target.id)}`,
+      `d.data_type = ${params.add(PHOTOMETRY)}`,
+      NUMERIC_MAGNITUDE_SQL,
+      params.visible(viewer),
+      viewSql(view, viewer, target, params),
+    ];
+    if (only) conditions.push(seriesSql(only, params));
+    const rows: Array<{ ownerId: string | null; kind: string; ref: string; filter: string; timestamp: Date; value: Record<string, unknown>; sourceName: string }> =
+      await this.data.query(
+        `SELECT ${SERIES_COLUMNS_SQL}, d.timestamp, d.value, d.source_name AS "sourceName"
+           FROM reduced_data d WHERE ${conditions.join(' AND ')} ORDER BY d.timestamp, d.id`,
+        params.positional,
+      );
+    return rows.map((row) => ({
+      timestamp: new Date(row.timestamp),
+      magnitude: Number(row.value.magnitude),
+      error: typeof row.value.error === 'number' ? row.value.error : null,
+      filter: typeof row.value.filter === 'string' ? row.value.filter : '',
+      // A series that appeared between the two statements has no label yet: its source name stands in.
+      source: origins.get(`${row.ownerId ?? ''}\n${row.kind}\n${row.ref}\n${row.filter}`) ?? row.sourceName,
+    }));
+  }
+
+  /** One page of a target's reduced data the viewer may see in this view (optionally of one data type), oldest first. */
+  async page(
+    target: CurveTarget,
+    viewer: Viewer,
+    view: LightCurveView,
+    dataType: string | undefined,
+    page: { limit: number; offset: number },
+  ): Promise<{ items: ReducedDatum[]; total: number }> {
+    const params = new Params('named');
+    const query = this.data
+      .createQueryBuilder('d')
+      .where(`d.target_id = ${params.add(target.id)}`)
+      .andWhere(params.visible(viewer))
+      .andWhere(viewSql(view, viewer, target, params));
+    if (dataType) query.andWhere(`d.data_type = ${params.add(dataType)}`);
+    const [items, total] = await query.setParameters(params.named).orderBy('d.timestamp', 'ASC').addOrderBy('d.id', 'ASC').skip(page.offset).take(page.limit).getManyAndCount();
     return { items, total };
-  }
-
-  /** Photometry points sent directly (not read from a file): all stored in one transaction, duplicates skipped. */
-  addPoints(targetId: number, sourceName: string, points: PhotometryPoint[]): Promise<{ added: number; skipped: number }> {
-    return this.data.manager.transaction((manager) => this.addPhotometry(manager, targetId, null, sourceName, points));
-  }
-
-  /** A target's photometry points, oldest first, for export. */
-  photometryOf(targetId: number): Promise<ReducedDatum[]> {
-    return this.data.find({ where: { targetId, dataType: PHOTOMETRY }, order: { timestamp: 'ASC', id: 'ASC' } });
   }
 
   countForTarget(targetId: number): Promise<number> {

@@ -2,8 +2,9 @@ import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, Primary
 import { DataProduct } from '../data-products/data-product.entity';
 import { Target } from '../targets/target.entity';
 import { Visibility } from '../sharing/visibility';
+import { PointSourceKind } from './light-curve-series';
 
-export type ReducedDatumSource = 'upload' | 'run' | 'api';
+export type ReducedDatumSource = PointSourceKind;
 
 /** One measurement, e.g. a photometry point {magnitude, error, filter}. */
 @Entity('reduced_data')

@@ -18,8 +18,8 @@ export class TargetListsController {
 
   @Get()
   @Render('target-lists/index')
-  async index() {
-    return { title: 'Target lists', lists: await this.targets.allLists() };
+  async index(@CurrentUser() user: SessionUser) {
+    return { title: 'Target lists', lists: await this.targets.allLists(user) };
   }
 
   @Post()

@@ -1,15 +1,15 @@
-import { Controller, Get, Param, ParseIntPipe, Query, Render, Req, Res } from '@nestjs/common';
-import { Request, Response } from 'express';
+import { BadRequestException, Controller, Get, Param, ParseIntPipe, Query, Render } from '@nestjs/common';
 import { CurrentUser } from '../auth/auth.decorators';
 import { pageUrl, pageView, parsePageRequest } from '../common/paging';
 import { PRODUCT_TYPES } from '../data-products/data-product.entity';
 import { DataProductsService, ProductTableRow } from '../data-products/data-products.service';
+import { parseProductFilter, PRODUCT_SCOPES, ProductFilter, SCOPE_LABELS } from '../data-products/product-filter';
+import { shareOptions } from '../sharing/share-choice';
 import { GroupsService } from '../groups/groups.service';
 import { pickerChoices } from '../pipelines/pipeline-picker';
 import { PipelinePresetsService } from '../pipelines/pipeline-presets.service';
 import { PipelineRegistryService } from '../pipelines/pipeline-registry.service';
 import { PipelineRunsService } from '../pipelines/pipeline-runs.service';
-import { ReducedDataService } from '../reduced-data/reduced-data.service';
 import { SessionUser } from '../users/user.entity';
 import { formatKeyValueLines, sexagesimal } from './dto/target-form';
 import { canEditTarget } from './target-access';
@@ -26,7 +26,6 @@ export class TargetPageController {
     private readonly targets: TargetsService,
     private readonly products: DataProductsService,
     private readonly groups: GroupsService,
-    private readonly reducedData: ReducedDataService,
     private readonly registry: PipelineRegistryService,
     private readonly runs: PipelineRunsService,
     private readonly presets: PipelinePresetsService,
@@ -34,30 +33,35 @@ export class TargetPageController {
   ) {}
 
   /**
-   * The target page. Its products table shows one page (`?limit=&offset=`, newest first); the light curve is
-   * fetched by public/js/light-curve.js from `light-curve.json`, so neither grows the page with the target.
+   * The target page. Its products table shows one page (`?limit=&offset=`, newest first) of the products the viewer
+   * may see, narrowed by `?scope=` (mine: the target owner's and the viewer's own, the default; class; everyone) and
+   * `?type=`; the light curve is fetched by public/js/light-curve.js, so neither grows the page with the target.
    */
   @Get(':id')
   @Render('targets/show')
   async show(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Query() query: Record<string, unknown>) {
     const paging = parsePageRequest(query, PRODUCTS_PER_PAGE, MAX_PRODUCTS_PER_PAGE);
+    const filter = productFilterOf(query);
     const target = await this.targets.findVisible(id, user);
     // "Run again": the picker opens with the earlier run's pipeline, inputs and flags ticked.
     const rerunId = typeof query.rerun === 'string' && query.rerun ? Number(query.rerun) : null;
-    const [page, { lists, hasLightCurve, timelapse }, allGroups, runs, presets, rerun] = await Promise.all([
-      this.products.tableForTarget(target.id, paging),
-      this.pageQueries.facts(target.id),
+    const [page, { lists, hasLightCurve, timelapse, className }, allGroups, runs, presets, rerun, classes] = await Promise.all([
+      this.products.tableForTarget(target, user, filter, paging),
+      this.pageQueries.facts(target, user),
       this.groups.choices(user),
-      this.runs.listForTarget(target.id),
+      this.runs.listForTarget(target.id, user),
       this.presets.list(),
       rerunId !== null ? this.runs.findVisible(rerunId, user) : Promise.resolve(null),
+      this.targets.classChoices(user),
     ]);
     const pipelines = pickerChoices(this.registry.list(), presets, rerun);
     // A rerun's inputs stay ticked even when they are not on this page: they are shown above it.
     const rerunInputs = rerun?.targetId === target.id ? rerun.inputIds : [];
     const shownIds = new Set(page.rows.map((product) => product.id));
     const missing = rerunInputs.filter((inputId) => !shownIds.has(inputId));
-    const pinned = missing.length ? (await this.products.tableForTarget(target.id, { limit: missing.length, offset: 0 }, missing)).rows : [];
+    const pinned = missing.length ? (await this.products.tableForTarget(target, user, filter, { limit: missing.length, offset: 0 }, missing)).rows : [];
+    const filterParams = filterQuery(filter);
+    const uploadDefault = DataProductsService.defaultShare(user, target);
     const products = [...pinned, ...page.rows];
     return {
       title: target.name,
@@ -69,18 +73,27 @@ export class TargetPageController {
       lists,
       pipelines,
       runs,
+      className,
       timelapse: timelapse ? { ...timelapse, isVideo: /\.mp4$/i.test(timelapse.originalName) } : null,
       products: productRows(products, rerunInputs, new Set(pinned.map((product) => product.id))),
+      filter,
+      scopeOptions: scopeOptions(filter),
+      typeOptions: PRODUCT_TYPES.map((type) => ({ value: type, selected: type === filter.productType })),
+      rerunId: rerun ? rerun.id : null,
+      galleryUrl: pageUrl(`/targets/${target.id}/gallery`, { scope: filterParams.scope }, { limit: IMAGES_PER_PAGE, offset: 0 }, IMAGES_PER_PAGE),
+      // The upload's default: the target's sharing for those who may change the target, else private.
+      uploadDefaultLabel: `Default: ${uploadDefault.visibility === 'class' ? `class ${className ?? ''}` : uploadDefault.visibility === 'public' ? 'public' : 'private (you and your teachers)'}`,
+      uploadShareOptions: shareOptions(classes, null),
       pager: pageView(
         `/targets/${target.id}`,
-        { rerun: rerun ? String(rerun.id) : undefined },
+        { ...filterParams, rerun: rerun ? String(rerun.id) : undefined },
         { ...paging, total: page.total, shown: page.rows.length },
         PRODUCTS_PER_PAGE,
         { one: 'data product', many: 'data products' },
         '#data',
       ),
       // Back to this page of the table after making or extending a group.
-      returnTo: pageUrl(`/targets/${target.id}`, {}, paging, PRODUCTS_PER_PAGE, '#data'),
+      returnTo: pageUrl(`/targets/${target.id}`, filterParams, paging, PRODUCTS_PER_PAGE, '#data'),
       // "Select group" offers the groups of the products shown.
       productGroups: groupsOf(products),
       allGroups,
@@ -90,39 +103,22 @@ export class TargetPageController {
     };
   }
 
-  /**
-   * The light curve for public/js/light-curve.js (see ReducedDataService.lightCurveJson), with the page's access
-   * rule. Its ETag is the curve's version: a browser asking again gets a 304 for the price of one small query.
-   */
-  @Get(':id/light-curve.json')
-  async lightCurve(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Req() req: Request, @Res() res: Response) {
-    const target = await this.targets.findVisible(id, user);
-    const version = await this.reducedData.lightCurveVersion(target.id);
-    const etag = (v: string) => `W/"light-curve-${target.id}-${v}"`;
-    res.setHeader('Cache-Control', 'private, no-cache');
-    if (req.headers['if-none-match'] === etag(version)) {
-      res.setHeader('ETag', etag(version));
-      res.status(304).end();
-      return;
-    }
-    const curve = await this.reducedData.lightCurveJson(target.id, version);
-    res.setHeader('ETag', etag(curve.version));
-    res.type('application/json').send(curve.json);
-  }
-
   /** Thumbnails of the target's images with checkboxes, a page at a time: tick frames for a group or a pipeline. */
   @Get(':id/gallery')
   @Render('targets/gallery')
   async gallery(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Query() query: Record<string, unknown>) {
     const paging = parsePageRequest(query, IMAGES_PER_PAGE, MAX_PRODUCTS_PER_PAGE);
+    // The same rule and the same "whose" filter as the table; images only, so no type filter.
+    const filter: ProductFilter = { ...productFilterOf(query), productType: null };
+    const filterParams = filterQuery(filter);
     const target = await this.targets.findVisible(id, user);
     const [page, allGroups, runs, presets] = await Promise.all([
-      this.products.imagePageForTarget(target.id, paging),
+      this.products.imagePageForTarget(target, user, filter, paging),
       this.groups.choices(user),
-      this.runs.listForTarget(target.id),
+      this.runs.listForTarget(target.id, user),
       this.presets.list(),
     ]);
-    const productGroups = await this.groups.groupsOfProducts(page.items.map((product) => product.id));
+    const productGroups = await this.groups.groupsOfProducts(page.items.map((product) => product.id), user);
     return {
       title: `${target.name}: gallery`,
       target,
@@ -130,11 +126,14 @@ export class TargetPageController {
         ...product,
         groupIds: productGroups.filter((g) => g.productIds.includes(product.id)).map((g) => g.id).join(' '),
       })),
-      pager: pageView(`/targets/${target.id}/gallery`, {}, { ...paging, total: page.total, shown: page.items.length }, IMAGES_PER_PAGE, {
+      filter,
+      scopeOptions: scopeOptions(filter),
+      tableUrl: pageUrl(`/targets/${target.id}`, filterParams, { limit: PRODUCTS_PER_PAGE, offset: 0 }, PRODUCTS_PER_PAGE, '#data'),
+      pager: pageView(`/targets/${target.id}/gallery`, filterParams, { ...paging, total: page.total, shown: page.items.length }, IMAGES_PER_PAGE, {
         one: 'image',
         many: 'images',
       }),
-      returnTo: pageUrl(`/targets/${target.id}/gallery`, {}, paging, IMAGES_PER_PAGE),
+      returnTo: pageUrl(`/targets/${target.id}/gallery`, filterParams, paging, IMAGES_PER_PAGE),
       productGroups,
       allGroups,
       runs,
@@ -148,6 +147,22 @@ export class TargetPageController {
 export const PRODUCTS_PER_PAGE = 50;
 export const IMAGES_PER_PAGE = 100;
 export const MAX_PRODUCTS_PER_PAGE = 500;
+
+/** `?scope=&type=` of the table and gallery; a value that cannot be read is a 400 naming the choices. */
+function productFilterOf(query: Record<string, unknown>): ProductFilter {
+  const parsed = parseProductFilter(query, 'mine');
+  if ('error' in parsed) throw new BadRequestException(parsed.error);
+  return parsed.filter;
+}
+
+/** The filter as the pager's and forms' query parameters (the default scope left out). */
+function filterQuery(filter: ProductFilter): { scope?: string; type?: string } {
+  return { scope: filter.scope === 'mine' ? undefined : filter.scope, type: filter.productType ?? undefined };
+}
+
+function scopeOptions(filter: ProductFilter) {
+  return PRODUCT_SCOPES.map((scope) => ({ value: scope, label: SCOPE_LABELS[scope], selected: scope === filter.scope }));
+}
 
 /** The products table's rows: thumbnail state, rerun ticks, and each product's groups (ids for "select group"). */
 function productRows(products: ProductTableRow[], ticked: number[], pinned: Set<number>) {

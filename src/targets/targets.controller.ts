@@ -3,9 +3,10 @@ import { Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
 import { pageView, parsePageRequest } from '../common/paging';
 import { CoordinateError, parseDec, parseRa, parseRadius } from '../coordinates/coordinates';
+import { parseShareChoice, shareOptions } from '../sharing/share-choice';
 import { SessionUser } from '../users/user.entity';
-import { parseTargetForm, sexagesimal, TargetFormBody, targetToForm } from './dto/target-form';
-import { NON_SIDEREAL_SCHEMES } from './target.entity';
+import { parseTargetForm, sexagesimal, TargetFields, TargetFormBody, targetToForm } from './dto/target-form';
+import { NON_SIDEREAL_SCHEMES, Target } from './target.entity';
 import { TargetSearch, TargetsService } from './targets.service';
 
 interface SearchQuery {
@@ -44,7 +45,7 @@ export class TargetsController {
       const cone = { ra: read('ra', parseRa), dec: read('dec', parseDec), radius: read('radius', parseRadius) };
       if (!Object.keys(coneErrors).length) search.cone = cone;
     }
-    const lists = await this.targets.allLists();
+    const lists = await this.targets.allLists(user);
     if (query.list) search.listId = (await this.targets.findList(Number(query.list))).id;
     const { items, total } = Object.keys(coneErrors).length ? { items: [], total: 0 } : await this.targets.searchPage(user, search, paging);
     // The prev/next links keep the search: text, cone and list, as they were typed.
@@ -63,15 +64,15 @@ export class TargetsController {
 
   @Get('new')
   @Render('targets/form')
-  newForm() {
-    return this.formModel({ type: 'sidereal', visibility: 'private', epoch: '2000' }, {}, null);
+  async newForm(@CurrentUser() user: SessionUser) {
+    return this.formModel(user, { type: 'sidereal', visibility: 'private', epoch: '2000' }, {}, null);
   }
 
   @Post()
   async create(@CurrentUser() user: SessionUser, @Body() body: TargetFormBody, @Res() res: Response) {
     const { fields, errors } = parseTargetForm(body);
-    if (!errors.name) Object.assign(errors, await this.targets.nameClashes(fields));
-    if (Object.keys(errors).length) return res.status(400).render('targets/form', this.formModel(body, errors, null));
+    await this.checkFields(user, fields, errors, null);
+    if (Object.keys(errors).length) return res.status(400).render('targets/form', await this.formModel(user, body, errors, null));
     const target = await this.targets.create(fields, user);
     res.redirect(303, `/targets/${target.id}`);
   }
@@ -80,7 +81,7 @@ export class TargetsController {
   @Render('targets/form')
   async editForm(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number) {
     const target = await this.targets.findEditable(id, user);
-    return this.formModel(targetToForm(target), {}, target.id);
+    return this.formModel(user, targetToForm(target), {}, target);
   }
 
   @Post(':id')
@@ -92,8 +93,8 @@ export class TargetsController {
   ) {
     const target = await this.targets.findEditable(id, user);
     const { fields, errors } = parseTargetForm(body);
-    if (!errors.name) Object.assign(errors, await this.targets.nameClashes(fields, target.id));
-    if (Object.keys(errors).length) return res.status(400).render('targets/form', this.formModel(body, errors, target.id));
+    await this.checkFields(user, fields, errors, target);
+    if (Object.keys(errors).length) return res.status(400).render('targets/form', await this.formModel(user, body, errors, target));
     await this.targets.update(target, fields);
     res.redirect(303, `/targets/${target.id}`);
   }
@@ -105,14 +106,27 @@ export class TargetsController {
     res.redirect(303, '/targets');
   }
 
-  private formModel(form: TargetFormBody, errors: Record<string, string>, targetId: number | null) {
+  /** Adds name clashes and sharing problems (a class the user is not in, or none) to `errors`. */
+  private async checkFields(user: SessionUser, fields: TargetFields, errors: Record<string, string>, target: Target | null): Promise<void> {
+    if (!errors.name) Object.assign(errors, await this.targets.nameClashes(fields, target?.id));
+    if (errors.visibility) return;
+    const problem = await this.targets.sharingProblem(user, fields, target ?? undefined);
+    if (problem) errors.visibility = problem;
+  }
+
+  private async formModel(user: SessionUser, form: TargetFormBody, errors: Record<string, string>, target: Target | null) {
+    const share = parseShareChoice(form.visibility || 'private', form.classroomId);
+    const current = 'choice' in share ? share.choice : null;
+    const classes = await this.targets.classChoices(user);
+    const currentClass = current?.visibility === 'class' ? await this.targets.className(current.classroomId) : null;
     return {
-      title: targetId ? `Edit ${form.name}` : 'New target',
+      title: target ? `Edit ${form.name}` : 'New target',
       form,
       errors,
-      targetId,
+      targetId: target?.id ?? null,
       schemes: NON_SIDEREAL_SCHEMES,
       isNonSidereal: form.type === 'non_sidereal',
+      shareOptions: shareOptions(classes, current, currentClass),
     };
   }
 }

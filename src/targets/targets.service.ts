@@ -1,7 +1,8 @@
 import { ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, Repository, SelectQueryBuilder } from 'typeorm';
-import { ownedColumns, visibleWhere } from '../sharing/sharing-policy';
+import { ClassChoice, sameShare, ShareChoice } from '../sharing/share-choice';
+import { ownedColumns, sharingRefusal, visibleCondition, visibleWhere } from '../sharing/sharing-policy';
 import { SessionUser } from '../users/user.entity';
 import { TargetFields } from './dto/target-form';
 import { canEditTarget, canViewTarget } from './target-access';
@@ -104,14 +105,44 @@ export class TargetsService {
       ? await this.targets.createQueryBuilder('t').leftJoinAndSelect('t.owner', 'owner').where('t.id = :id', { id }).getOne()
       : null;
     if (!target) throw new NotFoundException(`There is no target with id ${id}`);
-    if (!canViewTarget(user, target)) throw new ForbiddenException('This target is private to its owner');
+    if (!canViewTarget(user, target)) throw new ForbiddenException('This target is private: it is not shared with you');
     return target;
   }
 
   async findEditable(id: number, user: SessionUser): Promise<Target> {
     const target = await this.findVisible(id, user);
-    if (!canEditTarget(user, target)) throw new ForbiddenException('Only the owner or a teacher may change this target');
+    if (!canEditTarget(user, target)) throw new ForbiddenException("Only the target's owner, their teachers or an admin may change this target");
     return target;
+  }
+
+  /**
+   * The classes `user` may share with on a form: the classes they are in, by name. (Admins may name any class
+   * through the API; the form offers their own, as for everyone.)
+   */
+  async classChoices(user: SessionUser): Promise<ClassChoice[]> {
+    if (!user.memberOf.length) return [];
+    return this.targets.query('SELECT id, name FROM classrooms WHERE id = ANY($1::int[]) ORDER BY name, id', [[...user.memberOf]]);
+  }
+
+  /** The name of a class, for showing what something is shared with. */
+  async className(classroomId: number | null): Promise<string | null> {
+    if (classroomId === null) return null;
+    const [row] = await this.targets.query('SELECT name FROM classrooms WHERE id = $1', [classroomId]);
+    return row?.name ?? null;
+  }
+
+  /**
+   * Why `user` may not give something this sharing (the policy's answer, or a class that does not exist), or null;
+   * callers answer 400 with it, as for any other field they cannot accept.
+   * Keeping an object's current sharing is always allowed: a teacher editing a student's target shared with
+   * another of the student's classes must not be stopped from fixing a typo.
+   */
+  async sharingProblem(user: SessionUser, choice: ShareChoice, current?: ShareChoice): Promise<string | null> {
+    if (current && sameShare(choice, current)) return null;
+    const refusal = sharingRefusal(user, choice.visibility, choice.classroomId);
+    if (refusal) return refusal;
+    if (choice.visibility === 'class' && (await this.className(choice.classroomId)) === null) return `There is no class with id ${choice.classroomId}`;
+    return null;
   }
 
   /** Field errors for names that clash with another target's name or aliases. */
@@ -161,12 +192,16 @@ export class TargetsService {
 
   // Lists ------------------------------------------------------------------------------------------------------
 
-  allLists(): Promise<TargetList[]> {
-    return this.lists
-      .createQueryBuilder('l')
-      .loadRelationCountAndMap('l.targetCount', 'l.targets')
-      .orderBy('l.name', 'ASC')
-      .getMany();
+  /** Every target list by name, each with how many of its targets `user` may see (the others are not counted). */
+  allLists(user: SessionUser): Promise<Array<{ id: number; name: string; targetCount: number }>> {
+    const visible = visibleCondition(user, ownedColumns('t'), 1);
+    return this.lists.query(
+      `SELECT l.id, l.name,
+              (SELECT count(*)::int FROM target_list_targets m JOIN targets t ON t.id = m.target_id
+                WHERE m.target_list_id = l.id AND ${visible.sql}) AS "targetCount"
+         FROM target_lists l ORDER BY l.name, l.id`,
+      visible.params,
+    );
   }
 
   async findList(id: number): Promise<TargetList> {

@@ -1,11 +1,12 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { generatePassphrase } from './passphrase';
 import { hashPassword, verifyPassword } from './password-hasher';
 import { SessionUser, User, USER_ROLES, UserRole } from './user.entity';
 
-const USERNAME_PATTERN = /^[A-Za-z0-9_.@-]{2,150}$/;
+export const USERNAME_PATTERN = /^[A-Za-z0-9_.@-]{2,150}$/;
+export const USERNAME_RULE = 'usernames are 2-150 letters, digits or . _ @ -';
 
 @Injectable()
 export class UsersService {
@@ -40,24 +41,62 @@ export class UsersService {
     );
   }
 
-  /** A new generated password for the account, which must be changed at the next login; returned to show once. */
+  /**
+   * Student accounts made inside the caller's transaction, with the rules of create(): a roster import makes many at
+   * once, a sign-up makes one with its enrolment. The caller hashes the passwords first (password-hasher), so no
+   * transaction waits on scrypt; a taken username fails the transaction (unique index).
+   */
+  async insertStudents(
+    manager: EntityManager,
+    accounts: Array<{ username: string; passwordHash: string; displayName: string | null; mustChangePassword: boolean }>,
+  ): Promise<User[]> {
+    const bad = accounts.find((account) => !USERNAME_PATTERN.test(account.username));
+    if (bad) throw new BadRequestException(`"${bad.username}" is not a valid username: ${USERNAME_RULE}`);
+    if (accounts.length === 0) return [];
+    const repository = manager.getRepository(User);
+    const users = accounts.map((account) => repository.create({ ...account, role: 'student', displayName: account.displayName?.trim() || null }));
+    // One multi-row INSERT; TypeORM writes the generated ids back into the entities.
+    await repository.insert(users);
+    return users;
+  }
+
+  /**
+   * A new generated password for the account, which must be changed at the next login; returned to show once. The
+   * account's sessions end with the old password (whoever was using it is logged out).
+   */
   async resetPassword(userId: string): Promise<{ user: User; password: string }> {
     const user = await this.users.findOne({ where: { id: userId } });
     if (!user) throw new NotFoundException('There is no such user');
     const password = generatePassphrase();
-    await this.users.update({ id: user.id }, { passwordHash: await hashPassword(password), mustChangePassword: true });
-    return { user, password };
+    const passwordHash = await hashPassword(password);
+    await this.users.manager.transaction(async (manager) => {
+      await manager.update(User, { id: user.id }, { passwordHash, mustChangePassword: true });
+      await manager.query(`DELETE FROM sessions WHERE sess::jsonb #>> '{passport,user}' = $1`, [user.id]);
+    });
+    return { user: Object.assign(user, { mustChangePassword: true }), password };
   }
 
   /** The user for these credentials, or null; takes the same time for unknown users as for wrong passwords. */
   async authenticate(username: string, password: string): Promise<SessionUser | null> {
+    const result = await this.checkCredentials(username, password);
+    return 'user' in result ? result.user : null;
+  }
+
+  /**
+   * A login attempt's outcome: the user, or why not. "deactivated" is told only to whoever knows the password, so
+   * a guesser cannot learn which accounts exist or are switched off.
+   */
+  async checkCredentials(username: string, password: string): Promise<{ user: SessionUser } | { refused: 'wrong' | 'deactivated' }> {
     const user = await this.users
       .createQueryBuilder('u')
       .addSelect('u.passwordHash')
       .where('u.username = :username', { username })
       .getOne();
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-    return user && ok && user.active ? this.findSessionUser(user.id) : null;
+    if (!user || !ok) return { refused: 'wrong' };
+    if (!user.active) return { refused: 'deactivated' };
+    const sessionUser = await this.findSessionUser(user.id);
+    return sessionUser ? { user: sessionUser } : { refused: 'deactivated' };
   }
 
   async setPassword(username: string, password: string): Promise<void> {

@@ -9,7 +9,7 @@ describeInBrowser('in a real browser: the runs overview and the queue dashboard'
 
   beforeAll(async () => {
     browser = await startBrowserPortal();
-    await browser.createUser('tq', 'teacher');
+    await browser.createUser('tq', 'admin');
   });
 
   afterAll(async () => {

@@ -177,7 +177,8 @@ describeInBrowser('in a real browser: a student from log-in to light curve', () 
           .data.filter((point: any) => point.x >= area.left && point.x <= area.right && point.y >= area.top && point.y <= area.bottom).length,
       }));
     });
-    expect(series).toEqual([{ label: 'unfiltered instrumental', drawn: 5 }]);
+    // One series: the student's run, one filter (its label names the student, the run and the filter).
+    expect(series).toEqual([{ label: expect.stringMatching(/ · run aperture_photometry_.+ · unfiltered instrumental$/), drawn: 5 }]);
     // The canvas really has ink on it (axes, points), not a blank box.
     const inked = await canvas.evaluate((element: HTMLCanvasElement) => {
       const data = element.getContext('2d')!.getImageData(0, 0, element.width, element.height).data;

@@ -20,7 +20,7 @@ export class ErrorDto {
 export class MeDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() username: string;
-  @ApiProperty({ enum: ['teacher', 'student'] }) role: string;
+  @ApiProperty({ enum: ['admin', 'teacher', 'student'] }) role: string;
   @ApiProperty({ type: String, nullable: true, description: 'session auth only: send it as X-CSRF-Token when changing things' })
   csrfToken: string | null;
 }

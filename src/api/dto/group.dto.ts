@@ -1,6 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsString, MaxLength, MinLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsInt, IsOptional, IsString, MaxLength, Min, MinLength } from 'class-validator';
 import { StrictInput } from '../../common/validation';
+import { Visibility, VISIBILITIES } from '../../sharing/visibility';
 import { DataProductDto } from './data-product.dto';
 import { ProductIdsDto } from './common.dto';
 
@@ -11,6 +12,39 @@ export class CreateGroupDto extends ProductIdsDto {
   @MinLength(1)
   @MaxLength(200)
   name: string;
+
+  @ApiPropertyOptional({ enum: VISIBILITIES, default: 'private', description: 'private: you and your teachers; class: the members of `classroomId`; public: everyone logged in' })
+  @IsOptional()
+  @IsIn(VISIBILITIES)
+  visibility?: Visibility;
+
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'the class to share with (one you are in)' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  classroomId?: number | null;
+}
+
+/** PATCH /api/groups/:id: rename and/or share; only the fields sent change. */
+@StrictInput()
+export class UpdateGroupDto {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name?: string;
+
+  @ApiPropertyOptional({ enum: VISIBILITIES, description: 'private: you and your teachers; class: the members of `classroomId`; public: everyone logged in' })
+  @IsOptional()
+  @IsIn(VISIBILITIES)
+  visibility?: Visibility;
+
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'the class to share with (one you are in); sent alone, it means visibility "class"' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  classroomId?: number | null;
 }
 
 export class GroupDto {
@@ -18,6 +52,8 @@ export class GroupDto {
   @ApiProperty() name: string;
   @ApiProperty({ description: 'products in the group that you may see' }) productCount: number;
   @ApiProperty({ type: String, nullable: true }) createdBy: string | null;
+  @ApiProperty({ enum: VISIBILITIES, description: 'who may see the group besides its maker (each product in it has its own sharing)' }) visibility: string;
+  @ApiProperty({ type: Number, nullable: true, description: 'the class it is shared with (visibility "class")' }) classroomId: number | null;
   @ApiProperty() createdAt: string;
 }
 

@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, MaxLength, Min } from 'class-validator';
 import { StrictInput } from '../../common/validation';
 import { PIPELINE_STATES } from '../../pipelines/pipeline-run.entity';
+import { Visibility, VISIBILITIES } from '../../sharing/visibility';
 import { PaginationQueryDto } from '../pagination';
 
 @StrictInput()
@@ -55,6 +56,32 @@ export class ProcessQueryDto extends PaginationQueryDto {
   @IsString()
   @MaxLength(100)
   pipeline?: string;
+
+  @ApiPropertyOptional({ description: 'only the runs you started (true), not those shared with you' })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' || value === '1' || value === true ? true : value === 'false' || value === '0' || value === false ? false : value))
+  @IsBoolean()
+  mine?: boolean;
+}
+
+/** A PATCH's sharing (runs and groups): a class sent alone means "share with that class". */
+export function shareRequest(body: { visibility?: string; classroomId?: number | null }): { visibility: unknown; classroomId: unknown } {
+  return { visibility: body.visibility ?? (body.classroomId != null ? 'class' : undefined), classroomId: body.classroomId };
+}
+
+/** PATCH /api/processes/:id: share a run and its outputs (output group, output products, light-curve points). */
+@StrictInput()
+export class ShareProcessDto {
+  @ApiPropertyOptional({ enum: VISIBILITIES, description: 'private: you and your teachers; class: the members of `classroomId`; public: everyone logged in' })
+  @IsOptional()
+  @IsIn(VISIBILITIES)
+  visibility?: Visibility;
+
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'the class to share with (one you are in); sent alone, it means visibility "class"' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  classroomId?: number | null;
 }
 
 @StrictInput()
@@ -78,6 +105,8 @@ export class ProcessDto {
   @ApiProperty({ type: String, nullable: true }) failureMessage: string | null;
   @ApiProperty({ type: Number, nullable: true }) outputGroupId: number | null;
   @ApiProperty({ type: String, nullable: true }) requestedBy: string | null;
+  @ApiProperty({ enum: VISIBILITIES, description: 'who may see the run and its outputs besides you' }) visibility: string;
+  @ApiProperty({ type: Number, nullable: true, description: 'the class it is shared with (visibility "class")' }) classroomId: number | null;
   @ApiProperty() createdAt: string;
   @ApiProperty({ type: String, nullable: true }) startedAt: string | null;
   @ApiProperty({ type: String, nullable: true }) finishedAt: string | null;

@@ -4,6 +4,8 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsIn,
+  IsInt,
   IsISO8601,
   IsNumber,
   IsOptional,
@@ -15,7 +17,13 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { StrictInput } from '../../common/validation';
+import { LIGHT_CURVE_VIEWS, LightCurveView, POINT_SOURCE_KINDS } from '../../reduced-data/light-curve-series';
+import { Visibility, VISIBILITIES } from '../../sharing/visibility';
 import { PaginationQueryDto } from '../pagination';
+
+const VIEW_DESCRIPTION =
+  'whose points: mine (yours and the target owner\'s), class (also those shared with one of your classes and, for a teacher, ' +
+  'your students\'), everyone (all you may see). Every point is filtered by the sharing policy.';
 
 export class ReducedDataQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional({ example: 'photometry', description: 'only this data type' })
@@ -23,6 +31,28 @@ export class ReducedDataQueryDto extends PaginationQueryDto {
   @IsString()
   @MaxLength(32)
   dataType?: string;
+
+  @ApiPropertyOptional({ enum: LIGHT_CURVE_VIEWS, default: 'everyone', description: VIEW_DESCRIPTION })
+  @IsOptional()
+  @IsIn(LIGHT_CURVE_VIEWS)
+  view?: LightCurveView;
+}
+
+@StrictInput()
+export class LightCurveQueryDto {
+  @ApiPropertyOptional({ enum: LIGHT_CURVE_VIEWS, default: 'everyone', description: VIEW_DESCRIPTION })
+  @IsOptional()
+  @IsIn(LIGHT_CURVE_VIEWS)
+  view?: LightCurveView;
+}
+
+@StrictInput()
+export class PhotometryCsvQueryDto extends LightCurveQueryDto {
+  @ApiPropertyOptional({ description: 'only these series: their keys, comma-separated (see GET /api/targets/{id}/series)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100_000)
+  series?: string;
 }
 
 @StrictInput()
@@ -62,11 +92,40 @@ export class AddPointsDto {
   @Type(() => PhotometryPointDto)
   points: PhotometryPointDto[];
 
-  @ApiPropertyOptional({ example: 'my notebook', description: 'where the points came from (shown as their source)', default: 'api' })
+  @ApiPropertyOptional({ example: 'my notebook', description: 'where the points came from (shown in the series label)', default: 'api' })
   @IsOptional()
   @IsString()
   @MaxLength(255)
+  @Matches(/^[^\n\r]*$/, { message: 'source must be one line' })
   source?: string;
+
+  @ApiPropertyOptional({
+    enum: VISIBILITIES,
+    default: 'private',
+    description: 'who may see this batch: private (you and your teachers), class (the members of `classroomId`), public (everyone logged in)',
+  })
+  @IsOptional()
+  @IsIn(VISIBILITIES)
+  visibility?: Visibility;
+
+  @ApiPropertyOptional({ type: Number, description: 'the class to share with when visibility is "class": one you are in' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  classroomId?: number;
+}
+
+@StrictInput()
+export class ShareSeriesDto {
+  @ApiProperty({ enum: VISIBILITIES, description: 'private, class (with `classroomId`) or public' })
+  @IsIn(VISIBILITIES)
+  visibility: Visibility;
+
+  @ApiPropertyOptional({ type: Number, description: 'the class to share with when visibility is "class": one you are in' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  classroomId?: number;
 }
 
 export class ReducedDatumDto {
@@ -78,9 +137,46 @@ export class ReducedDatumDto {
   @ApiProperty() timestamp: string;
   @ApiProperty({ type: 'object', additionalProperties: true, example: { magnitude: 12.31, error: 0.02, filter: 'V' } })
   value: Record<string, unknown>;
+  @ApiProperty({ type: String, nullable: true, format: 'uuid', description: 'whose point it is' }) ownerId: string | null;
+  @ApiProperty({ enum: VISIBILITIES }) visibility: string;
+  @ApiProperty({ type: Number, nullable: true }) classroomId: number | null;
+  @ApiProperty({ enum: POINT_SOURCE_KINDS, description: 'an uploaded file (dataProductId), a run (runId) or an API batch (batchId)' })
+  sourceKind: string;
+  @ApiProperty({ type: Number, nullable: true }) runId: number | null;
+  @ApiProperty({ type: String, nullable: true, format: 'uuid' }) batchId: string | null;
+  @ApiProperty({ description: 'the key of the point\'s series (see GET /api/targets/{id}/series)' }) seriesKey: string;
 }
 
 export class AddPointsResultDto {
   @ApiProperty() added: number;
-  @ApiProperty({ description: 'points the target already had' }) skipped: number;
+  @ApiProperty({ description: 'points you already had on this target (another user\'s identical points do not count)' }) skipped: number;
+  @ApiProperty({ format: 'uuid', description: 'the batch the added points form: one series per filter' }) batchId: string;
+}
+
+/** One light-curve series: one filter from one source (an uploaded file, a run, an API batch) of one owner. */
+export class SeriesDto {
+  @ApiProperty({ description: 'names the series for DELETE/PATCH /api/targets/{id}/series/{key} and ?series= of the CSV' }) key: string;
+  @ApiProperty({ example: 'V' }) filter: string;
+  @ApiProperty({ example: 'Ann Lee · run aperture_photometry_7 · V', description: 'student · source · filter' }) label: string;
+  @ApiProperty({ description: 'the student: display name, else username' }) owner: string;
+  @ApiProperty({ example: 'run aperture_photometry_7', description: 'run <identifier>, file <name> or API batch <date>' }) source: string;
+  @ApiProperty({ enum: POINT_SOURCE_KINDS }) sourceKind: string;
+  @ApiProperty({ enum: [...VISIBILITIES, 'mixed'] }) visibility: string;
+  @ApiProperty({ description: 'points in the series' }) points: number;
+  @ApiProperty({ description: 'whether you may delete or share it (its owner, their teacher, an admin)' }) canChange: boolean;
+}
+
+export class LightCurveSeriesDto extends SeriesDto {
+  @ApiProperty({ type: [Number], description: 'times, milliseconds since 1970 UTC, oldest first' }) t: number[];
+  @ApiProperty({ type: [Number] }) mag: number[];
+  @ApiProperty({ type: 'array', items: { type: 'number', nullable: true } }) err: Array<number | null>;
+}
+
+export class LightCurveDto {
+  @ApiProperty({ type: [LightCurveSeriesDto] }) series: LightCurveSeriesDto[];
+}
+
+export class DeleteSeriesResultDto {
+  @ApiProperty({ description: 'points deleted' }) deleted: number;
+  @ApiProperty() label: string;
 }

@@ -19,6 +19,7 @@ import {
 } from 'class-validator';
 import { CoordinateError, parseDec, parseRa, parseRadius } from '../../coordinates/coordinates';
 import { StrictInput } from '../../common/validation';
+import { Visibility, VISIBILITIES } from '../../sharing/visibility';
 import { formatKeyValueLines, parseTargetForm, TargetFields, TargetFormBody } from '../../targets/dto/target-form';
 import { NON_SIDEREAL_SCHEMES } from '../../targets/target.entity';
 import { TargetSearch } from '../../targets/targets.service';
@@ -152,10 +153,16 @@ export class CreateTargetDto {
   @IsObject()
   extra?: Record<string, string | number>;
 
-  @ApiPropertyOptional({ enum: ['public', 'private'], default: 'private' })
+  @ApiPropertyOptional({ enum: VISIBILITIES, default: 'private', description: "private: the owner and their teachers; class: the members of `classroomId`; public: everyone logged in" })
   @IsOptional()
-  @IsIn(['public', 'private'])
-  visibility?: 'public' | 'private';
+  @IsIn(VISIBILITIES)
+  visibility?: Visibility;
+
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'the class to share with when visibility is "class": one you are in' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  classroomId?: number | null;
 }
 
 /** PATCH: only the fields sent change. */
@@ -190,6 +197,9 @@ export function targetFormOf(body: Partial<CreateTargetDto>, base: TargetFormBod
   if (body.elements !== undefined) form.elements = keyValueText(body.elements, 'elements', errors);
   if (body.extra !== undefined) form.extra = keyValueText(body.extra, 'extra', errors);
   if (body.visibility !== undefined) form.visibility = body.visibility;
+  if (body.classroomId !== undefined) form.classroomId = body.classroomId === null ? '' : String(body.classroomId);
+  // A class sent alone shares with it (PATCH { classroomId }), as the field says nothing else.
+  if (body.classroomId != null && body.visibility === undefined) form.visibility = 'class';
   return { form, errors };
 }
 
@@ -220,7 +230,8 @@ export class TargetDto {
   @ApiProperty({ type: String, nullable: true }) scheme: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) elements: Record<string, unknown>;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) extra: Record<string, string>;
-  @ApiProperty({ enum: ['public', 'private'] }) visibility: string;
+  @ApiProperty({ enum: VISIBILITIES }) visibility: string;
+  @ApiProperty({ type: Number, nullable: true, description: 'the class it is shared with (visibility "class")' }) classroomId: number | null;
   @ApiProperty({ type: String, nullable: true, description: 'username of the owner' }) owner: string | null;
   @ApiProperty() createdAt: string;
   @ApiProperty() updatedAt: string;

@@ -37,6 +37,16 @@ describe('parseTargetForm', () => {
     expect(parseTargetForm({ name: 'M13', ra: '1', dec: '1', aliases: 'm13' }).errors.aliases).toBeDefined();
   });
 
+  it('reads who may see it: private by default, a class with its id, and refuses what it cannot read', () => {
+    const base = { name: 'M13', ra: '1', dec: '1' };
+    expect(parseTargetForm(base).fields).toMatchObject({ visibility: 'private', classroomId: null });
+    expect(parseTargetForm({ ...base, visibility: 'class:7' }).fields).toMatchObject({ visibility: 'class', classroomId: 7 });
+    expect(parseTargetForm({ ...base, visibility: 'class', classroomId: '8' }).fields).toMatchObject({ visibility: 'class', classroomId: 8 });
+    expect(parseTargetForm({ ...base, visibility: 'public', classroomId: '8' }).fields).toMatchObject({ visibility: 'public', classroomId: null });
+    expect(parseTargetForm({ ...base, visibility: 'class' }).errors.visibility).toBe('Choose the class to share with');
+    expect(parseTargetForm({ ...base, visibility: 'everyone' }).errors.visibility).toMatch(/private, a class, or public/);
+  });
+
   it('refuses control characters in names', () => {
     expect(parseTargetForm({ name: 'bad\u0000name', ra: '1', dec: '1' }).errors.name).toBeDefined();
   });

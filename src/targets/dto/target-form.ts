@@ -1,6 +1,7 @@
 import { CoordinateError, formatDec, formatRa, parseDec, parseRa } from '../../coordinates/coordinates';
 import { hasControlCharacters } from '../../common/text';
-import { NON_SIDEREAL_SCHEMES, NonSiderealScheme, Target, TargetType, TargetVisibility } from '../target.entity';
+import { parseShareChoice } from '../../sharing/share-choice';
+import { NON_SIDEREAL_SCHEMES, NonSiderealScheme, Target, TargetType } from '../target.entity';
 
 /** The target form exactly as posted: every field a string. */
 export interface TargetFormBody {
@@ -15,12 +16,15 @@ export interface TargetFormBody {
   scheme?: string;
   elements?: string;
   extra?: string;
+  /** private | class | public, or the page select's class:<id>. */
   visibility?: string;
+  /** The class when `visibility` is plain "class" (the API's field). */
+  classroomId?: string;
 }
 
 export type TargetFields = Pick<
   Target,
-  'name' | 'aliases' | 'type' | 'ra' | 'dec' | 'epoch' | 'pmRa' | 'pmDec' | 'scheme' | 'elements' | 'extra' | 'visibility'
+  'name' | 'aliases' | 'type' | 'ra' | 'dec' | 'epoch' | 'pmRa' | 'pmDec' | 'scheme' | 'elements' | 'extra' | 'visibility' | 'classroomId'
 >;
 
 export interface TargetFormResult {
@@ -101,7 +105,10 @@ export function parseTargetForm(body: TargetFormBody): TargetFormResult {
   if (aliases.some((alias) => alias.toLowerCase() === name.toLowerCase())) errors.aliases = 'An alias cannot repeat the name';
 
   const type: TargetType = body.type === 'non_sidereal' ? 'non_sidereal' : 'sidereal';
-  const visibility: TargetVisibility = body.visibility === 'public' ? 'public' : 'private';
+  // No choice at all keeps the old default, private; a choice that cannot be read is an error, not a guess.
+  const share = parseShareChoice(body.visibility || 'private', body.classroomId);
+  const { visibility, classroomId } = 'choice' in share ? share.choice : { visibility: 'private' as const, classroomId: null };
+  if ('error' in share) errors.visibility = share.error;
 
   let ra: number | null = null;
   let dec: number | null = null;
@@ -166,6 +173,7 @@ export function parseTargetForm(body: TargetFormBody): TargetFormResult {
       elements,
       extra: extraParsed.values,
       visibility,
+      classroomId,
     },
     errors,
   };
@@ -186,6 +194,7 @@ export function targetToForm(target: Target): TargetFormBody {
     elements: formatKeyValueLines(target.elements),
     extra: formatKeyValueLines(target.extra),
     visibility: target.visibility,
+    classroomId: target.classroomId == null ? '' : String(target.classroomId),
   };
 }
 

@@ -1,0 +1,268 @@
+/**
+ * Reads a class roster: what a teacher pastes or uploads to make or enrol student accounts. Pure (no framework
+ * imports), so the format is tested on its own (roster-csv.reader.spec.ts).
+ *
+ * The format:
+ * - CSV with a header line naming the columns. `name` (the display name) is required, or else `first name` with an
+ *   optional `last name`; `username` is optional. Other columns (e-mail, notes...) are ignored.
+ *   Header names are matched loosely: case, spaces, `_` and `-` do not matter, and common synonyms are accepted.
+ * - Or a plain list with one name per line and no header at all.
+ * - Commas, semicolons (spreadsheets in many European locales) or tabs (pasted from a spreadsheet) separate values,
+ *   whichever the first line uses. Values may be quoted ("Lovelace, Ada"; "" is a quote inside quotes).
+ * - A byte order mark, CRLF / CR / LF line ends and blank lines are fine. Line numbers are the file's own lines.
+ * - At most ROSTER_MAX_ROWS students per import.
+ */
+
+import { hasControlCharacters } from '../common/text';
+
+export interface RosterRow {
+  /** The file's line where the row starts (1-based; the header is line 1 when there is one). */
+  line: number;
+  /** The display name, whitespace collapsed. */
+  name: string;
+  /** The username given in the file, trimmed; null when the file gives none. */
+  username: string | null;
+}
+
+export interface RosterProblem {
+  /** The file's line (1-based). */
+  line: number;
+  reason: string;
+}
+
+export interface RosterReading {
+  rows: RosterRow[];
+  problems: RosterProblem[];
+  /** Whether line 1 was a header (false: a plain list of names). */
+  header: boolean;
+  /** Header columns that were not used, as written in the file. */
+  ignoredColumns: string[];
+}
+
+export const ROSTER_MAX_ROWS = 500;
+/** The longest display name an account can have (users.display_name). */
+export const ROSTER_MAX_NAME_LENGTH = 150;
+
+type Column = 'name' | 'username' | 'first' | 'last';
+
+/** Header names, normalised by `headerKey`, and the column each means. */
+const HEADER_NAMES: Record<string, Column> = {
+  name: 'name',
+  'display name': 'name',
+  displayname: 'name',
+  'full name': 'name',
+  fullname: 'name',
+  'student name': 'name',
+  username: 'username',
+  'user name': 'username',
+  login: 'username',
+  'first name': 'first',
+  firstname: 'first',
+  'given name': 'first',
+  forename: 'first',
+  'last name': 'last',
+  lastname: 'last',
+  surname: 'last',
+  'family name': 'last',
+};
+
+const headerKey = (cell: string) => cell.trim().toLowerCase().replace(/[\s_-]+/g, ' ');
+
+interface CsvRecord {
+  line: number;
+  fields: string[];
+}
+
+/** Strips a byte order mark; the text of a roster as pasted or decoded. */
+const withoutBom = (text: string) => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+
+/**
+ * The uploaded file's text: UTF-8 (with or without a BOM), UTF-16 with a BOM (a spreadsheet's "Unicode text"), or
+ * else Windows-1252, which is what older spreadsheet programs write when they save "CSV".
+ */
+export function decodeRosterBytes(bytes: Uint8Array): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes);
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return new TextDecoder('windows-1252').decode(bytes);
+  }
+}
+
+/** The separator the first non-blank line uses outside quotes: the most frequent of comma, semicolon and tab. */
+function detectDelimiter(text: string): string {
+  const firstLine = text.split(/\r\n|\r|\n/).find((line) => line.trim() !== '') ?? '';
+  const unquoted = firstLine.replace(/"[^"]*"/g, '');
+  const counts = [',', ';', '\t'].map((d) => [d, unquoted.split(d).length - 1] as const);
+  const [best] = counts.sort((a, b) => b[1] - a[1]);
+  return best[1] > 0 ? best[0] : ',';
+}
+
+/**
+ * Splits CSV text into records (RFC 4180 quoting, any line end), each with the line it starts on. A quote that
+ * is never closed is a problem on the line where it opened; nothing after it can be read.
+ */
+function splitRecords(text: string, delimiter: string): { records: CsvRecord[]; problem: RosterProblem | null } {
+  const records: CsvRecord[] = [];
+  let fields: string[] = [];
+  let field = '';
+  let line = 1;
+  let recordLine = 1;
+  let i = 0;
+  const endRecord = () => {
+    fields.push(field);
+    records.push({ line: recordLine, fields });
+    fields = [];
+    field = '';
+  };
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '"' && field.trim() === '') {
+      // A quoted value: everything up to the closing quote, "" standing for one quote.
+      const openedOn = line;
+      field = '';
+      i++;
+      for (;;) {
+        if (i >= text.length) return { records, problem: { line: openedOn, reason: 'a quoted value starts here but its closing quote (") is missing' } };
+        const q = text[i];
+        if (q === '"' && text[i + 1] === '"') {
+          field += '"';
+          i += 2;
+        } else if (q === '"') {
+          i++;
+          break;
+        } else {
+          if (q === '\n' || (q === '\r' && text[i + 1] !== '\n')) line++;
+          field += q;
+          i++;
+        }
+      }
+      // Spaces after the closing quote are tolerated; anything else means the quoting is broken.
+      while (text[i] === ' ') i++;
+      if (i < text.length && text[i] !== delimiter && text[i] !== '\n' && text[i] !== '\r') {
+        return { records, problem: { line, reason: 'unexpected text after a closing quote; a quote inside a quoted value is written ""' } };
+      }
+      continue;
+    }
+    if (c === delimiter) {
+      fields.push(field);
+      field = '';
+      i++;
+    } else if (c === '\r' || c === '\n') {
+      endRecord();
+      i += c === '\r' && text[i + 1] === '\n' ? 2 : 1;
+      line++;
+      recordLine = line;
+    } else {
+      field += c;
+      i++;
+    }
+  }
+  if (field !== '' || fields.length > 0) endRecord();
+  return { records, problem: null };
+}
+
+const isBlank = (record: CsvRecord) => record.fields.every((value) => value.trim() === '');
+
+/** The display name as it will be stored (whitespace, line breaks included, collapsed), or the reason it cannot be. */
+function cleanName(raw: string): { name: string } | { reason: string } {
+  const name = raw.replace(/\s+/g, ' ').trim();
+  // Other control characters are invisible in a name and a sign of a broken file.
+  if (hasControlCharacters(name)) return { reason: 'the name contains a control character' };
+  if (!name) return { reason: 'the name is empty' };
+  if (name.length > ROSTER_MAX_NAME_LENGTH) return { reason: `the name is longer than ${ROSTER_MAX_NAME_LENGTH} characters` };
+  return { name };
+}
+
+/** Which column each header cell means; a problem when a column repeats or no name column is there. */
+function readHeader(record: CsvRecord): { columns: Map<Column, number>; ignored: string[] } | { reason: string } {
+  const columns = new Map<Column, number>();
+  const ignored: string[] = [];
+  for (const [index, cell] of record.fields.entries()) {
+    const column = HEADER_NAMES[headerKey(cell)];
+    if (!column) {
+      if (cell.trim()) ignored.push(cell.trim());
+      continue;
+    }
+    if (columns.has(column)) return { reason: `the header names the ${column === 'first' ? 'first name' : column === 'last' ? 'last name' : column} column twice` };
+    columns.set(column, index);
+  }
+  if (!columns.has('name') && !columns.has('first')) {
+    return { reason: 'the header needs a "name" column (the students\' names); "username" is optional' };
+  }
+  return { columns, ignored };
+}
+
+/** Reads a roster (see the top of this file for the format): its rows, and every problem with its line. */
+export function readRosterCsv(input: string): RosterReading {
+  const text = withoutBom(input);
+  const delimiter = detectDelimiter(text);
+  const { records: all, problem } = splitRecords(text, delimiter);
+  const problems: RosterProblem[] = problem ? [problem] : [];
+  const records = all.filter((record) => !isBlank(record));
+  const rows: RosterRow[] = [];
+  if (records.length === 0) {
+    if (!problem) problems.push({ line: 1, reason: 'the roster is empty: give one student per line' });
+    return { rows, problems, header: false, ignoredColumns: [] };
+  }
+
+  const [first] = records;
+  const known = first.fields.some((cell) => HEADER_NAMES[headerKey(cell)] !== undefined);
+  if (!known && first.fields.length > 1) {
+    problems.unshift({
+      line: first.line,
+      reason: 'the first line must name the columns (name, and optionally username), or the roster must be a list with one name per line',
+    });
+    return { rows, problems, header: false, ignoredColumns: [] };
+  }
+
+  let columns: Map<Column, number>;
+  let ignoredColumns: string[] = [];
+  let body: CsvRecord[];
+  if (known) {
+    const header = readHeader(first);
+    if ('reason' in header) {
+      problems.unshift({ line: first.line, reason: header.reason });
+      return { rows, problems, header: true, ignoredColumns: [] };
+    }
+    ({ columns, ignored: ignoredColumns } = header);
+    body = records.slice(1);
+    if (body.length === 0 && !problem) problems.push({ line: first.line, reason: 'the roster has a header but no students' });
+  } else {
+    columns = new Map([['name', 0]]);
+    body = records;
+  }
+
+  const width = known ? first.fields.length : 1;
+  for (const [index, record] of body.entries()) {
+    if (index >= ROSTER_MAX_ROWS) {
+      problems.push({ line: record.line, reason: `an import takes at most ${ROSTER_MAX_ROWS} students; split the roster into several files` });
+      break;
+    }
+    // Missing trailing values are empty (spreadsheets drop them); extra ones usually mean an unquoted comma.
+    if (record.fields.length > width && record.fields.slice(width).some((value) => value.trim() !== '')) {
+      problems.push({
+        line: record.line,
+        reason: known
+          ? `the line has ${record.fields.length} values but the header names ${width} columns; put a name that contains "${delimiter === '\t' ? 'tab' : delimiter}" in double quotes`
+          : `a list without a header takes one name per line; quote a name that contains "${delimiter}", or add a header line such as "name,username"`,
+      });
+      continue;
+    }
+    const value = (column: Column) => {
+      const index = columns.get(column);
+      return index === undefined ? '' : (record.fields[index] ?? '');
+    };
+    const rawName = columns.has('name') ? value('name') : `${value('first')} ${value('last')}`;
+    const cleaned = cleanName(rawName);
+    if ('reason' in cleaned) {
+      problems.push({ line: record.line, reason: cleaned.reason });
+      continue;
+    }
+    const username = value('username').trim();
+    rows.push({ line: record.line, name: cleaned.name, username: username === '' ? null : username });
+  }
+  problems.sort((a, b) => a.line - b.line);
+  return { rows, problems, header: known, ignoredColumns };
+}

@@ -1,0 +1,38 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ClassroomsModule } from '../classrooms/classrooms.module';
+import { Classroom } from '../classrooms/classroom.entity';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { typeormOptions } from '../database/typeorm-options';
+import { DemoModule } from '../demo/demo.module';
+import { QueueModule } from '../queue/queue.module';
+import { StorageModule } from '../storage/storage.module';
+import { User } from '../users/user.entity';
+import { UsersModule } from '../users/users.module';
+import { CliCommandsService } from './cli-commands.service';
+
+/**
+ * The account, class and demo commands' context: the database, files and the services the web uses. `queueRedisUrl`
+ * (seed:demo on servers) adds the queues, so running workers make the demo's thumbnails at once; without it
+ * (the embedded default, where no worker could take the jobs) the portal's start-up sweep makes them.
+ */
+@Module({})
+export class CliModule {
+  static forRoot(config: AppConfig, databaseUrl: string, queueRedisUrl: string | null): DynamicModule {
+    return {
+      module: CliModule,
+      global: true,
+      imports: [
+        TypeOrmModule.forRoot(typeormOptions(databaseUrl)),
+        TypeOrmModule.forFeature([User, Classroom]),
+        ...(queueRedisUrl ? [QueueModule.forRoot(queueRedisUrl)] : []),
+        StorageModule,
+        UsersModule,
+        ClassroomsModule,
+        DemoModule,
+      ],
+      providers: [{ provide: APP_CONFIG, useValue: config }, CliCommandsService],
+      exports: [APP_CONFIG],
+    };
+  }
+}

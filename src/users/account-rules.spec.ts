@@ -1,0 +1,21 @@
+import { AccountRuleError, cleanDisplayName, newPasswordProblem } from './account-rules';
+
+describe('account rules', () => {
+  it('cleans a display name: trimmed, blank is none, bounded, one line', () => {
+    expect(cleanDisplayName('  Ada Lovelace ')).toBe('Ada Lovelace');
+    expect(cleanDisplayName('   ')).toBeNull();
+    expect(cleanDisplayName(undefined)).toBeNull();
+    expect(cleanDisplayName(null)).toBeNull();
+    expect(() => cleanDisplayName('x'.repeat(151))).toThrow('The display name is at most 150 characters');
+    expect(() => cleanDisplayName('Ada\nLovelace')).toThrow(AccountRuleError);
+    expect(() => cleanDisplayName(['Ada'])).toThrow('The display name must be text');
+  });
+
+  it('says what is wrong with a new password', () => {
+    expect(newPasswordProblem('short', 'short')).toBe('The new password must be at least 8 characters');
+    expect(newPasswordProblem('x'.repeat(257), 'x'.repeat(257))).toBe('The new password is at most 256 characters');
+    expect(newPasswordProblem('long enough', 'long enougH')).toBe('The two new passwords differ; type the same one twice');
+    expect(newPasswordProblem('comet-maple-river-482', 'comet-maple-river-482', 'comet-maple-river-482')).toBe('Choose a password different from the current one');
+    expect(newPasswordProblem('my own words', 'my own words', 'comet-maple-river-482')).toBeNull();
+  });
+});
