@@ -65,18 +65,19 @@ export async function runPages(env: BenchEnv): Promise<PagesResult> {
     const [{ id: targetId }] = await db.query(`SELECT id FROM targets WHERE name = 'Bench target 00001'`);
     const names = productFiles(env.dataDir);
     await db.query(
-      `INSERT INTO data_products (target_id, stored_path, original_name, product_type, size, sha256, thumbnail_path, uploaded_by_id, tags)
+      `INSERT INTO data_products (target_id, stored_path, original_name, product_type, size, sha256, thumbnail_path, uploaded_by_id, tags, visibility)
        SELECT $1, 'products/bench/' || name, name, 'fits_image', 1600000 + ordinality, lpad(to_hex(ordinality), 64, '0'),
-              'thumbnails/bench.png', $2, ARRAY['bench']
+              'thumbnails/bench.png', $2, ARRAY['bench'], 'public'
        FROM unnest($3::text[]) WITH ORDINALITY AS t(name, ordinality)`,
       [targetId, teacher.id, names],
     );
     await db.query(
-      `INSERT INTO reduced_data (target_id, data_type, source_name, timestamp, value)
+      `INSERT INTO reduced_data (target_id, data_type, source_name, timestamp, value, owner_id, visibility, source_kind, batch_id)
        SELECT $1, 'photometry', 'bench', timestamp with time zone '2024-01-01 00:00:00+00' + g * interval '10 minutes',
-              jsonb_build_object('magnitude', 12 + sin(g / 50.0), 'error', 0.02, 'filter', (ARRAY['B', 'V', 'R'])[g % 3 + 1])
+              jsonb_build_object('magnitude', 12 + sin(g / 50.0), 'error', 0.02, 'filter', (ARRAY['B', 'V', 'R'])[g % 3 + 1]),
+              $3, 'public', 'api', '00000000-0000-0000-0000-0000000bec40'
        FROM generate_series(1, $2::int) g`,
-      [targetId, POINTS],
+      [targetId, POINTS, teacher.id],
     );
     await db.query('ANALYZE');
     const cookie = await loginCookie(bench.baseUrl, 'bench-teacher');

@@ -41,6 +41,11 @@ export class ClassesAndSharing1795800000000 implements MigrationInterface {
                 OR EXISTS (SELECT 1 FROM "data_product_group_members" m JOIN "data_products" p ON p."id" = m."data_product_id"
                             WHERE m."group_id" = g."id" AND p."visibility" = 'public')`);
 
+    // Group names are unique per owner, not portal-wide: "that name exists" must not reveal another school's groups.
+    await q(`ALTER TABLE "data_product_groups" DROP CONSTRAINT "UQ_4f477d03f6c60a2334c507808bf"`);
+    await q(`CREATE UNIQUE INDEX "data_product_groups_owner_name_key" ON "data_product_groups"
+             (coalesce("created_by_id", '00000000-0000-0000-0000-000000000000'::uuid), "name")`);
+
     // Light-curve points: a series is one filter from one source (an uploaded file, a run, an API batch).
     await q(`ALTER TABLE "reduced_data" ADD "owner_id" uuid REFERENCES "users"("id") ON DELETE SET NULL,
              ADD "visibility" character varying(8) NOT NULL DEFAULT 'private',
@@ -74,6 +79,11 @@ export class ClassesAndSharing1795800000000 implements MigrationInterface {
                AND a."timestamp" = b."timestamp" AND a."value" = b."value"`);
     await q(`CREATE UNIQUE INDEX "reduced_data_identity_key" ON "reduced_data" ("target_id", "data_type", "timestamp", "value")`);
     await q(`ALTER TABLE "reduced_data" DROP "batch_id", DROP "run_id", DROP "source_kind", DROP "classroom_id", DROP "visibility", DROP "owner_id"`);
+    await q(`DROP INDEX "data_product_groups_owner_name_key"`);
+    // Names were unique portal-wide before: suffix the later of any repeated name.
+    await q(`UPDATE "data_product_groups" g SET "name" = left(g."name", 190) || ' (' || g."id" || ')'
+             WHERE EXISTS (SELECT 1 FROM "data_product_groups" o WHERE o."name" = g."name" AND o."id" < g."id")`);
+    await q(`ALTER TABLE "data_product_groups" ADD CONSTRAINT "UQ_4f477d03f6c60a2334c507808bf" UNIQUE ("name")`);
     for (const table of ['pipeline_processes', 'data_product_groups', 'data_products']) {
       await q(`ALTER TABLE "${table}" DROP "classroom_id", DROP "visibility"`);
     }

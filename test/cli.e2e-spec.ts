@@ -79,8 +79,9 @@ function readmeCommands(): string[] {
 beforeAll(() => buildWhenStale(), 300_000);
 
 describe.each(MODES)('the built CLI on $name (e2e)', (mode) => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-cli-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, SESSION_SECRET: 'cli-test-secret', SEED_DEMO: 'false', LOG_LEVEL: 'warn' };
+  // Made in beforeAll, so that a run filtered to the other mode leaves no directory behind.
+  let dataDir = '';
+  const env: NodeJS.ProcessEnv = { ...process.env, SESSION_SECRET: 'cli-test-secret', SEED_DEMO: 'false', LOG_LEVEL: 'warn' };
   if (mode.embedded) {
     delete env.DATABASE_URL;
     delete env.REDIS_URL;
@@ -156,6 +157,8 @@ describe.each(MODES)('the built CLI on $name (e2e)', (mode) => {
   }
 
   beforeAll(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-cli-'));
+    env.DATA_DIR = dataDir;
     if (mode.embedded) return;
     // The servers' database is shared by the e2e files run one after another: start from an empty one.
     await withPortal(async ({ db, queue }) => {
@@ -165,7 +168,7 @@ describe.each(MODES)('the built CLI on $name (e2e)', (mode) => {
       for (const name of [PIPELINES_QUEUE, PREVIEWS_QUEUE]) await queue(name).obliterate({ force: true });
     });
   }, 120_000);
-  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  afterAll(() => dataDir && fs.rmSync(dataDir, { recursive: true, force: true }));
 
   it('migrate: applies what is pending, then has nothing to do', async () => {
     const first = await cli('migrate');

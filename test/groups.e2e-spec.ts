@@ -67,7 +67,18 @@ describe('data product groups (e2e)', () => {
       .set('Accept', 'application/json')
       .send({ name: 'First two hours', productIds: String(ids[2]), _csrf: teacher.csrf })
       .expect(409);
-    expect(taken.body.message).toContain('exists already');
+    expect(taken.body.message).toContain('You already have a group called "First two hours"');
+    // Names are unique per owner: another user may use the same name, and learns nothing about the teacher's group.
+    const other = await portal.login('groups-other-student', 'student');
+    const same = await other.agent
+      .post('/groups')
+      .type('form')
+      .set('Accept', 'application/json')
+      .send({ name: 'First two hours', productIds: String(ids[2]), _csrf: other.csrf });
+    expect(same.status).toBe(303);
+    const named = await portal.dataSource.query(`SELECT count(*)::int AS n FROM data_product_groups WHERE name = 'First two hours'`);
+    expect(named[0].n).toBe(2);
+    await portal.dataSource.query(`DELETE FROM data_product_groups g USING users u WHERE u.id = g.created_by_id AND u.username = 'groups-other-student'`);
   });
 
   it('removes a product from a group and deletes a group, leaving the products', async () => {

@@ -110,7 +110,7 @@ export async function wipe(env: BenchEnv, bench: BenchPortal): Promise<void> {
     }
   }
   await bench.dataSource.query(
-    `TRUNCATE users, targets, pipeline_log_lines, target_lists, data_products, data_product_groups, reduced_data, pipeline_processes, sessions RESTART IDENTITY CASCADE`,
+    `TRUNCATE users, classrooms, classroom_members, targets, pipeline_log_lines, target_lists, data_products, data_product_groups, reduced_data, pipeline_processes, sessions RESTART IDENTITY CASCADE`,
   );
   if (env.mode === 'servers') {
     for (const name of [PIPELINES_QUEUE, PREVIEWS_QUEUE]) await bench.portal.app.get<Queue>(getQueueToken(name)).obliterate({ force: true });
@@ -118,8 +118,9 @@ export async function wipe(env: BenchEnv, bench: BenchPortal): Promise<void> {
 }
 
 export async function createUser(bench: BenchPortal, username: string, role: UserRole): Promise<SessionUser> {
-  const user = await bench.portal.app.get(UsersService).create(username, BENCH_PASSWORD, role);
-  return { id: user.id, username: user.username, role: user.role } as SessionUser;
+  const users = bench.portal.app.get(UsersService);
+  const user = await users.create(username, BENCH_PASSWORD, role);
+  return (await users.findSessionUser(user.id))!;
 }
 
 /** Logs in through the form as a browser would; returns the session cookie ("portal.sid=..."). */

@@ -197,12 +197,14 @@ export class DataProductsService {
     const visible = (alias: 'p' | 'c') => visibleCondition(viewer, ownedColumns(alias, 'uploaded_by_id'), first);
     params.push(...visible('p').params);
     const where = (alias: 'p' | 'c') => `${alias}.target_id = $1 AND ${visible(alias).sql} AND ${scoped[alias]} AND ($5::text IS NULL OR ${alias}.product_type = $5)`;
+    // Only the groups the viewer may see are named beside a product (same viewer parameters as the products').
+    const visibleGroup = visibleCondition(viewer, ownedColumns('g', 'created_by_id'), first).sql;
     const sql = `SELECT p.id, p.original_name AS "originalName", p.product_type AS "productType", p.size, p.thumbnail_path AS "thumbnailPath",
               p.preview_error AS "previewError", p.created_at AS "createdAt", p.visibility, p.classroom_id AS "classroomId",
               coalesce(u.display_name, u.username) AS "ownerName",
               coalesce((SELECT json_agg(json_build_object('id', g.id, 'name', g.name) ORDER BY g.name)
                           FROM data_product_group_members m JOIN data_product_groups g ON g.id = m.group_id
-                         WHERE m.data_product_id = p.id), '[]') AS groups,
+                         WHERE m.data_product_id = p.id AND ${visibleGroup}), '[]') AS groups,
               (SELECT count(*)::int FROM data_products c WHERE ${where('c')}) AS total
          FROM data_products p LEFT JOIN users u ON u.id = p.uploaded_by_id
         WHERE ${where('p')} AND ($4::int[] IS NULL OR p.id = ANY($4))
@@ -278,7 +280,9 @@ export class DataProductsService {
     const classroomId = choice.visibility === 'class' ? choice.classroomId : null;
     await this.dataSource.transaction(async (manager) => {
       await manager.update(DataProduct, { id: product.id }, { visibility: choice.visibility, classroomId });
-      await manager.query('UPDATE reduced_data SET visibility = $2, classroom_id = $3 WHERE data_product_id = $1', [product.id, choice.visibility, classroomId]);
+      await manager.query('UPDATE reduced_data SET visibility = $2, classroom_id = $3 WHERE data_product_id = $1 AND owner_id IS NOT DISTINCT FROM $4',
+        [product.id, choice.visibility, classroomId, product.uploadedById],
+      );
     });
     return Object.assign(product, { visibility: choice.visibility, classroomId });
   }
@@ -343,7 +347,10 @@ export class DataProductsService {
       await this.dataSource.transaction(async (manager) => {
         for (const { file, stored } of staged) {
           const same = await manager.find(DataProduct, { where: { targetId: target.id, sha256: stored.sha256 }, order: { id: 'ASC' } });
-          const existing = same.find((candidate) => DataProductsService.canView(user, candidate)) ?? null;
+          // A photometry file is reused only when it is the uploader's own: its points hang on the product (deleting
+          // it deletes them), so they must never hang on another student's copy. Other files are reused when visible.
+          const existing =
+            same.find((candidate) => (photometry.has(file) ? candidate.uploadedById === user.id : DataProductsService.canView(user, candidate))) ?? null;
           let product = existing;
           if (existing) {
             result.duplicates.push(existing);

@@ -1,14 +1,16 @@
-import { Column, CreateDateColumn, Entity, JoinColumn, JoinTable, ManyToMany, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, JoinTable, ManyToMany, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { DataProduct } from '../data-products/data-product.entity';
 import { User } from '../users/user.entity';
 import { Visibility } from '../sharing/visibility';
 
 @Entity('data_product_groups')
+@Index('data_product_groups_owner_name_key', { synchronize: false })
 export class DataProductGroup {
   @PrimaryGeneratedColumn()
   id: number;
 
-  @Column({ type: 'varchar', length: 200, unique: true })
+  /** Unique per owner (an expression index; migration ClassesAndSharing), so a clash reveals only one's own groups. */
+  @Column({ type: 'varchar', length: 200 })
   name: string;
 
   @ManyToMany(() => DataProduct, { onDelete: 'CASCADE' })

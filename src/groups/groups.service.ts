@@ -1,6 +1,6 @@
 import { BadRequestException, ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { IsNull, Repository } from 'typeorm';
 import { hasControlCharacters } from '../common/text';
 import { DataProduct } from '../data-products/data-product.entity';
 import { DataProductsService } from '../data-products/data-products.service';
@@ -9,7 +9,7 @@ import { Owned, Visibility } from '../sharing/visibility';
 import { SessionUser } from '../users/user.entity';
 import { DataProductGroup } from './data-product-group.entity';
 import { ShareOption } from '../sharing/share-choice';
-import { checkedSharing, sharingChoices, sharingLabel } from './sharing-request';
+import { checkedSharing, sharingChoices, sharingLabel } from '../sharing/sharing-request';
 
 export interface GroupSummary {
   id: number;
@@ -159,8 +159,8 @@ export class GroupsService {
     if (!productIds.length) throw new BadRequestException('Tick at least one data product for the new group');
     const checked = sharing ? await checkedSharing(this.groups.manager, user, sharing) : { visibility: 'private' as const, classroomId: null };
     const products = await this.products.findManyVisible(productIds, user);
-    if (await this.groups.exist({ where: { name: cleanName } })) {
-      throw new ConflictException(`A group called "${cleanName}" exists already; add to it instead`);
+    if (await this.groups.exist({ where: { name: cleanName, createdById: user.id } })) {
+      throw new ConflictException(`You already have a group called "${cleanName}"; add to it instead`);
     }
     return this.groups.save(this.groups.create({ name: cleanName, products, createdById: user.id, ...checked }));
   }
@@ -194,8 +194,8 @@ export class GroupsService {
     const values: Partial<Pick<DataProductGroup, 'name' | 'visibility' | 'classroomId'>> = {};
     if (changes.name !== undefined) {
       values.name = GroupsService.validName(changes.name);
-      if (values.name !== group.name && (await this.groups.exist({ where: { name: values.name } }))) {
-        throw new ConflictException(`A group called "${values.name}" exists already`);
+      if (values.name !== group.name && (await this.groups.exist({ where: { name: values.name, createdById: group.createdById ?? IsNull() } }))) {
+        throw new ConflictException(`${group.createdById === user.id ? 'You already have' : 'Its owner already has'} a group called "${values.name}"`);
       }
     }
     if (changes.visibility !== undefined || changes.classroomId !== undefined) {

@@ -9,7 +9,7 @@ import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity
 import { APP_VERSION } from '../config/paths';
 import { DataProduct } from '../data-products/data-product.entity';
 import { PIPELINES_QUEUE } from '../queue/queue.module';
-import { checkedSharing, sharingChoices, sharingLabel } from '../groups/sharing-request';
+import { checkedSharing, sharingChoices, sharingLabel } from '../sharing/sharing-request';
 import { ShareOption } from '../sharing/share-choice';
 import { canChange, canView, ownedColumns, visibleWhere } from '../sharing/sharing-policy';
 import { Owned } from '../sharing/visibility';

@@ -3,7 +3,7 @@ import { BadRequestException, ForbiddenException, Injectable, NotFoundException 
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { checkedSharing } from '../groups/sharing-request';
+import { checkedSharing } from '../sharing/sharing-request';
 import { canChange, ownedColumns, visibleCondition, visibleWhere, Viewer } from '../sharing/sharing-policy';
 import { Visibility } from '../sharing/visibility';
 import {

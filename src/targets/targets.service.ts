@@ -1,8 +1,9 @@
 import { ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, Repository, SelectQueryBuilder } from 'typeorm';
-import { ClassChoice, sameShare, ShareChoice } from '../sharing/share-choice';
-import { ownedColumns, sharingRefusal, visibleCondition, visibleWhere } from '../sharing/sharing-policy';
+import { ClassChoice, ShareChoice } from '../sharing/share-choice';
+import { classChoices, className, sharingProblem } from '../sharing/sharing-request';
+import { ownedColumns, visibleCondition, visibleWhere } from '../sharing/sharing-policy';
 import { SessionUser } from '../users/user.entity';
 import { TargetFields } from './dto/target-form';
 import { canEditTarget, canViewTarget } from './target-access';
@@ -115,34 +116,18 @@ export class TargetsService {
     return target;
   }
 
-  /**
-   * The classes `user` may share with on a form: the classes they are in, by name. (Admins may name any class
-   * through the API; the form offers their own, as for everyone.)
-   */
-  async classChoices(user: SessionUser): Promise<ClassChoice[]> {
-    if (!user.memberOf.length) return [];
-    return this.targets.query('SELECT id, name FROM classrooms WHERE id = ANY($1::int[]) ORDER BY name, id', [[...user.memberOf]]);
+  /** The classes `user` may share with (see sharing/sharing-request.ts). */
+  classChoices(user: SessionUser): Promise<ClassChoice[]> {
+    return classChoices(this.targets.manager, user);
   }
 
-  /** The name of a class, for showing what something is shared with. */
-  async className(classroomId: number | null): Promise<string | null> {
-    if (classroomId === null) return null;
-    const [row] = await this.targets.query('SELECT name FROM classrooms WHERE id = $1', [classroomId]);
-    return row?.name ?? null;
+  className(classroomId: number | null): Promise<string | null> {
+    return className(this.targets.manager, classroomId);
   }
 
-  /**
-   * Why `user` may not give something this sharing (the policy's answer, or a class that does not exist), or null;
-   * callers answer 400 with it, as for any other field they cannot accept.
-   * Keeping an object's current sharing is always allowed: a teacher editing a student's target shared with
-   * another of the student's classes must not be stopped from fixing a typo.
-   */
-  async sharingProblem(user: SessionUser, choice: ShareChoice, current?: ShareChoice): Promise<string | null> {
-    if (current && sameShare(choice, current)) return null;
-    const refusal = sharingRefusal(user, choice.visibility, choice.classroomId);
-    if (refusal) return refusal;
-    if (choice.visibility === 'class' && (await this.className(choice.classroomId)) === null) return `There is no class with id ${choice.classroomId}`;
-    return null;
+  /** Why `user` may not give something this sharing, or null; callers answer 400 with it (sharing/sharing-request.ts). */
+  sharingProblem(user: SessionUser, choice: ShareChoice, current?: ShareChoice): Promise<string | null> {
+    return sharingProblem(this.targets.manager, user, choice, current);
   }
 
   /** Field errors for names that clash with another target's name or aliases. */
