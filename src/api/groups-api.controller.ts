@@ -7,7 +7,7 @@ import { ApiMissing, ApiResource } from './api-docs.decorators';
 import { groupSummaryView, groupView } from './api-presenters';
 import { ErrorDto, ProductIdsDto } from './dto/common.dto';
 import { AddedDto, CreateGroupDto, GroupDetailDto, GroupDto, UpdateGroupDto } from './dto/group.dto';
-import { shareRequest } from './dto/process.dto';
+import { asksToShare, shareRequest } from './dto/sharing.dto';
 import { ApiPageResponse, Page, paged, PaginationQueryDto } from './pagination';
 
 @ApiResource('groups')
@@ -39,7 +39,7 @@ export class GroupsApiController {
   @ApiConflictResponse({ type: ErrorDto, description: 'a group of that name exists' })
   @ApiMissing('data product')
   async create(@CurrentUser() user: SessionUser, @Body() body: CreateGroupDto): Promise<GroupDetailDto> {
-    const sharing = body.visibility !== undefined || body.classroomId != null ? shareRequest(body) : undefined;
+    const sharing = asksToShare(body) ? shareRequest(body) : undefined;
     const group = await this.groups.create(body.name, body.productIds, user, sharing);
     return groupView(await this.groups.findForViewer(group.id, user));
   }
@@ -63,7 +63,7 @@ export class GroupsApiController {
   @ApiConflictResponse({ type: ErrorDto, description: 'a group of that name exists' })
   @ApiMissing('group')
   async update(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Body() body: UpdateGroupDto): Promise<GroupDetailDto> {
-    const sharing = body.visibility !== undefined || body.classroomId != null ? shareRequest(body) : {};
+    const sharing = asksToShare(body) ? shareRequest(body) : {};
     await this.groups.update(id, user, { name: body.name, ...sharing });
     return groupView(await this.groups.findForViewer(id, user));
   }

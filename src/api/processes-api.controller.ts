@@ -7,7 +7,8 @@ import { TargetsService } from '../targets/targets.service';
 import { SessionUser } from '../users/user.entity';
 import { ApiMissing, ApiResource } from './api-docs.decorators';
 import { processView } from './api-presenters';
-import { LogLinesDto, LogQueryDto, ProcessDto, ProcessQueryDto, ShareProcessDto, shareRequest, StartProcessDto } from './dto/process.dto';
+import { LogLinesDto, LogQueryDto, ProcessDto, ProcessQueryDto, ShareProcessDto, StartProcessDto } from './dto/process.dto';
+import { shareRequest } from './dto/sharing.dto';
 import { ApiPageResponse, Page, paged } from './pagination';
 
 @ApiResource('processes')

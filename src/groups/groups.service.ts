@@ -128,7 +128,7 @@ export class GroupsService {
   /** The group if `user` may see it (403 otherwise), with only the products in it that `user` may see. */
   async findForViewer(id: number, user: SessionUser): Promise<DataProductGroup> {
     const group = await this.find(id);
-    if (!canView(user, GroupsService.owned(group))) throw new ForbiddenException('This group is private to the student who made it and their teachers');
+    if (!canView(user, GroupsService.owned(group))) throw new ForbiddenException('This group is not shared with you');
     group.products = group.products
       .filter((product) => canView(user, GroupsService.ownedProduct(product)))
       .sort((a, b) => a.targetId - b.targetId || a.createdAt.getTime() - b.createdAt.getTime());
@@ -138,7 +138,7 @@ export class GroupsService {
   /** The group if `user` may change it: 404 when missing, 403 when they may not see it or not change it. */
   async findChangeable(id: number, user: SessionUser): Promise<DataProductGroup> {
     const group = await this.find(id);
-    if (!canView(user, GroupsService.owned(group))) throw new ForbiddenException('This group is private to the student who made it and their teachers');
+    if (!canView(user, GroupsService.owned(group))) throw new ForbiddenException('This group is not shared with you');
     if (!canChange(user, GroupsService.owned(group))) {
       throw new ForbiddenException('Only the student who made this group, their teacher or an admin may change it');
     }

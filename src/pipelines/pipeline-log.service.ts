@@ -167,7 +167,7 @@ export class PipelineLogService {
       : [];
     if (!rows.length) throw new NotFoundException(`There is no pipeline run with id ${runId}`);
     const [{ state, lines, ...run }] = rows;
-    if (!canView(user, run)) throw new ForbiddenException('This run is private to the student who started it and their teachers');
+    if (!canView(user, run)) throw new ForbiddenException('This run is not shared with you: only the student who started it, their teachers and those it is shared with may see it');
     return { state, lines };
   }
 

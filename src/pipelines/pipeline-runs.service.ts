@@ -185,11 +185,11 @@ export class PipelineRunsService {
         [targetId, ids],
       );
     if (!row) throw new NotFoundException(`There is no target with id ${targetId}`);
-    if (!canViewTarget(user, row)) throw new ForbiddenException('This target is private to its owner');
+    if (!canViewTarget(user, row)) throw new ForbiddenException('This target is private: it is not shared with you');
     if (!inputIds.length) throw new BadRequestException('Tick at least one data product to run the pipeline on');
     const missing = inputIds.filter((id) => !row.inputs.some((input) => input.id === id));
     if (missing.length) throw new NotFoundException(`There is no data product with id ${missing.join(', ')}`);
-    if (row.inputs.some((input) => !canView(user, input))) throw new ForbiddenException('A ticked data product is private to its owner');
+    if (row.inputs.some((input) => !canView(user, input))) throw new ForbiddenException('A ticked data product is not shared with you');
     const { inputs, ...target } = row;
     return { target, inputs: inputs.map((input) => ({ id: input.id, targetId: input.targetId, originalName: input.originalName, sha256: input.sha256 })) };
   }
@@ -220,7 +220,7 @@ export class PipelineRunsService {
       : null;
     if (!run) throw new NotFoundException(`There is no pipeline run with id ${id}`);
     if (!canView(user, PipelineRunsService.owned(run))) {
-      throw new ForbiddenException('This run is private to the student who started it and their teachers');
+      throw new ForbiddenException('This run is not shared with you: only the student who started it, their teachers and those it is shared with may see it');
     }
     return run;
   }

@@ -4,6 +4,7 @@ import { StrictInput } from '../../common/validation';
 import { Visibility, VISIBILITIES } from '../../sharing/visibility';
 import { DataProductDto } from './data-product.dto';
 import { ProductIdsDto } from './common.dto';
+import { ShareDto } from './sharing.dto';
 
 @StrictInput()
 export class CreateGroupDto extends ProductIdsDto {
@@ -27,24 +28,13 @@ export class CreateGroupDto extends ProductIdsDto {
 
 /** PATCH /api/groups/:id: rename and/or share; only the fields sent change. */
 @StrictInput()
-export class UpdateGroupDto {
+export class UpdateGroupDto extends ShareDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 200 })
   @IsOptional()
   @IsString()
   @MinLength(1)
   @MaxLength(200)
   name?: string;
-
-  @ApiPropertyOptional({ enum: VISIBILITIES, description: 'private: you and your teachers; class: the members of `classroomId`; public: everyone logged in' })
-  @IsOptional()
-  @IsIn(VISIBILITIES)
-  visibility?: Visibility;
-
-  @ApiPropertyOptional({ type: Number, nullable: true, description: 'the class to share with (one you are in); sent alone, it means visibility "class"' })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  classroomId?: number | null;
 }
 
 export class GroupDto {

@@ -3,8 +3,9 @@ import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, MaxLength, Min } from 'class-validator';
 import { StrictInput } from '../../common/validation';
 import { PIPELINE_STATES } from '../../pipelines/pipeline-run.entity';
-import { Visibility, VISIBILITIES } from '../../sharing/visibility';
+import { VISIBILITIES } from '../../sharing/visibility';
 import { PaginationQueryDto } from '../pagination';
+import { ShareDto } from './sharing.dto';
 
 @StrictInput()
 export class StartProcessDto {
@@ -64,25 +65,9 @@ export class ProcessQueryDto extends PaginationQueryDto {
   mine?: boolean;
 }
 
-/** A PATCH's sharing (runs and groups): a class sent alone means "share with that class". */
-export function shareRequest(body: { visibility?: string; classroomId?: number | null }): { visibility: unknown; classroomId: unknown } {
-  return { visibility: body.visibility ?? (body.classroomId != null ? 'class' : undefined), classroomId: body.classroomId };
-}
-
 /** PATCH /api/processes/:id: share a run and its outputs (output group, output products, light-curve points). */
 @StrictInput()
-export class ShareProcessDto {
-  @ApiPropertyOptional({ enum: VISIBILITIES, description: 'private: you and your teachers; class: the members of `classroomId`; public: everyone logged in' })
-  @IsOptional()
-  @IsIn(VISIBILITIES)
-  visibility?: Visibility;
-
-  @ApiPropertyOptional({ type: Number, nullable: true, description: 'the class to share with (one you are in); sent alone, it means visibility "class"' })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  classroomId?: number | null;
-}
+export class ShareProcessDto extends ShareDto {}
 
 @StrictInput()
 export class LogQueryDto {
