@@ -344,7 +344,7 @@ describe('hostile input (e2e, fault)', () => {
         const connected = (socket: Socket) => new Promise((resolve) => (socket.connected ? resolve(true) : socket.once('connect', () => resolve(true))));
         await Promise.all([connected(bobSocket), connected(aliceSocket)]);
         const bobRun: any = await bobSocket.timeout(5000).emitWithAck('join-run', { runId: hostileRun, after: 0 });
-        expect(bobRun).toEqual({ ok: false, error: expect.stringMatching(/private|not allowed|permission/i) });
+        expect(bobRun).toEqual({ ok: false, error: expect.stringMatching(/private|not shared|not allowed|permission/i) });
         expect(JSON.stringify(bobRun)).not.toContain('alert');
         const bobTarget: any = await bobSocket.timeout(5000).emitWithAck('join-target', { targetId: privateTarget });
         expect(bobTarget.ok).toBe(false);
