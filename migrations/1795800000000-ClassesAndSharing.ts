@@ -33,12 +33,12 @@ export class ClassesAndSharing1795800000000 implements MigrationInterface {
       await q(`ALTER TABLE "${table}" ADD "visibility" character varying(8) NOT NULL DEFAULT 'private',
                ADD "classroom_id" integer REFERENCES "classrooms"("id") ON DELETE SET NULL`);
     }
-    // Products and runs were as visible as their target; groups as their products.
+    // Products and runs were as visible as their target. Students saw a group if it held a public product, or if
+    // they made it: so those groups are public, and the rest (empty ones too) private to their maker.
     await q(`UPDATE "data_products" p SET "visibility" = t."visibility" FROM "targets" t WHERE t."id" = p."target_id"`);
     await q(`UPDATE "pipeline_processes" r SET "visibility" = t."visibility" FROM "targets" t WHERE t."id" = r."target_id"`);
     await q(`UPDATE "data_product_groups" g SET "visibility" = 'public'
-             WHERE NOT EXISTS (SELECT 1 FROM "data_product_group_members" m WHERE m."group_id" = g."id")
-                OR EXISTS (SELECT 1 FROM "data_product_group_members" m JOIN "data_products" p ON p."id" = m."data_product_id"
+             WHERE EXISTS (SELECT 1 FROM "data_product_group_members" m JOIN "data_products" p ON p."id" = m."data_product_id"
                             WHERE m."group_id" = g."id" AND p."visibility" = 'public')`);
 
     // Group names are unique per owner, not portal-wide: "that name exists" must not reveal another school's groups.
