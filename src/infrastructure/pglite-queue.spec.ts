@@ -19,7 +19,7 @@ describe('embedded PGlite with concurrent connections', () => {
     pg = await startEmbeddedPostgres(dataDir);
     pool = new Pool({ connectionString: pg.url, max: 9 });
     await pool.query('CREATE TABLE numbers (n int PRIMARY KEY, label text NOT NULL)');
-  }, 60_000);
+  }, 180_000); // PGlite compiles its WebAssembly at start: slow on a loaded machine
 
   afterAll(async () => {
     await pool?.end();

@@ -39,13 +39,17 @@ describeInBrowser('in a real browser: API tokens on the profile page', () => {
     expect(await page.content()).not.toContain(token);
 
     // Revoking posts and comes back to /profile with a message (the flash appears only on the new page).
-    const [revoked] = await Promise.all([
+    // Wait for the page the redirect leads to (the navigation's GET /profile), not only for the POST: under load the
+    // old page can still be the one shown when the POST's answer arrives.
+    const [revoked, shown] = await Promise.all([
       page.waitForResponse((r) => r.request().method() === 'POST' && /\/profile\/tokens\/\d+\/revoke$/.test(r.url())),
+      page.waitForResponse((r) => r.request().method() === 'GET' && r.request().isNavigationRequest() && new URL(r.url()).pathname === '/profile'),
       page.getByRole('button', { name: 'Revoke the token Colab notebook' }).click(),
     ]);
     expect(revoked.status()).toBe(303);
+    expect(shown.status()).toBe(200);
     await page.waitForLoadState();
-    await page.locator('.flash').waitFor();
+    await page.locator('.flash').waitFor({ timeout: 30_000 });
     expect(new URL(page.url()).pathname).toBe('/profile');
     expect(await page.locator('.flash').textContent()).toContain('Revoked the token "Colab notebook"');
     expect((await fetch(`${browser.baseUrl}/api/me`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(401);
