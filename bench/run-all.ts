@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark of issue 6 in turn — FITS (bench:fits, in its own processes), worker memory,
- * dispatch, log latency, pages — printing a table per section with the goal beside each figure, and writing
+ * the event loop under heavy image work (issue 12), dispatch, log latency, pages — printing a table per section with the goal beside each figure, and writing
  * bench/results/latest.json. Runs on the embedded default, or on DATABASE_URL + REDIS_URL when both are set (it
  * empties that database's tables, as the tests do). BENCH_QUICK=1: fewer iterations, same shape.
  * BENCH_ONLY=dispatch,pages runs some sections only. A slow figure never fails the run; an error does.
@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import { Logger } from '@nestjs/common';
 import { PROJECT_ROOT } from '../src/config/paths';
 import { printDispatch, runDispatch } from './dispatch.bench';
+import { printEventLoop, runEventLoop } from './event-loop.bench';
 import { BenchEnv, startBenchEnv } from './lib/bench-portal';
 import { QUICK } from './lib/stats';
 import { printLogLatency, runLogLatency } from './log-latency.bench';
@@ -23,11 +24,12 @@ import { printMemory, runMemory } from './memory.bench';
 import { printPages, runPages } from './pages.bench';
 
 const RESULTS = path.join(PROJECT_ROOT, 'bench', 'results');
-const SECTIONS = ['fits', 'memory', 'dispatch', 'logLatency', 'pages'] as const;
+const SECTIONS = ['fits', 'memory', 'eventLoop', 'dispatch', 'logLatency', 'pages'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const RUNNERS: Record<Exclude<Section, 'fits'>, { run(env: BenchEnv): Promise<unknown>; print(result: any): void }> = {
   memory: { run: runMemory, print: printMemory },
+  eventLoop: { run: runEventLoop, print: printEventLoop },
   dispatch: { run: runDispatch, print: printDispatch },
   logLatency: { run: runLogLatency, print: printLogLatency },
   pages: { run: runPages, print: printPages },

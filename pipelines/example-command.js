@@ -10,8 +10,12 @@ const crypto = require('node:crypto');
 
 const CHUNK = 100 * 1024;
 
+// The portal's CSV rule (src/common/csv-writer.ts), for a program that cannot import it: a file name such as
+// "=cmd()" gets an apostrophe in front so spreadsheets show it instead of running it; plain numbers stay numbers.
 function csvCell(text) {
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  const formula = /^(?:[=+\-@\t\r\n]|\s+[=+\-@])/.test(text.replace(/^'+/, '')) && !/^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(text);
+  const safe = formula ? `'${text}` : text;
+  return /[",;\r\n]|^\s|\s$/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 const args = process.argv.slice(2);

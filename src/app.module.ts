@@ -8,7 +8,7 @@ import { AuthModule } from './auth/auth.module';
 import { BearerTokenMiddleware } from './auth/bearer-token.middleware';
 import { ClassroomPagesModule } from './classrooms/classroom-pages.module';
 import { ClassroomsModule } from './classrooms/classrooms.module';
-import { CsrfMiddleware } from './common/csrf';
+import { CsrfMiddleware, CsrfTokens } from './common/csrf';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { DataProductsModule } from './data-products/data-products.module';
 import { typeormOptions } from './database/typeorm-options';
@@ -16,6 +16,7 @@ import { DemoModule } from './demo/demo.module';
 import { GroupsModule } from './groups/groups.module';
 import { HealthModule } from './health/health.module';
 import { Infrastructure } from './infrastructure/infrastructure';
+import { LiveModule } from './live/live.module';
 import { PipelinePagesModule } from './pipelines/pipeline-pages.module';
 import { PipelinesModule } from './pipelines/pipelines.module';
 import { PreviewsModule } from './previews/previews.module';
@@ -44,6 +45,8 @@ export class AppModule implements NestModule {
           runWorker: config.inProcessWorker || infrastructure.embeddedRedis,
           concurrency: infrastructure.embeddedRedis ? 1 : config.pipelineConcurrency,
         }),
+        // Ends users' Socket.IO connections in every web process when their sessions end or their classes change.
+        LiveModule.forRoot(infrastructure.redisUrl),
         StorageModule,
         UsersModule,
         AuthModule,
@@ -65,8 +68,9 @@ export class AppModule implements NestModule {
         AdminUsersModule,
         ApiModule,
       ],
-      providers: [{ provide: APP_CONFIG, useValue: config }],
-      exports: [APP_CONFIG],
+      // CsrfTokens: the CSRF check, and the login and sign-up pages that show an anonymous form.
+      providers: [{ provide: APP_CONFIG, useValue: config }, CsrfTokens],
+      exports: [APP_CONFIG, CsrfTokens],
     };
   }
 

@@ -36,8 +36,12 @@ export async function createPortalApp(config: AppConfig, options: { logger?: fal
       close: async () => {
         if (closed) return;
         closed = true;
-        await app.close();
-        await infrastructure.close();
+        try {
+          await app.close();
+        } finally {
+          // The embedded services last: everything above may still talk to them while it stops.
+          await infrastructure.close();
+        }
       },
     };
   } catch (error) {
@@ -46,22 +50,40 @@ export async function createPortalApp(config: AppConfig, options: { logger?: fal
   }
 }
 
-/** Close `context` then `infrastructure` once on SIGINT/SIGTERM, so Ctrl-C stops cleanly. */
-export function closeOnSignals(close: () => Promise<void>, logger = new Logger('Shutdown')): void {
-  let stopping = false;
+/**
+ * Stops the process cleanly on SIGINT/SIGTERM: `close` runs once (the app's shutdown hooks in dependency order:
+ * consumers stop, runs finish within SHUTDOWN_GRACE_SECONDS or are interrupted and queued again, logs are stored,
+ * then Redis and the database close, then the embedded services), and the process exits 0, or 1 if `close` failed.
+ * A second signal calls `hurry` (the runs still going are interrupted now); a third exits at once.
+ */
+export function closeOnSignals(close: () => Promise<void>, options: { hurry?: () => void; logger?: Logger } = {}): void {
+  const logger = options.logger ?? new Logger('Shutdown');
+  let signals = 0;
   const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    signals++;
+    if (signals === 2) {
+      logger.warn(`${signal} again: interrupting the runs still going now (once more to exit at once)`);
+      options.hurry?.();
+      return;
+    }
+    if (signals > 2) {
+      logger.warn(`${signal} a third time: exiting without finishing the shutdown`);
+      process.exit(1);
+    }
     logger.log(`${signal} received, stopping`);
+    // A promise some library rejects late, as a connection closes, is logged: it must not end a clean stop early.
+    process.on('unhandledRejection', (reason) => logger.error(`During shutdown: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
     close().then(
-      () => process.exit(0),
+      () => {
+        logger.log('Stopped');
+        process.exit(0);
+      },
       (error) => {
-        logger.error(error);
+        logger.error(`Stopping failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
         process.exit(1);
       },
     );
   };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
 }
-

@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import express, { NextFunction, Request, Response } from 'express';
 import session from 'express-session';
@@ -9,12 +8,14 @@ import hbs from 'hbs';
 import passport from 'passport';
 import { DataSource } from 'typeorm';
 import { createSessionStore } from './auth/session-store';
+import { SESSION_COOKIE, SESSION_MAX_AGE_MS, sessionCookieOptions, sessionSecret } from './auth/session-settings';
 import { passwordChangeGate } from './auth/password-change-gate';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { csrfTokenFor } from './common/csrf';
 import { PROJECT_ROOT } from './config/paths';
 import { takeFlash } from './common/flash';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { refuseDeepJson, refuseUnreadableBody } from './common/request-parsing';
 import { PortalValidationPipe } from './common/validation';
 import { setupOpenApi } from './api/openapi';
 import { PIPELINE_REDIS_URL } from './pipelines/pipeline.tokens';
@@ -24,17 +25,6 @@ import { QueueBoardService } from './admin/queue-board.service';
 import { requestIdMiddleware, requestLoggingMiddleware } from './logging/request-id';
 import type { Logger as PinoLogger } from 'pino';
 
-
-/** A stable session secret: SESSION_SECRET, else one made once and kept in DATA_DIR so restarts keep sessions. */
-function sessionSecret(config: AppConfig): string {
-  if (config.sessionSecret) return config.sessionSecret;
-  const file = path.join(config.dataDir, 'session-secret');
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(config.dataDir, { recursive: true });
-    fs.writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
-  }
-  return fs.readFileSync(file, 'utf8').trim();
-}
 
 let helpersRegistered = false;
 
@@ -84,27 +74,33 @@ export function configureApp(app: NestExpressApplication, options: { requestLogg
   app.useStaticAssets(path.dirname(require.resolve('chart.js')), { prefix: '/vendor/chart.js/' });
 
   const pool = (dataSource.driver as unknown as { master: unknown }).master;
+  // A session is saved (a row, a cookie) only once something is put in it, and only logging in does that (Passport's
+  // user, then the session's CSRF token and flash messages): saveUninitialized false keeps the empty session of an
+  // anonymous or bearer request unsaved, resave false keeps an unchanged one from being written back, and rolling
+  // moves a logged-in session's 14 days forward (through the store's throttled touch). Nothing may write to
+  // req.session for anonymous requests; the login and sign-up forms use CsrfTokens.forForm instead.
   const sessionMiddleware = session({
       store: createSessionStore({ pool: pool as never, tableName: 'sessions', pruneSessionInterval: false }),
       secret: sessionSecret(config),
-      name: 'portal.sid',
+      name: SESSION_COOKIE,
       resave: false,
       saveUninitialized: false,
       rolling: true,
-      cookie: { httpOnly: true, sameSite: 'lax', secure: config.cookieSecure, maxAge: 14 * 24 * 3600 * 1000 },
+      cookie: { ...sessionCookieOptions(config), maxAge: SESSION_MAX_AGE_MS },
   });
   app.use(sessionMiddleware);
   app.use(passport.initialize());
   app.use(passport.session());
   app.useWebSocketAdapter(
-    new SessionIoAdapter(app, app.get<string>(PIPELINE_REDIS_URL), [sessionMiddleware, passport.initialize(), passport.session()]),
+    new SessionIoAdapter(app, app.get<string>(PIPELINE_REDIS_URL), [sessionMiddleware, passport.initialize(), passport.session()], config.allowedOrigins),
   );
   app.use((req: any, res: any, next: () => void) => {
     res.locals.user = req.user;
     // Nav and teachers' controls: admins run the portal, so they see what teachers see.
     res.locals.isTeacher = req.user?.role === 'teacher' || req.user?.role === 'admin';
     res.locals.isAdmin = req.user?.role === 'admin';
-    res.locals.csrfToken = req.session ? csrfTokenFor(req) : '';
+    // Only a logged-in session holds a token: storing one in an anonymous session would save it as a row.
+    res.locals.csrfToken = req.user ? csrfTokenFor(req) : '';
     res.locals.currentPath = req.path;
     if (req.method === 'GET') res.locals.flash = takeFlash(req);
     next();
@@ -113,6 +109,12 @@ export function configureApp(app: NestExpressApplication, options: { requestLogg
   app.use(passwordChangeGate);
   // Bull Board at /admin/queues: an express router, so it is mounted here, after the session and Passport.
   app.get(QueueBoardService).mount(app);
+  // The body parsers Nest would add at init (being named jsonParser and urlencodedParser, these take their place),
+  // here so that what they read is checked before any guard: JSON nested deeper than JSON_MAX_DEPTH is a 400 before
+  // parsing (what reads it recurses), and so are NUL and repeated form fields (src/common/request-parsing.ts).
+  app.use(express.json({ verify: refuseDeepJson }));
+  app.use(express.urlencoded({ extended: true }));
+  app.use(refuseUnreadableBody);
 
   app.useGlobalFilters(new HttpExceptionFilter());
   // Field messages on a 400; the API's DTOs (@StrictInput) also refuse unknown properties.

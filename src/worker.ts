@@ -8,6 +8,7 @@ import { runMigrations } from './database/migrate';
 import { typeormOptions } from './database/typeorm-options';
 import { startInfrastructure } from './infrastructure/infrastructure';
 import { useProcessLogger } from './logging/process-logger';
+import { PipelineWorkerService } from './pipelines/pipeline-worker.service';
 import { PipelinesModule } from './pipelines/pipelines.module';
 import { PreviewsModule } from './previews/previews.module';
 import { QueueModule } from './queue/queue.module';
@@ -41,10 +42,16 @@ async function main() {
   class WorkerModule {}
 
   const app = await NestFactory.createApplicationContext({ module: WorkerModule, global: true }, { logger: processLogger });
-  closeOnSignals(async () => {
-    await app.close();
-    await infrastructure.close();
-  });
+  closeOnSignals(
+    async () => {
+      try {
+        await app.close();
+      } finally {
+        await infrastructure.close();
+      }
+    },
+    { hurry: () => app.get(PipelineWorkerService).hurry() },
+  );
   logger.log('Worker ready');
 }
 

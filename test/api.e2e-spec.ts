@@ -165,7 +165,8 @@ describe('JSON API (e2e)', () => {
       expect(Object.keys(cone.body.errors).sort()).toEqual(['dec', 'ra', 'radius']);
       expect(cone.body.errors.ra[0]).toMatch(/Cannot read right ascension "abc"/);
       await get(alice, '/api/targets?sort=name').expect(400);
-      await get(alice, '/api/targets/abc').expect(400);
+      // A path id that cannot be an id names nothing: 404 (src/common/request-parsing.ts).
+      await get(alice, '/api/targets/abc').expect(404);
       expect(await portal.dataSource.query(`SELECT 1 FROM targets WHERE name IN ('Bad', 'Unknown field', 'Needs dec')`)).toHaveLength(0);
     });
 

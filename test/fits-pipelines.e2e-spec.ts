@@ -216,7 +216,8 @@ describe('FITS previews and the teaching pipelines (e2e)', () => {
 
   it('tells the student what to do when a frame has no WCS and the brightest-source flag is off', async () => {
     const m13Wcs = headerValue((await readFitsHeaders(M13_FRAMES[0]))[0].cards, 'CTYPE1');
-    if (m13Wcs) return; // the frames carry a WCS: nothing to refuse here
+    // The test needs frames without a WCS; if the fixture gains one, this must fail, not pass having checked nothing.
+    expect(m13Wcs).toBeUndefined();
     const runId = await startRun(m13Id, 'Aperture photometry', [frameIds[0]]);
     const run = await waitForRun(portal, runId, ['succeeded', 'failed'], 30_000);
     expect(run.state).toBe('failed');

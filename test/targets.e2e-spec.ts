@@ -122,7 +122,7 @@ describe('targets (e2e)', () => {
     const missing = await teacher.agent.get('/targets/999999').set('Accept', 'text/html').expect(404);
     expect(missing.text).toContain('There is no target with id 999999');
     expect(missing.text).toContain('<html');
-    const malformed = await teacher.agent.get('/targets/abc').set('Accept', 'text/html').expect(400);
+    const malformed = await teacher.agent.get('/targets/abc').set('Accept', 'text/html').expect(404);
     expect(malformed.text).not.toMatch(/at \w+ \(/);
   });
 

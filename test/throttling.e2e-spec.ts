@@ -173,8 +173,9 @@ describe('throttling (e2e)', () => {
     it('refuses sign-ups from an address after wrong codes, on the page and the form, making nothing', async () => {
       const agent = request.agent(server as never);
       const address = '203.0.113.50';
-      const page = await agent.get('/signup').set('X-Forwarded-For', address).expect(200);
-      const csrf = csrfFrom(page.text);
+      await agent.get('/signup').set('X-Forwarded-For', address).expect(200);
+      // The code page shows no form to post, so no token; the browser's form token is the login page's.
+      const csrf = csrfFrom((await agent.get('/login').set('X-Forwarded-For', address)).text);
       const signUp = (value: string) =>
         agent
           .post('/signup')

@@ -4,7 +4,7 @@
 (function () {
   'use strict';
   var table = document.getElementById('runs-table');
-  if (!table || typeof io === 'undefined') return;
+  if (!table || typeof io === 'undefined' || !window.portalLiveSocket) return;
   var targetId = Number(table.getAttribute('data-target-id'));
   var body = table.querySelector('tbody');
 
@@ -34,7 +34,8 @@
     return row;
   }
 
-  var socket = io({ transports: ['websocket', 'polling'] });
+  // Connects again after the server ends the connection (live-socket.js); 'connect' then joins again.
+  var socket = window.portalLiveSocket();
   socket.on('connect', function () { socket.emit('join-target', { targetId: targetId }); });
   socket.on('run', function (state) {
     if (state.targetId !== targetId) return;

@@ -25,6 +25,24 @@ function localAssetsOnly(_req: Request, res: Response, next: NextFunction) {
   next();
 }
 
+/**
+ * The board's express app as a plain middleware that gives the request back as it found it. Inside a sub-app,
+ * express gives `req` and `res` the sub-app's prototypes (its views, its settings); `app.use` puts the parent's
+ * back when a request falls through, but a Router does not. So a request the board does not serve (a missing
+ * /admin/queues/static/ file, an unknown path, a malformed one) reached the portal's 404 with the board's
+ * `res.render`, which could not find the portal's error page and answered with a stack trace and server paths.
+ */
+export function fallThroughIntact(subApp: Express) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const [request, response] = [Object.getPrototypeOf(req), Object.getPrototypeOf(res)];
+    subApp(req, res, (error?: unknown) => {
+      Object.setPrototypeOf(req, request);
+      Object.setPrototypeOf(res, response);
+      next(error);
+    });
+  };
+}
+
 /** Bull Board over the app's two Bull queues, served under /admin/queues to admins only. */
 @Injectable()
 export class QueueBoardService {
@@ -46,7 +64,7 @@ export class QueueBoardService {
         },
       },
     });
-    this.router = Router().use(adminOnly, sameOriginWrites, localAssetsOnly, serverAdapter.getRouter() as Express);
+    this.router = Router().use(adminOnly, sameOriginWrites, localAssetsOnly, fallThroughIntact(serverAdapter.getRouter() as Express));
   }
 
   /**

@@ -1,10 +1,12 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { textOrThrow } from '../common/text-input';
 import { SessionUser } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { ApiToken } from './api-token.entity';
 import { generateToken, hashToken, looksLikeToken } from './api-token.codec';
+import { isRowId } from '../common/request-parsing';
 
 /** A user may hold this many tokens; enough for every notebook and hook, few enough to review on one page. */
 export const MAX_TOKENS_PER_USER = 20;
@@ -20,9 +22,8 @@ export class ApiTokensService {
 
   /** Makes a token for `user`; the returned `token` is the only time the secret exists outside the caller. */
   async create(user: Pick<SessionUser, 'id'>, name: string): Promise<{ token: string; apiToken: ApiToken }> {
-    const cleanName = name.trim();
+    const cleanName = textOrThrow(name, 'tokenName');
     if (!cleanName) throw new BadRequestException('Give the token a name, e.g. "Jupyter notebook"');
-    if (cleanName.length > 100) throw new BadRequestException('A token name is at most 100 characters');
     if ((await this.tokens.count({ where: { userId: user.id } })) >= MAX_TOKENS_PER_USER) {
       throw new BadRequestException(`You have ${MAX_TOKENS_PER_USER} tokens already; revoke one you no longer use first`);
     }
@@ -39,7 +40,7 @@ export class ApiTokensService {
 
   /** Deletes one of the user's own tokens; another user's token id is "not found", not "forbidden". */
   async revoke(userId: string, id: number): Promise<ApiToken> {
-    const apiToken = Number.isSafeInteger(id) ? await this.tokens.findOne({ where: { id, userId } }) : null;
+    const apiToken = isRowId(id) ? await this.tokens.findOne({ where: { id, userId } }) : null;
     if (!apiToken) throw new NotFoundException(`You have no API token with id ${id}`);
     await this.tokens.delete({ id: apiToken.id });
     return apiToken;

@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, Get, Header, HttpCode, Param, ParseIntPipe, Post, Query, Req, UseInterceptors } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, Header, HttpCode, Param, Post, Query, Req, UseInterceptors } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse } from '@nestjs/swagger';
 import { Request } from 'express';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
@@ -21,6 +21,7 @@ import {
 } from './dto/classroom.dto';
 import { ErrorDto } from './dto/common.dto';
 import { ApiPageResponse, Page, paged, PaginationQueryDto } from './pagination';
+import { ParseRowIdPipe } from '../common/request-parsing';
 
 const classView = (c: ClassroomSummary): ClassDto => ({
   id: c.id,
@@ -100,7 +101,7 @@ export class ClassroomsApiController {
   @ApiOperation({ summary: 'A class', description: 'For its members and admins; `students` (the roster) only for its teachers and admins.' })
   @ApiOkResponse({ type: ClassDetailDto })
   @ApiMissing('class')
-  async get(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number): Promise<ClassDetailDto> {
+  async get(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number): Promise<ClassDetailDto> {
     return detailView(await this.classrooms.detail(id, user));
   }
 
@@ -112,7 +113,7 @@ export class ClassroomsApiController {
   @ApiBody(ROSTER_BODY)
   @ApiOkResponse({ type: RosterPreviewDto })
   @ApiMissing('class')
-  async preview(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Body() _body: ImportRosterDto, @Req() req: Request): Promise<RosterPreviewDto> {
+  async preview(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Body() _body: ImportRosterDto, @Req() req: Request): Promise<RosterPreviewDto> {
     const { lines, errors, counts, ignoredColumns } = await this.classrooms.previewRoster(id, this.rosterText(req), user);
     return { lines, errors, counts, ignoredColumns };
   }
@@ -130,7 +131,7 @@ export class ClassroomsApiController {
   @ApiCreatedResponse({ type: RosterImportResultDto })
   @ApiPayloadTooLargeResponse({ type: ErrorDto, description: 'a roster over 2 MiB (a JSON body over 100 kB)' })
   @ApiMissing('class')
-  async importRoster(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Body() _body: ImportRosterDto, @Req() req: Request): Promise<RosterImportResultDto> {
+  async importRoster(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Body() _body: ImportRosterDto, @Req() req: Request): Promise<RosterImportResultDto> {
     return this.classrooms.importRoster(id, this.rosterText(req), user);
   }
 

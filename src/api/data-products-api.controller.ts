@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import {
   ApiBody,
   ApiConsumes,
@@ -7,13 +7,13 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiPayloadTooLargeResponse,
-  ApiProduces,
 } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
 import { shareChoiceOf } from '../data-products/dto/share-input';
 import { DataProductsService } from '../data-products/data-products.service';
 import { UploadInterceptor } from '../data-products/upload.interceptor';
+import { ALL_PRODUCT_MEDIA_TYPES, productMediaType } from '../storage/media-types';
 import { TargetsService } from '../targets/targets.service';
 import { SessionUser } from '../users/user.entity';
 import { ApiMissing, ApiResource } from './api-docs.decorators';
@@ -21,6 +21,7 @@ import { productView } from './api-presenters';
 import { ErrorDto } from './dto/common.dto';
 import { DataProductDto, ProductListQueryDto, ShareProductDto, UploadFieldsDto, UploadResultDto } from './dto/data-product.dto';
 import { ApiPageResponse, Page, paged } from './pagination';
+import { ParseRowIdPipe } from '../common/request-parsing';
 
 @ApiResource('data products')
 @Controller('api')
@@ -34,7 +35,7 @@ export class DataProductsApiController {
   @ApiOperation({ summary: 'A target\'s data products that you may see, newest first', description: 'Each product has its own sharing; `scope` and `productType` narrow the list as the target page\'s filters do.' })
   @ApiPageResponse(DataProductDto)
   @ApiMissing('target')
-  async list(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) targetId: number, @Query() query: ProductListQueryDto): Promise<Page<DataProductDto>> {
+  async list(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) targetId: number, @Query() query: ProductListQueryDto): Promise<Page<DataProductDto>> {
     const target = await this.targets.findVisible(targetId, user);
     const filter = { scope: query.scope ?? 'everyone', productType: query.productType ?? null };
     return paged(await this.products.pageForTarget(target, user, filter, query), query, productView);
@@ -55,7 +56,7 @@ export class DataProductsApiController {
   @ApiMissing('target')
   async upload(
     @CurrentUser() user: SessionUser,
-    @Param('id', ParseIntPipe) targetId: number,
+    @Param('id', ParseRowIdPipe) targetId: number,
     @Body() fields: UploadFieldsDto,
     @Req() req: Request,
   ): Promise<UploadResultDto> {
@@ -73,18 +74,28 @@ export class DataProductsApiController {
   @Get('data-products/:id')
   @ApiOkResponse({ type: DataProductDto })
   @ApiMissing('data product')
-  async get(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number): Promise<DataProductDto> {
+  async get(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number): Promise<DataProductDto> {
     return productView(await this.products.findVisible(id, user));
   }
 
   @Get('data-products/:id/download')
-  @ApiOperation({ summary: 'The file, under its original name; X-Content-SHA256 carries its hash' })
-  @ApiProduces('application/octet-stream')
-  @ApiOkResponse({ schema: { type: 'string', format: 'binary' } })
+  @ApiOperation({
+    summary: 'The file, under its original name; X-Content-SHA256 carries its hash',
+    description: 'The Content-Type is the file\'s own, by its suffix: FITS (also tile-compressed) image/fits, gzip application/gzip, CSV text/csv, PNG image/png…; anything else application/octet-stream.',
+  })
+  // Each type on the success only (ApiProduces would claim them for the JSON errors too).
+  @ApiOkResponse({
+    description: 'the file',
+    content: Object.fromEntries(ALL_PRODUCT_MEDIA_TYPES.map((type) => [type, { schema: { type: 'string', format: 'binary' } }])),
+    headers: { 'X-Content-SHA256': { description: 'the file\'s SHA-256, hex', schema: { type: 'string', pattern: '^[0-9a-f]{64}$' } } },
+  })
   @ApiMissing('data product')
-  async download(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Res() res: Response): Promise<void> {
+  async download(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Res() res: Response): Promise<void> {
     const product = await this.products.findVisible(id, user);
-    res.download(this.products.absolutePath(product), product.originalName, { headers: { 'X-Content-SHA256': product.sha256 }, dotfiles: 'allow' });
+    res.download(this.products.absolutePath(product), product.originalName, {
+      headers: { 'Content-Type': productMediaType(product.storedPath), 'X-Content-SHA256': product.sha256 },
+      dotfiles: 'allow',
+    });
   }
 
   @Patch('data-products/:id')
@@ -94,7 +105,7 @@ export class DataProductsApiController {
   })
   @ApiOkResponse({ type: DataProductDto })
   @ApiMissing('data product')
-  async share(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Body() body: ShareProductDto): Promise<DataProductDto> {
+  async share(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Body() body: ShareProductDto): Promise<DataProductDto> {
     const product = await this.products.findVisible(id, user);
     return productView(await this.products.setSharing(product, user, shareChoiceOf(body.visibility, body.classroomId)));
   }
@@ -104,7 +115,7 @@ export class DataProductsApiController {
   @ApiOperation({ summary: 'Delete a data product, its file and the reduced data read from it', description: 'The uploader, their teachers or an admin.' })
   @ApiNoContentResponse()
   @ApiMissing('data product')
-  async remove(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number): Promise<void> {
+  async remove(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number): Promise<void> {
     await this.products.remove(await this.products.findVisible(id, user), user);
   }
 }

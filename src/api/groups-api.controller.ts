@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/auth.decorators';
 import { GroupsService } from '../groups/groups.service';
@@ -9,6 +9,7 @@ import { ErrorDto, ProductIdsDto } from './dto/common.dto';
 import { AddedDto, CreateGroupDto, GroupDetailDto, GroupDto, UpdateGroupDto } from './dto/group.dto';
 import { asksToShare, shareRequest } from './dto/sharing.dto';
 import { ApiPageResponse, Page, paged, PaginationQueryDto } from './pagination';
+import { ParseRowIdPipe } from '../common/request-parsing';
 
 @ApiResource('groups')
 @Controller('api/groups')
@@ -29,7 +30,7 @@ export class GroupsApiController {
   @ApiOperation({ summary: 'A group you may see, with the products in it that you may see' })
   @ApiOkResponse({ type: GroupDetailDto })
   @ApiMissing('group')
-  async get(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number): Promise<GroupDetailDto> {
+  async get(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number): Promise<GroupDetailDto> {
     return groupView(await this.groups.findForViewer(id, user));
   }
 
@@ -49,7 +50,7 @@ export class GroupsApiController {
   @ApiOperation({ summary: 'Add data products you may see to a group you may change', description: 'Its maker, their teachers or an admin.' })
   @ApiOkResponse({ type: AddedDto })
   @ApiMissing('group or data product')
-  async add(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Body() body: ProductIdsDto): Promise<AddedDto> {
+  async add(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Body() body: ProductIdsDto): Promise<AddedDto> {
     const { added } = await this.groups.add(id, body.productIds, user);
     return { added, group: groupView(await this.groups.findForViewer(id, user)) };
   }
@@ -62,7 +63,7 @@ export class GroupsApiController {
   @ApiOkResponse({ type: GroupDetailDto })
   @ApiConflictResponse({ type: ErrorDto, description: 'a group of that name exists' })
   @ApiMissing('group')
-  async update(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Body() body: UpdateGroupDto): Promise<GroupDetailDto> {
+  async update(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Body() body: UpdateGroupDto): Promise<GroupDetailDto> {
     const sharing = asksToShare(body) ? shareRequest(body) : {};
     await this.groups.update(id, user, { name: body.name, ...sharing });
     return groupView(await this.groups.findForViewer(id, user));
@@ -73,7 +74,7 @@ export class GroupsApiController {
   @ApiOperation({ summary: 'Delete a group (its products stay)', description: 'Its maker, their teachers or an admin.' })
   @ApiNoContentResponse()
   @ApiMissing('group')
-  async remove(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number): Promise<void> {
+  async remove(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number): Promise<void> {
     await this.groups.deleteAs(id, user);
   }
 }

@@ -1,8 +1,8 @@
 import { applyDecorators, Type as ClassType } from '@nestjs/common';
-import { ApiExtraModels, ApiOkResponse, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
-import { StrictInput } from '../common/validation';
+import { ApiExtraModels, ApiOkResponse, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { MAX_OFFSET } from '../common/paging';
+import { IntegerText, IsWholeNumber, StrictInput } from '../common/validation';
+import { ApiWholeNumber } from './api-schema';
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
@@ -18,20 +18,17 @@ export interface Page<T> extends Paging {
   total: number;
 }
 
-/** `?limit=&offset=`, shared by every list's query DTO. */
+/** `?limit=&offset=`, shared by every list's query DTO; read by the pages' rule (src/common/request-parsing.ts). */
 @StrictInput()
 export class PaginationQueryDto implements Paging {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT, description: 'items per page' })
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_LIMIT)
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT, description: 'items per page' })
+  @IntegerText()
+  @IsWholeNumber(1, MAX_LIMIT)
   limit: number = DEFAULT_LIMIT;
 
-  @ApiPropertyOptional({ minimum: 0, default: 0, description: 'items to skip' })
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0, description: 'items to skip' })
+  @IntegerText()
+  @IsWholeNumber(0, MAX_OFFSET)
   offset: number = 0;
 }
 
@@ -46,9 +43,9 @@ export function pageOfArray<T>(all: T[], paging: Paging): { items: T[]; total: n
 }
 
 class PageEnvelopeDto {
-  @ApiProperty() total: number;
-  @ApiProperty() limit: number;
-  @ApiProperty() offset: number;
+  @ApiWholeNumber({ description: 'all matches, not only this page' }) total: number;
+  @ApiWholeNumber({ minimum: 1 }) limit: number;
+  @ApiWholeNumber() offset: number;
 }
 
 /** OpenAPI: a 200 whose body is `{ items: Item[], total, limit, offset }`. */

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/auth.decorators';
 import { PipelineLogService } from '../pipelines/pipeline-log.service';
 import { PipelineRunsService } from '../pipelines/pipeline-runs.service';
@@ -7,9 +7,11 @@ import { TargetsService } from '../targets/targets.service';
 import { SessionUser } from '../users/user.entity';
 import { ApiMissing, ApiResource } from './api-docs.decorators';
 import { processView } from './api-presenters';
+import { ErrorDto } from './dto/common.dto';
 import { LogLinesDto, LogQueryDto, ProcessDto, ProcessQueryDto, ShareProcessDto, StartProcessDto } from './dto/process.dto';
 import { shareRequest } from './dto/sharing.dto';
 import { ApiPageResponse, Page, paged } from './pagination';
+import { ParseRowIdPipe } from '../common/request-parsing';
 
 @ApiResource('processes')
 @Controller('api/processes')
@@ -24,6 +26,7 @@ export class ProcessesApiController {
   @ApiOperation({ summary: 'Start a pipeline on some of a target\'s data products', description: 'Queued at once; follow it with GET /api/processes/{id} and its log.' })
   @ApiCreatedResponse({ type: ProcessDto })
   @ApiMissing('target or data product')
+  @ApiConflictResponse({ type: ErrorDto, description: 'no free run identifier could be chosen; try again' })
   async start(@CurrentUser() user: SessionUser, @Body() body: StartProcessDto): Promise<ProcessDto> {
     const run = await this.runs.start(user, {
       pipelineName: body.pipeline,
@@ -41,6 +44,7 @@ export class ProcessesApiController {
     description: 'Yours, your students\' (teachers), those shared with your classes and the public ones. Filter by `target`, `state`, `pipeline`, `mine`.',
   })
   @ApiPageResponse(ProcessDto)
+  @ApiMissing('target')
   async list(@CurrentUser() user: SessionUser, @Query() query: ProcessQueryDto): Promise<Page<ProcessDto>> {
     // A target named in the filter gets the usual 404/403 rather than a silently empty list.
     if (query.target !== undefined) await this.targets.findVisible(query.target, user);
@@ -51,22 +55,25 @@ export class ProcessesApiController {
   @Get(':id')
   @ApiOkResponse({ type: ProcessDto })
   @ApiMissing('run')
-  async get(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number): Promise<ProcessDto> {
+  async get(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number): Promise<ProcessDto> {
     return processView(await this.runs.findVisible(id, user));
   }
 
   @Get(':id/log')
-  @ApiOperation({ summary: 'Log lines after line `after` (at most 5000 a call)', description: 'Poll with the returned `lastSeq` as the next `after`.' })
+  @ApiOperation({
+    summary: 'A page of the log: the lines after line `after`, at most `limit`',
+    description:
+      'Lines are numbered 1, 2, 3… (`seq`) without gaps. To read a log of any length, ask again with the returned `lastSeq` as `after` while `hasMore` is true; ' +
+      'once it is false you have every line stored so far. While the run is `queued` or `running` more may come: keep polling with `after=lastSeq`. ' +
+      'A run in a finished state has all its lines stored.',
+  })
   @ApiOkResponse({ type: LogLinesDto })
   @ApiMissing('run')
-  async log(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Query() query: LogQueryDto): Promise<LogLinesDto> {
+  async log(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Query() query: LogQueryDto): Promise<LogLinesDto> {
+    // The state first: a finished run's log is wholly stored before its state says so.
     const run = await this.runs.findVisible(id, user);
-    const lines = await this.logs.linesAfter(run.id, query.after);
-    return {
-      state: run.state,
-      lines: lines.map(({ seq, time, level, text }) => ({ seq, time: time.toISOString(), level, text })),
-      lastSeq: lines.length ? lines[lines.length - 1].seq : query.after,
-    };
+    const { lines, hasMore } = await this.logs.page(run.id, { after: query.after, limit: query.limit });
+    return { state: run.state, lines, lastSeq: lines.length ? lines[lines.length - 1].seq : query.after, hasMore };
   }
 
   @Post(':id/cancel')
@@ -77,7 +84,7 @@ export class ProcessesApiController {
   })
   @ApiOkResponse({ type: ProcessDto })
   @ApiMissing('run')
-  async cancel(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number): Promise<ProcessDto> {
+  async cancel(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number): Promise<ProcessDto> {
     const run = await this.runs.findVisible(id, user);
     await this.runs.cancel(run, user);
     return processView(await this.runs.findVisible(id, user));
@@ -91,7 +98,7 @@ export class ProcessesApiController {
   })
   @ApiOkResponse({ type: ProcessDto })
   @ApiMissing('run')
-  async share(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Body() body: ShareProcessDto): Promise<ProcessDto> {
+  async share(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Body() body: ShareProcessDto): Promise<ProcessDto> {
     const run = await this.runs.findVisible(id, user);
     return processView(await this.runs.share(run, user, shareRequest(body)));
   }
@@ -100,7 +107,7 @@ export class ProcessesApiController {
   @ApiOperation({ summary: 'What ran on what: pipeline key, version, config hash, flags and their sources, input SHA-256s, timings, worker' })
   @ApiOkResponse({ schema: { type: 'object', additionalProperties: true } })
   @ApiMissing('run')
-  async provenance(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number): Promise<Record<string, unknown>> {
+  async provenance(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number): Promise<Record<string, unknown>> {
     const run = await this.runs.findVisible(id, user);
     return { identifier: run.identifier, pipeline: run.pipelineKey, state: run.state, target: { id: run.target.id, name: run.target.name }, ...run.provenance };
   }

@@ -1,5 +1,5 @@
-import { Body, Controller, Delete, Get, Header, Param, ParseIntPipe, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Header, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
 import { fileNameOf, seriesKeysFrom } from '../reduced-data/light-curve-series';
@@ -22,6 +22,7 @@ import {
   ShareSeriesDto,
 } from './dto/reduced-data.dto';
 import { ApiPageResponse, Page, paged } from './pagination';
+import { ParseRowIdPipe } from '../common/request-parsing';
 
 /** The API's default view: everything the caller may see (the page starts at "mine"). */
 const API_VIEW = 'everyone';
@@ -42,7 +43,7 @@ export class ReducedDataApiController {
   @ApiOperation({ summary: 'A target\'s reduced data (light-curve points) that you may see, oldest first' })
   @ApiPageResponse(ReducedDatumDto)
   @ApiMissing('target')
-  async list(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Query() query: ReducedDataQueryDto): Promise<Page<ReducedDatumDto>> {
+  async list(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Query() query: ReducedDataQueryDto): Promise<Page<ReducedDatumDto>> {
     const target = await this.targets.findVisible(id, user);
     return paged(await this.reducedData.page(target, user, query.view ?? API_VIEW, query.dataType, query), query, datumView);
   }
@@ -58,7 +59,7 @@ export class ReducedDataApiController {
   })
   @ApiCreatedResponse({ type: AddPointsResultDto })
   @ApiMissing('target')
-  async add(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Body() body: AddPointsDto): Promise<AddPointsResultDto> {
+  async add(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Body() body: AddPointsDto): Promise<AddPointsResultDto> {
     const target = await this.targets.findVisible(id, user);
     const points = body.points.map((point, index) => ({
       timestamp: new Date(point.timestamp),
@@ -74,7 +75,7 @@ export class ReducedDataApiController {
   @ApiOperation({ summary: 'The light-curve series you may see', description: 'A series is one filter from one source (a run, an uploaded file, an API batch) of one student.' })
   @ApiOkResponse({ type: [SeriesDto] })
   @ApiMissing('target')
-  async series(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Query() query: LightCurveQueryDto): Promise<SeriesListing[]> {
+  async series(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Query() query: LightCurveQueryDto): Promise<SeriesListing[]> {
     const target = await this.targets.findVisible(id, user);
     return this.reducedData.listSeries(target, user, query.view ?? API_VIEW);
   }
@@ -84,7 +85,7 @@ export class ReducedDataApiController {
   @ApiOperation({ summary: 'The light curve: the series you may see with their points', description: 'The JSON the target page draws.' })
   @ApiOkResponse({ type: LightCurveDto })
   @ApiMissing('target')
-  async lightCurve(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Query() query: LightCurveQueryDto): Promise<string> {
+  async lightCurve(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Query() query: LightCurveQueryDto): Promise<string> {
     const target = await this.targets.findVisible(id, user);
     return (await this.reducedData.lightCurveJson(target, user, query.view ?? API_VIEW)).json;
   }
@@ -93,7 +94,7 @@ export class ReducedDataApiController {
   @ApiOperation({ summary: 'Share a series', description: 'Its owner, their teacher or an admin; a class must be one you are in.' })
   @ApiOkResponse({ type: SeriesDto })
   @ApiMissing('target or series')
-  async share(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Param('key') key: string, @Body() body: ShareSeriesDto): Promise<SeriesListing> {
+  async share(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Param('key') key: string, @Body() body: ShareSeriesDto): Promise<SeriesListing> {
     const target = await this.targets.findVisible(id, user);
     return this.reducedData.shareSeries(target, user, key, body);
   }
@@ -102,7 +103,7 @@ export class ReducedDataApiController {
   @ApiOperation({ summary: 'Delete a series', description: 'Every point of that source, owner and filter; its owner, their teacher or an admin.' })
   @ApiOkResponse({ type: DeleteSeriesResultDto })
   @ApiMissing('target or series')
-  async remove(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Param('key') key: string): Promise<DeleteSeriesResultDto> {
+  async remove(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Param('key') key: string): Promise<DeleteSeriesResultDto> {
     const target = await this.targets.findVisible(id, user);
     return this.reducedData.deleteSeries(target, user, key);
   }
@@ -113,12 +114,15 @@ export class ReducedDataApiController {
     summary: 'The photometry you may see as CSV',
     description: 'Columns time (ISO 8601, UTC), mjd, magnitude, error, filter, source (student · source); readable by the portal\'s photometry upload.',
   })
-  @ApiProduces('text/csv')
-  @ApiOkResponse({ schema: { type: 'string', example: 'time,mjd,magnitude,error,filter,source\n2013-05-05T04:31:02.000Z,56417.18821759,12.31,0.02,V,Ann · API batch 2026-01-05 10:00 UTC\n' } })
+  // The CSV's type on the success only (ApiProduces would claim it for the JSON errors too).
+  @ApiOkResponse({
+    description: 'the points as CSV, sent as an attachment',
+    content: { 'text/csv': { schema: { type: 'string', example: 'time,mjd,magnitude,error,filter,source\n2013-05-05T04:31:02.000Z,56417.18821759,12.31,0.02,V,Ann · API batch 2026-01-05 10:00 UTC\n' } } },
+  })
   @ApiMissing('target')
   async csv(
     @CurrentUser() user: SessionUser,
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', ParseRowIdPipe) id: number,
     @Query() query: PhotometryCsvQueryDto,
     @Res({ passthrough: true }) res: Response,
   ): Promise<string> {

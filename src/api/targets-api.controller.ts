@@ -1,4 +1,4 @@
-import { BadRequestException, Body, ConflictException, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query } from '@nestjs/common';
+import { BadRequestException, Body, ConflictException, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/auth.decorators';
 import { targetToForm } from '../targets/dto/target-form';
@@ -11,6 +11,7 @@ import { targetView } from './api-presenters';
 import { ErrorDto } from './dto/common.dto';
 import { CreateTargetDto, TargetDto, targetFieldsOf, TargetSearchQueryDto, targetSearchOf, UpdateTargetDto } from './dto/target.dto';
 import { ApiPageResponse, Page, paged } from './pagination';
+import { ParseRowIdPipe } from '../common/request-parsing';
 
 @ApiResource('targets')
 @Controller('api/targets')
@@ -20,6 +21,7 @@ export class TargetsApiController {
   @Get()
   @ApiOperation({ summary: 'Targets you may see', description: 'Search by name or alias (`q`), cone (`ra`, `dec`, `radius`; nearest first, with `distance`), or target list (`list`).' })
   @ApiPageResponse(TargetDto)
+  @ApiMissing('target list')
   async list(@CurrentUser() user: SessionUser, @Query() query: TargetSearchQueryDto): Promise<Page<TargetDto>> {
     const search = targetSearchOf(query);
     if (query.list !== undefined) search.listId = (await this.targets.findList(query.list)).id;
@@ -29,7 +31,7 @@ export class TargetsApiController {
   @Get(':id')
   @ApiOkResponse({ type: TargetDto })
   @ApiMissing('target')
-  async get(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number): Promise<TargetDto> {
+  async get(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number): Promise<TargetDto> {
     return targetView(await this.targets.findVisible(id, user));
   }
 
@@ -51,7 +53,7 @@ export class TargetsApiController {
   @ApiOkResponse({ type: TargetDto })
   @ApiConflictResponse({ type: ErrorDto })
   @ApiMissing('target')
-  async update(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Body() body: UpdateTargetDto): Promise<TargetDto> {
+  async update(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Body() body: UpdateTargetDto): Promise<TargetDto> {
     const target = await this.targets.findEditable(id, user);
     const fields = await this.checkedFields(user, targetFieldsOf(body, targetToForm(target)), target);
     await this.targets.update(target, fields);
@@ -63,7 +65,7 @@ export class TargetsApiController {
   @ApiOperation({ summary: 'Delete a target with its data products, reduced data and runs', description: 'The owner, their teachers or an admin.' })
   @ApiNoContentResponse()
   @ApiMissing('target')
-  async remove(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number): Promise<void> {
+  async remove(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number): Promise<void> {
     await this.targets.remove(await this.targets.findEditable(id, user));
   }
 

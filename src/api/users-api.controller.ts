@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiConflictResponse } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { AccountsService } from '../users/accounts.service';
 import { SessionUser, User } from '../users/user.entity';
@@ -39,6 +39,7 @@ export class UsersApiController {
   @Get(':id')
   @ApiOkResponse({ type: UserDto })
   @ApiMissing('user')
+  @ApiParam({ name: 'id', format: 'uuid', description: 'the account\'s id' })
   async get(@CurrentUser() actor: SessionUser, @Param('id') id: string): Promise<UserDto> {
     return userView(await this.accounts.get(actor, id));
   }
@@ -60,6 +61,7 @@ export class UsersApiController {
   })
   @ApiOkResponse({ type: UserDto })
   @ApiMissing('user')
+  @ApiParam({ name: 'id', format: 'uuid', description: 'the account\'s id' })
   async update(@CurrentUser() actor: SessionUser, @Param('id') id: string, @Body() body: UpdateUserDto): Promise<UserDto> {
     return userView(await this.accounts.update(actor, id, body));
   }
@@ -70,6 +72,7 @@ export class UsersApiController {
   @ApiOperation({ summary: 'Reset a password (admins)', description: 'A generated password, returned only here; the account\'s sessions end and it must be changed at the next login. Not your own (400).' })
   @ApiOkResponse({ type: UserWithPasswordDto })
   @ApiMissing('user')
+  @ApiParam({ name: 'id', format: 'uuid', description: 'the account\'s id' })
   async resetPassword(@CurrentUser() actor: SessionUser, @Param('id') id: string): Promise<UserWithPasswordDto> {
     const { user, password } = await this.accounts.resetPassword(actor, id);
     return { user: userView(user), password };

@@ -1,5 +1,6 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, UnauthorizedException } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Request, Response } from 'express';
+import { CsrfTokens } from '../common/csrf';
 import { userMessage } from '../common/http-exception.filter';
 import { safeNext } from './auth.controller';
 import { TooManyFailuresException } from './failure-throttle.service';
@@ -10,7 +11,10 @@ import { AccountDeactivatedException } from './local.strategy';
  * account (403), or too many failed logins (429, with the wait; Retry-After is already set).
  */
 @Catch(UnauthorizedException, AccountDeactivatedException, TooManyFailuresException)
+@Injectable()
 export class LoginFailedFilter implements ExceptionFilter {
+  constructor(private readonly csrf: CsrfTokens) {}
+
   catch(exception: HttpException, host: ArgumentsHost) {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
@@ -20,7 +24,7 @@ export class LoginFailedFilter implements ExceptionFilter {
       error,
       username: req.body?.username ?? '',
       next: safeNext(req.body?.next),
-      csrfToken: res.locals.csrfToken,
+      csrfToken: this.csrf.forForm(req, res),
     });
   }
 }

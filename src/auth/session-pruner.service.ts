@@ -5,8 +5,10 @@ import { DataSource } from 'typeorm';
 const PRUNE_EVERY_MS = 15 * 60 * 1000;
 
 /**
- * Deletes expired sessions every 15 minutes. Done here rather than by the session store's own timer so that it
- * stops with the app, before the database pool closes.
+ * Deletes expired sessions every 15 minutes, and sessions without a logged-in user: only logging in makes a
+ * session now, so such a row is left over (from a version that saved one for every anonymous request, or a user
+ * deactivated since) and would only be refreshed by the browser that holds it. Done here rather than by the
+ * session store's own timer so that it stops with the app, before the database pool closes.
  */
 @Injectable()
 export class SessionPrunerService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -26,7 +28,7 @@ export class SessionPrunerService implements OnApplicationBootstrap, OnModuleDes
 
   async prune(): Promise<number> {
     try {
-      const [, affected] = await this.dataSource.query('DELETE FROM sessions WHERE expire < now()');
+      const [, affected] = await this.dataSource.query(`DELETE FROM sessions WHERE expire < now() OR sess->'passport'->>'user' IS NULL`);
       return Number(affected ?? 0);
     } catch (error) {
       this.logger.warn(`Could not prune expired sessions: ${(error as Error).message}`);

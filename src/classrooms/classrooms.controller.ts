@@ -6,7 +6,6 @@ import {
   Get,
   GoneException,
   Param,
-  ParseIntPipe,
   Post,
   Query,
   Render,
@@ -25,6 +24,7 @@ import { formatJoinCode } from './join-code';
 import { LOGIN_CARDS_TTL_SECONDS, LoginCardsStore } from './login-cards.store';
 import { loginCardsFileName, loginCardsToCsv } from './login-cards.writer';
 import { RosterUploadInterceptor, rosterTextOf } from './roster-upload.interceptor';
+import { ParseRowIdPipe } from '../common/request-parsing';
 
 /** The portal's address as the browser reached it, for login cards and sign-up links. */
 export const portalUrlOf = (req: Request) => `${req.protocol}://${req.get('host')}`;
@@ -89,12 +89,12 @@ export class ClassroomsController {
   }
 
   @Get(':id')
-  async show(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Req() req: Request, @Res() res: Response) {
+  async show(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Req() req: Request, @Res() res: Response) {
     res.render('classes/show', await this.page(id, user, req));
   }
 
   @Post(':id/teachers')
-  async addCoTeacher(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Body('username') username: unknown, @Req() req: Request, @Res() res: Response) {
+  async addCoTeacher(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Body('username') username: unknown, @Req() req: Request, @Res() res: Response) {
     await this.formAction(req, res, id, async () => {
       const { user: teacher, added } = await this.classrooms.addCoTeacher(id, String(username ?? ''), user);
       return added ? `${teacher.username} now teaches this class too.` : `${teacher.username} teaches this class already.`;
@@ -102,7 +102,7 @@ export class ClassroomsController {
   }
 
   @Post(':id/teachers/:userId/remove')
-  async removeTeacher(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Param('userId') userId: string, @Req() req: Request, @Res() res: Response) {
+  async removeTeacher(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Param('userId') userId: string, @Req() req: Request, @Res() res: Response) {
     await this.formAction(req, res, id, async () => {
       const teacher = await this.classrooms.removeTeacher(id, userId, user);
       return `${teacher.displayName ?? teacher.username} no longer teaches this class.`;
@@ -111,7 +111,7 @@ export class ClassroomsController {
 
   /** Takes a student off the roster; their account and work stay. */
   @Post(':id/students/:userId/remove')
-  async removeStudent(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Param('userId') userId: string, @Req() req: Request, @Res() res: Response) {
+  async removeStudent(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Param('userId') userId: string, @Req() req: Request, @Res() res: Response) {
     const student = await this.classrooms.removeStudent(id, userId, user);
     setFlash(req, 'info', `Removed ${student.displayName ?? student.username} from the class. Their account and work are kept.`);
     res.redirect(303, `/classes/${id}`);
@@ -119,14 +119,14 @@ export class ClassroomsController {
 
   /** Shows the new password on the class page, once: rendered, not redirected, so it never sits in the session. */
   @Post(':id/students/:userId/reset-password')
-  async resetPassword(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Param('userId') userId: string, @Req() req: Request, @Res() res: Response) {
+  async resetPassword(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Param('userId') userId: string, @Req() req: Request, @Res() res: Response) {
     const { user: student, password } = await this.classrooms.resetStudentPassword(id, userId, user);
     const reset = { displayName: student.displayName ?? student.username, username: student.username, password };
     res.status(200).set('Cache-Control', 'no-store').render('classes/show', { ...(await this.page(id, user, req)), reset });
   }
 
   @Post(':id/join-code/regenerate')
-  async regenerateJoinCode(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Req() req: Request, @Res() res: Response) {
+  async regenerateJoinCode(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Req() req: Request, @Res() res: Response) {
     const classroom = await this.classrooms.regenerateJoinCode(id, user);
     setFlash(req, 'info', `The new join code is ${formatJoinCode(classroom.joinCode ?? '')}; the old one no longer works.`);
     res.redirect(303, `/classes/${id}`);
@@ -135,7 +135,7 @@ export class ClassroomsController {
   @Post(':id/join-code/:state')
   async setJoinCodeEnabled(
     @CurrentUser() user: SessionUser,
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', ParseRowIdPipe) id: number,
     @Param('state') state: string,
     @Req() req: Request,
     @Res() res: Response,
@@ -149,7 +149,7 @@ export class ClassroomsController {
   /** Step 1 of an import: the pasted or uploaded roster, line by line, as it would be imported. */
   @Post(':id/import')
   @UseInterceptors(RosterUploadInterceptor)
-  async previewImport(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Req() req: Request, @Res() res: Response) {
+  async previewImport(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Req() req: Request, @Res() res: Response) {
     const csv = rosterTextOf(req);
     if (!csv.trim()) {
       setFlash(req, 'error', 'Paste the roster or choose a CSV file to import.');
@@ -164,7 +164,7 @@ export class ClassroomsController {
    */
   @Post(':id/import/confirm')
   @UseInterceptors(RosterUploadInterceptor)
-  async confirmImport(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Req() req: Request, @Res() res: Response) {
+  async confirmImport(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Req() req: Request, @Res() res: Response) {
     const csv = rosterTextOf(req);
     let result;
     try {
@@ -195,7 +195,7 @@ export class ClassroomsController {
 
   /** The login cards as CSV: once, for the teacher who imported, within 10 minutes; then 410. */
   @Get(':id/login-cards/:token')
-  async downloadLoginCards(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Param('token') token: string, @Res() res: Response) {
+  async downloadLoginCards(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Param('token') token: string, @Res() res: Response) {
     const file = await this.cards.take(token, { userId: user.id, classroomId: id });
     if (!file) {
       throw new GoneException(

@@ -1,6 +1,8 @@
 import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, QueryFailedError, Repository } from 'typeorm';
+import { checkText } from '../common/text';
+import { LiveConnectionsService } from '../live/live-connections.service';
 import { isRowId } from '../pipelines/pipeline-runs.service';
 import { canManageAccount, isAdmin } from '../sharing/sharing-policy';
 import { AccountRuleError, cleanDisplayName, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, newPasswordProblem } from '../users/account-rules';
@@ -88,7 +90,6 @@ function formErrors(errors: Record<string, string>): BadRequestException {
   return new BadRequestException({ message: first, errors: Object.fromEntries(Object.entries(errors).map(([field, message]) => [field, [message]])) });
 }
 
-const MAX_CLASS_NAME = 200;
 /** Some 2000 lines of a wide spreadsheet export; ROSTER_MAX_ROWS bounds the students. */
 export const ROSTER_MAX_CHARS = 1_000_000;
 const JOIN_CODE_ATTEMPTS = 5;
@@ -130,13 +131,16 @@ export class ClassroomsService {
     @InjectRepository(User) private readonly users: Repository<User>,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly usersService: UsersService,
+    private readonly live: LiveConnectionsService,
   ) {}
 
   /** A new class taught by `teacherId` (a teacher or admin account), with a fresh join code, turned on. */
   async create(input: { teacherId: string; name: string }): Promise<Classroom> {
-    const name = cleanText(input.name);
+    // The text rule (common/text.ts): NFC, no invisible characters, bidi and control characters refused, 200 at most.
+    const checked = checkText(input.name, 'className');
+    if (checked.error !== undefined) throw formErrors({ name: checked.error });
+    const name = checked.value;
     if (!name) throw formErrors({ name: 'Give the class a name' });
-    if (name.length > MAX_CLASS_NAME) throw formErrors({ name: `A class name has at most ${MAX_CLASS_NAME} characters` });
     const teacher = UUID_PATTERN.test(input.teacherId) ? await this.users.findOne({ where: { id: input.teacherId } }) : null;
     if (!teacher || !teacher.active) throw new NotFoundException('There is no such teacher account');
     if (teacher.role === 'student') throw new BadRequestException(`"${teacher.username}" is a student account; a class is taught by a teacher or admin account`);
@@ -218,7 +222,10 @@ export class ClassroomsService {
     return { user, added: inserted.length > 0 };
   }
 
-  /** Takes a teacher off the class; the last teacher stays (a class without one could not be managed). */
+  /**
+   * Takes a teacher off the class; the last teacher stays (a class without one could not be managed). Their live
+   * connections end, so their open pages re-join seeing only what they may see now.
+   */
   async removeTeacher(classId: number, userId: string, actor: SessionUser): Promise<User> {
     const classroom = await this.managed(classId, actor);
     const user = await this.member(classroom.id, userId, 'teacher');
@@ -228,14 +235,31 @@ export class ClassroomsService {
       if (teachers.length <= 1) throw new BadRequestException('A class needs at least one teacher; add another teacher first');
       await manager.query(`DELETE FROM classroom_members WHERE classroom_id = $1 AND user_id = $2 AND role = 'teacher'`, [classroom.id, user.id]);
     });
+    await this.live.endForUsers([user.id]);
     return user;
   }
 
-  /** Takes a student off the roster. Their account and their work stay; only the membership goes. */
+  /**
+   * Takes a student off the roster. Their account and their work stay; only the membership goes. The student no
+   * longer sees the class's work, and those of the class's teachers who teach them in no other class no longer see
+   * their private work: the live connections of all of these end, so their open pages re-join seeing only what they
+   * may see now.
+   */
   async removeStudent(classId: number, userId: string, actor: SessionUser): Promise<User> {
     const classroom = await this.managed(classId, actor);
     const user = await this.member(classroom.id, userId, 'student');
-    await this.dataSource.query(`DELETE FROM classroom_members WHERE classroom_id = $1 AND user_id = $2 AND role = 'student'`, [classroom.id, user.id]);
+    const teachers: Array<{ user_id: string }> = await this.dataSource.transaction(async (manager) => {
+      await manager.query(`DELETE FROM classroom_members WHERE classroom_id = $1 AND user_id = $2 AND role = 'student'`, [classroom.id, user.id]);
+      return manager.query(
+        `SELECT t.user_id FROM classroom_members t
+          WHERE t.classroom_id = $1 AND t.role = 'teacher'
+            AND NOT EXISTS (SELECT 1 FROM classroom_members other
+                              JOIN classroom_members s ON s.classroom_id = other.classroom_id AND s.role = 'student' AND s.user_id = $2
+                             WHERE other.user_id = t.user_id AND other.role = 'teacher')`,
+        [classroom.id, user.id],
+      );
+    });
+    await this.live.endForUsers([user.id, ...teachers.map((teacher) => teacher.user_id)]);
     return user;
   }
 

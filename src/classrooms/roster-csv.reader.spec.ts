@@ -65,9 +65,15 @@ describe('readRosterCsv', () => {
     expect(reading.problems).toEqual([
       { line: 3, reason: 'the name is empty' },
       { line: 4, reason: expect.stringContaining('the line has 4 values but the header names 2 columns') },
-      { line: 5, reason: 'the name contains a control character' },
-      { line: 6, reason: 'the name is longer than 150 characters' },
+      { line: 5, reason: 'the name cannot contain line breaks, tabs or other control characters' },
+      { line: 6, reason: 'the name is at most 150 characters (this one has 151)' },
     ]);
+  });
+
+  it('cleans names by the display-name text rule: NFC, invisible characters out, bidi controls refused', () => {
+    const reading = readRosterCsv('name\nAna Me\u0301sza\u0301ros\u200B\nEve\u202Enimda\n');
+    expect(reading.rows).toEqual([{ line: 2, name: 'Ana Mészáros', username: null }]);
+    expect(reading.problems).toEqual([{ line: 3, reason: expect.stringContaining('the name cannot contain bidirectional control characters') }]);
   });
 
   it('reports a quote that is never closed on the line where it opened', () => {

@@ -13,7 +13,7 @@
  * - At most ROSTER_MAX_ROWS students per import.
  */
 
-import { hasControlCharacters } from '../common/text';
+import { checkText, TEXT_RULES } from '../common/text';
 
 export interface RosterRow {
   /** The file's line where the row starts (1-based; the header is line 1 when there is one). */
@@ -41,7 +41,7 @@ export interface RosterReading {
 
 export const ROSTER_MAX_ROWS = 500;
 /** The longest display name an account can have (users.display_name). */
-export const ROSTER_MAX_NAME_LENGTH = 150;
+export const ROSTER_MAX_NAME_LENGTH = TEXT_RULES.displayName.max;
 
 type Column = 'name' | 'username' | 'first' | 'last';
 
@@ -167,12 +167,12 @@ const isBlank = (record: CsvRecord) => record.fields.every((value) => value.trim
 
 /** The display name as it will be stored (whitespace, line breaks included, collapsed), or the reason it cannot be. */
 function cleanName(raw: string): { name: string } | { reason: string } {
-  const name = raw.replace(/\s+/g, ' ').trim();
-  // Other control characters are invisible in a name and a sign of a broken file.
-  if (hasControlCharacters(name)) return { reason: 'the name contains a control character' };
-  if (!name) return { reason: 'the name is empty' };
-  if (name.length > ROSTER_MAX_NAME_LENGTH) return { reason: `the name is longer than ${ROSTER_MAX_NAME_LENGTH} characters` };
-  return { name };
+  // Then the display-name text rule (common/text.ts): NFC, invisible characters out; other control characters and
+  // bidirectional controls are refused (a sign of a broken file, or of a name that reads differently than stored).
+  const checked = checkText(raw.replace(/\s+/g, ' '), 'displayName');
+  if (checked.error !== undefined) return { reason: checked.error.replace(/^The display name/, 'the name') };
+  if (!checked.value) return { reason: 'the name is empty' };
+  return { name: checked.value };
 }
 
 /** Which column each header cell means; a problem when a column repeats or no name column is there. */

@@ -2,6 +2,7 @@ import { BadRequestException, CallHandler, ExecutionContext, Injectable, NestInt
 import { Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import { Observable } from 'rxjs';
+import { portalMulter } from '../common/multipart';
 import { decodeRosterBytes } from './roster-csv.reader';
 
 /** A roster file or pasted text, in bytes: far above ROSTER_MAX_ROWS lines of names. */
@@ -13,7 +14,7 @@ export const ROSTER_MAX_BYTES = 2 * 1024 * 1024;
  */
 @Injectable()
 export class RosterUploadInterceptor implements NestInterceptor {
-  private readonly upload: RequestHandler = multer({
+  private readonly upload: RequestHandler = portalMulter({
     storage: multer.memoryStorage(),
     limits: { fileSize: ROSTER_MAX_BYTES, files: 1, fields: 20, fieldSize: ROSTER_MAX_BYTES },
   }).single('file');

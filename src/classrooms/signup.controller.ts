@@ -2,6 +2,7 @@ import { BadRequestException, Body, Controller, Get, Post, Query, Req, Res } fro
 import { Request, Response } from 'express';
 import { Public } from '../auth/auth.decorators';
 import { ThrottleJoinCodeGuesses } from '../auth/join-code-throttle';
+import { CsrfTokens } from '../common/csrf';
 import { setFlash } from '../common/flash';
 import { SessionUser } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
@@ -19,6 +20,7 @@ export class SignupController {
   constructor(
     private readonly classrooms: ClassroomsService,
     private readonly users: UsersService,
+    private readonly csrf: CsrfTokens,
   ) {}
 
   @Public()
@@ -31,7 +33,8 @@ export class SignupController {
     if (typeof code !== 'string' || !code.trim()) return res.render('classes/signup', { title: 'Sign up', styles: STYLES, needsCode: true });
     try {
       const classroom = await this.classrooms.findJoinable(code);
-      res.render('classes/signup', { title: 'Sign up', styles: STYLES, classroom: { name: classroom.name }, code: code.trim() });
+      // The sign-up form's token, without a session (CsrfTokens.forForm); the pages asking for a code have no form to protect.
+      res.render('classes/signup', { title: 'Sign up', styles: STYLES, classroom: { name: classroom.name }, code: code.trim(), csrfToken: this.csrf.forForm(req, res) });
     } catch (error) {
       if (!(error instanceof JoinCodeRefused)) throw error;
       res.status(400).render('classes/signup', { title: 'Sign up', styles: STYLES, needsCode: true, code: text(code, 20), codeError: error.message });
@@ -64,6 +67,7 @@ export class SignupController {
         title: 'Sign up',
         styles: STYLES,
         classroom: { name: classroom.name },
+        csrfToken: this.csrf.forForm(req, res),
         code: input.code,
         username: input.username,
         displayName: input.displayName,

@@ -7,6 +7,7 @@ import { Classroom } from '../classrooms/classroom.entity';
 import { ClassroomsService } from '../classrooms/classrooms.service';
 import { formatJoinCode } from '../classrooms/join-code';
 import { decodeRosterBytes } from '../classrooms/roster-csv.reader';
+import { LiveConnectionsService } from '../live/live-connections.service';
 import { AccountsService } from '../users/accounts.service';
 import { generatePassphrase } from '../users/passphrase';
 import { SessionUser, User, USER_ROLES, UserRole } from '../users/user.entity';
@@ -46,6 +47,7 @@ export class CliCommandsService {
     @InjectRepository(User) private readonly userRows: Repository<User>,
     @InjectRepository(Classroom) private readonly classroomRows: Repository<Classroom>,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly live: LiveConnectionsService,
   ) {}
 
   /** Without a password one is generated, returned to print once, and must be changed at the first login. */
@@ -66,7 +68,8 @@ export class CliCommandsService {
 
   /**
    * Deactivates the account and ends its sessions at once (their rows go); its API tokens stop because token
-   * look-ups skip inactive users. The last active admin stays, so someone can still run the portal.
+   * look-ups skip inactive users; on servers its open pages' live connections end too. The last active admin
+   * stays, so someone can still run the portal.
    */
   async deactivateUser(username: string): Promise<{ alreadyInactive: boolean; sessionsEnded: number }> {
     const user = await this.userByName(username);
@@ -74,10 +77,12 @@ export class CliCommandsService {
       const admins = await this.userRows.count({ where: { role: 'admin', active: true } });
       if (admins <= 1) throw new CliError(`"${username}" is the only active admin; make another admin first`);
     }
-    return this.dataSource.transaction(async (manager) => {
+    const result = await this.dataSource.transaction(async (manager) => {
       if (user.active) await manager.update(User, { id: user.id }, { active: false, deactivatedAt: new Date() });
       return { alreadyInactive: !user.active, sessionsEnded: await this.accounts.endSessions(user.id, undefined, manager) };
     });
+    await this.live.endForUsers([user.id]);
+    return result;
   }
 
   /** A class taught by `teacherUsername` (a teacher or an admin): its id and join code as students type it. */

@@ -5,6 +5,7 @@ import { Classroom } from '../classrooms/classroom.entity';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { typeormOptions } from '../database/typeorm-options';
 import { DemoModule } from '../demo/demo.module';
+import { LiveModule } from '../live/live.module';
 import { QueueModule } from '../queue/queue.module';
 import { StorageModule } from '../storage/storage.module';
 import { User } from '../users/user.entity';
@@ -26,6 +27,8 @@ export class CliModule {
         TypeOrmModule.forRoot(typeormOptions(databaseUrl)),
         TypeOrmModule.forFeature([User, Classroom]),
         ...(queueRedisUrl ? [QueueModule.forRoot(queueRedisUrl)] : []),
+        // On servers a deactivation here also ends the account's Socket.IO connections in the web processes.
+        LiveModule.forRoot(config.redisUrl || null),
         StorageModule,
         UsersModule,
         ClassroomsModule,

@@ -19,3 +19,22 @@ describe('cleanFileName', () => {
     expect(cleanFileName('...')).toBe('unnamed');
   });
 });
+
+describe('cleanFileName and the text rule', () => {
+  it('keeps UTF-8 names, in NFC', () => {
+    expect(cleanFileName('Mészáros_ü.csv')).toBe('Mészáros_ü.csv');
+    expect(cleanFileName('Me\u0301sza\u0301ros_u\u0308.csv')).toBe('Mészáros_ü.csv');
+  });
+
+  it('drops invisible and bidirectional characters (the "gnp.exe" spoof)', () => {
+    expect(cleanFileName('photo\u202Egnp.fits')).toBe('photognp.fits');
+    expect(cleanFileName('\uFEFFM13\u200B.fits')).toBe('M13.fits');
+  });
+
+  it('keeps the end of an over-long name, counting characters', () => {
+    const name = `${'ö'.repeat(300)}.fits`;
+    expect(Array.from(cleanFileName(name))).toHaveLength(200);
+    expect(cleanFileName(name).endsWith('ööö.fits')).toBe(true);
+    expect(cleanFileName(`${'🔭'.repeat(300)}.csv`)).toBe(`${'🔭'.repeat(196)}.csv`);
+  });
+});

@@ -1,6 +1,6 @@
 import { ArgumentsHost, NotFoundException } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
-import { bodyParserRefusal, DATABASE_UNAVAILABLE, HttpExceptionFilter, isDatabaseUnavailable } from './http-exception.filter';
+import { badValueSqlState, bodyParserRefusal, DATABASE_UNAVAILABLE, HttpExceptionFilter, isDatabaseUnavailable } from './http-exception.filter';
 
 function connectionError(message: string, code?: string): Error {
   return Object.assign(new Error(message), code ? { code } : {});
@@ -40,11 +40,14 @@ describe('HttpExceptionFilter', () => {
     const res: any = {
       headersSent: false,
       setHeader: (name: string, value: string) => (sent.headers[name] = value),
+      removeHeader: (name: string) => delete sent.headers[name],
       status: (status: number) => ((sent.status = status), res),
       render: (view: string, locals: unknown) => ((sent.view = view), (sent.locals = locals)),
       json: (body: unknown) => (sent.json = body),
       redirect: () => undefined,
     };
+    // A CSV route's type, set before its handler ran: the error must not go out under it.
+    sent.headers['Content-Type'] = 'text/csv';
     const host = { switchToHttp: () => ({ getRequest: () => req, getResponse: () => res }) } as unknown as ArgumentsHost;
     const filter = new HttpExceptionFilter();
     (filter as any).logger = { warn: jest.fn(), error: jest.fn() };
@@ -77,6 +80,14 @@ describe('HttpExceptionFilter', () => {
     // Only 500s: a 404 page has nothing to look up.
     expect(run(new NotFoundException('gone'), 'html', '/targets', 'req-44').sent.locals.reference).toBeUndefined();
   });
+
+  it('answers bad input that reached the database with a 400, and logs it as an error to fix at the door', () => {
+    const overflow = new QueryFailedError('SELECT', [], connectionError('value "2147483648" is out of range for type integer', '22003'));
+    const answer = run(overflow, 'json', '/api/targets/2147483648', 'req-45');
+    expect(answer.sent).toMatchObject({ status: 400, json: { statusCode: 400, message: expect.stringContaining('cannot be stored or searched for') } });
+    expect(answer.sent.headers['Content-Type']).toBeUndefined();
+    expect(answer.logger.error).toHaveBeenCalledWith(expect.objectContaining({ msg: expect.stringContaining('SQLSTATE 22003'), requestId: 'req-45' }));
+  });
 });
 
 describe('bodyParserRefusal', () => {
@@ -92,5 +103,44 @@ describe('bodyParserRefusal', () => {
     expect(bodyParserRefusal(new Error('boom'))).toBeNull();
     expect(bodyParserRefusal(Object.assign(new Error('x'), { type: 'x', status: 500, expose: false }))).toBeNull();
     expect(bodyParserRefusal(undefined)).toBeNull();
+  });
+
+  it('sends a plain error page, never a stack, when the error page itself cannot be rendered', () => {
+    const req = { path: '/admin/queues/static/x', originalUrl: '/admin/queues/static/x', method: 'GET', accepts: (types: string[]) => types[0] };
+    const sent: { status?: number; body?: string; type?: string } = {};
+    const res: any = {
+      headersSent: false,
+      setHeader: () => undefined,
+      removeHeader: () => undefined,
+      status: (status: number) => ((sent.status = status), res),
+      type: (type: string) => ((sent.type = type), res),
+      send: (body: string) => (sent.body = body),
+      render: (_view: string, _locals: unknown, done: (error: Error | null, html?: string) => void) =>
+        done(new Error('Failed to lookup view "error" in views directory "/srv/portal/node_modules/@bull-board/ui/dist"')),
+    };
+    const host = { switchToHttp: () => ({ getRequest: () => req, getResponse: () => res }) } as unknown as ArgumentsHost;
+    const filter = new HttpExceptionFilter();
+    (filter as any).logger = { warn: jest.fn(), error: jest.fn() };
+    filter.catch(new NotFoundException('Cannot GET <b>/admin/queues/static/x</b>'), host);
+    expect(sent).toMatchObject({ status: 404, type: 'html' });
+    expect(sent.body).toContain('Error 404');
+    expect(sent.body).toContain('Cannot GET &#60;b&#62;/admin/queues/static/x&#60;/b&#62;');
+    expect(sent.body).not.toMatch(/\/srv\/portal|node_modules|at \w+ \(/);
+    expect((filter as any).logger.error).toHaveBeenCalledWith(expect.objectContaining({ stack: expect.any(String) }));
+  });
+});
+
+describe('badValueSqlState', () => {
+  it('names the SQLSTATEs of values Postgres cannot take, inside TypeORM errors too', () => {
+    for (const code of ['22003', '22P02', '22021', '22P05', '22001']) expect(badValueSqlState(new QueryFailedError('SELECT', [], connectionError('x', code)))).toBe(code);
+    expect(badValueSqlState(connectionError('duplicate key value', '23505'))).toBeNull();
+    expect(badValueSqlState(new TypeError('boom'))).toBeNull();
+  });
+});
+
+describe('bodyParserRefusal for nesting', () => {
+  it('says how deep JSON may nest', () => {
+    const deep = Object.assign(new Error('deep'), { type: 'entity.too.deep', status: 400, expose: true });
+    expect(bodyParserRefusal(deep)).toEqual({ status: 400, message: 'The JSON body is nested more than 32 levels deep; nothing was done.' });
   });
 });

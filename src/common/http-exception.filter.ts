@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { Request, Response } from 'express';
 import { requestIdOf } from '../logging/request-id';
+import { JSON_MAX_DEPTH } from './request-parsing';
 
 /** The message a user sees for an exception: Nest's own text, or the first validation message. */
 export function userMessage(exception: HttpException): string {
@@ -12,6 +13,9 @@ export function userMessage(exception: HttpException): string {
 }
 
 export const DATABASE_UNAVAILABLE = 'The database is unavailable, try again shortly';
+
+/** The 400 when bad input got past every door to the database (see badValueSqlState); tests look for it. */
+export const VALUE_REFUSED_BY_DATABASE = 'The request holds a value that cannot be stored or searched for (too long, out of range or unreadable); nothing was done.';
 
 // SQLSTATE classes and codes that mean "the server is not there or not taking work", not "your query is wrong":
 // 08 connection exception, 57P01-57P03 shutting down / cannot connect now, 53300 too many connections.
@@ -50,9 +54,39 @@ export function bodyParserRefusal(error: unknown): { status: number; message: st
       return { status: HttpStatus.PAYLOAD_TOO_LARGE, message: 'The request is too large; nothing was done.' };
     case 'entity.parse.failed':
       return { status: HttpStatus.BAD_REQUEST, message: 'The request body could not be read (malformed JSON or form data).' };
+    case 'entity.too.deep':
+      return { status: HttpStatus.BAD_REQUEST, message: `The JSON body is nested more than ${JSON_MAX_DEPTH} levels deep; nothing was done.` };
+    case 'querystring.parse.rangeError':
+      return { status: HttpStatus.BAD_REQUEST, message: 'The form is nested too deeply; nothing was done.' };
     default:
       return { status, message: 'The request could not be read.' };
   }
+}
+
+// SQLSTATEs of values the database cannot take: 22001 too long, 22003 numeric value out of range, 22007/22008
+// unreadable or overflowing date/time, 22021 invalid byte (NUL), 22P02 invalid text representation, 22P05 untranslatable.
+const BAD_VALUE_SQLSTATES = new Set(['22001', '22003', '22007', '22008', '22021', '22P02', '22P05']);
+
+/**
+ * The SQLSTATE when an error is the database refusing a value, else null. Bad input must be refused at the door
+ * (src/common/request-parsing.ts); this is the last line of defence, so a missed door is a 400 and a log line.
+ */
+export function badValueSqlState(error: unknown): string | null {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 4; depth++) {
+    const { code } = current as { code?: unknown };
+    if (typeof code === 'string' && BAD_VALUE_SQLSTATES.has(code)) return code;
+    const wrapped = current as { driverError?: unknown; cause?: unknown };
+    current = wrapped.driverError ?? wrapped.cause;
+  }
+  return null;
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The error page without the view engine: status, message, reference, nothing else. */
+export function plainErrorPage(status: number, message: string, reference?: string): string {
+  const quote = reference ? `<p>Reference: ${escapeHtml(reference)}</p>` : '';
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Error ${status}</title></head><body><h1>Error ${status}</h1><p>${escapeHtml(message)}</p>${quote}<p><a href="/">Back to the portal</a></p></body></html>`;
 }
 
 export function wantsHtml(req: Request): boolean {
@@ -84,6 +118,15 @@ export class HttpExceptionFilter implements ExceptionFilter {
       ({ details, errors } = exception.getResponse() as { details?: unknown; errors?: unknown });
     } else if (bodyParserRefusal(exception)) {
       ({ status, message } = bodyParserRefusal(exception)!);
+    } else if (badValueSqlState(exception)) {
+      status = HttpStatus.BAD_REQUEST;
+      message = VALUE_REFUSED_BY_DATABASE;
+      // A door let bad input through to the database: logged as an error with its stack, so it gets fixed there.
+      this.logger.error({
+        msg: `${req.method} ${req.path}: bad input reached the database (SQLSTATE ${badValueSqlState(exception)}): ${(exception as Error)?.message ?? exception}`,
+        requestId,
+        stack: (exception as Error)?.stack,
+      });
     } else if (isDatabaseUnavailable(exception)) {
       // Expected while the database restarts or the network drops: one line, no stack, and no alarm per request.
       status = HttpStatus.SERVICE_UNAVAILABLE;
@@ -94,6 +137,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
       this.logger.error({ msg: `${req.method} ${req.path}: ${(exception as Error)?.message ?? exception}`, requestId, stack: (exception as Error)?.stack });
     }
 
+    // A handler may have declared its success's type or a download (@Header, res.attachment): the error is neither.
+    res.removeHeader('Content-Type');
+    res.removeHeader('Content-Disposition');
     if (wantsHtml(req)) {
       if (status === HttpStatus.UNAUTHORIZED && req.method === 'GET') {
         return res.redirect(`/login?next=${encodeURIComponent(req.originalUrl)}`);
@@ -101,7 +147,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
       if (status === HttpStatus.SERVICE_UNAVAILABLE) res.setHeader('Retry-After', '5');
       // A 500 shows the request id so a user can quote it and we can find the stack in the log.
       const reference = status === HttpStatus.INTERNAL_SERVER_ERROR ? requestId : undefined;
-      return res.status(status).render('error', { title: `Error ${status}`, status, message, details, reference });
+      // Rendered with a callback: a failing render (a sub-app's view settings, a broken template) must not fall to
+      // express's default handler, which prints the stack and server paths. The plain page says the same.
+      return res.status(status).render('error', { title: `Error ${status}`, status, message, details, reference }, (error: Error | null, html?: string) => {
+        if (!error) return res.send(html);
+        this.logger.error({ msg: `${req.method} ${req.path}: the error page could not be rendered: ${error.message}`, requestId, stack: error.stack });
+        res.type('html').send(plainErrorPage(status, message, reference));
+      });
     }
     // `errors`: field name → messages, from a failed DTO validation (src/common/validation.ts).
     res.status(status).json({

@@ -1,4 +1,4 @@
-import { BadRequestException } from '@nestjs/common';
+import { integerParam, PG_INTEGER_MAX, queryText } from './request-parsing';
 
 /** `?limit=&offset=` on the pages (the same words as /runs and the API). */
 export interface PageRequest {
@@ -17,24 +17,17 @@ export interface PageView {
   nextUrl: string | null;
 }
 
-/** A query-string value, trimmed; undefined when missing or blank. */
-export const queryText = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+/** A query-string value, trimmed; undefined when missing or blank (request-parsing's rule: a 400 when repeated). */
+export { queryText };
 
-function wholeNumber(value: unknown, name: string, fallback: number, min: number, max: number): number {
-  const text = queryText(value);
-  if (text === undefined) return fallback;
-  const parsed = Number(text);
-  if (!/^\d+$/.test(text) || parsed < min || parsed > max) {
-    throw new BadRequestException(`${name} must be a whole number from ${min} to ${max}, not "${text.slice(0, 40)}"`);
-  }
-  return parsed;
-}
+/** The largest offset a page or the API takes: row counts never pass Postgres' integer. */
+export const MAX_OFFSET = PG_INTEGER_MAX;
 
 /** Reads `limit` (1–max, default `defaultLimit`) and `offset` (0 or more) from a page's query string; 400 otherwise. */
 export function parsePageRequest(query: Record<string, unknown>, defaultLimit: number, maxLimit: number): PageRequest {
   return {
-    limit: wholeNumber(query.limit, 'limit', defaultLimit, 1, maxLimit),
-    offset: wholeNumber(query.offset, 'offset', 0, 0, Number.MAX_SAFE_INTEGER),
+    limit: integerParam(query.limit, 'limit', { min: 1, max: maxLimit }, defaultLimit),
+    offset: integerParam(query.offset, 'offset', { min: 0, max: MAX_OFFSET }, 0),
   };
 }
 

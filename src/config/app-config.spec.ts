@@ -42,6 +42,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ THROTTLE_API_WINDOW_SECONDS: '0' })).toThrow(/THROTTLE_API_WINDOW_SECONDS: "0" is not a whole number above 0/);
   });
 
+  it('gives runs 30 s to finish at shutdown by default; SHUTDOWN_GRACE_SECONDS=0 interrupts them at once', () => {
+    expect(loadConfig({}).shutdownGraceSeconds).toBe(30);
+    expect(loadConfig({ SHUTDOWN_GRACE_SECONDS: '0' }).shutdownGraceSeconds).toBe(0);
+    expect(loadConfig({ SHUTDOWN_GRACE_SECONDS: '120' }).shutdownGraceSeconds).toBe(120);
+    expect(() => loadConfig({ SHUTDOWN_GRACE_SECONDS: '-1' })).toThrow(/SHUTDOWN_GRACE_SECONDS: "-1" is not a whole number of 0 or more/);
+    expect(() => loadConfig({ SHUTDOWN_GRACE_SECONDS: '1.5' })).toThrow(/SHUTDOWN_GRACE_SECONDS/);
+  });
+
   it('believes X-Forwarded-For from loopback by default; TRUST_PROXY names other proxies or a hop count', () => {
     expect(loadConfig({}).trustProxy).toBe('loopback');
     expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);

@@ -26,8 +26,21 @@ export interface AppConfig {
   pipelineTimeoutSeconds: number;
   /** How long a worker's hold on a job lasts without renewal; a dead worker's job is requeued after about this. */
   pipelineLockSeconds: number;
+  /**
+   * On SIGTERM/SIGINT, how long runs in flight may go on to finish; those still going then are interrupted, their
+   * log stored, and queued again for the next worker. 0 interrupts them at once.
+   */
+  shutdownGraceSeconds: number;
   /** Longest side in pixels of the PNG thumbnail made for every FITS image. */
   thumbnailMaxSide: number;
+  /** Pixel budget of one image for thumbnails and previews: larger ones are refused from their header. */
+  previewMaxPixels: number;
+  /** Worker threads per process that decode and render thumbnails and previews (off the event loop). */
+  previewThreads: number;
+  /** Pixel budget of one frame read by a pipeline (the builtins, and class pipelines using the SDK's frame reader). */
+  pipelineMaxFramePixels: number;
+  /** Pixel budget of all the frames one run reads together. */
+  pipelineMaxRunPixels: number;
   /** pino's level: fatal, error, warn, info, debug, trace or silent. */
   logLevel: LogLevelName;
   /** `json`: one JSON object per line; `text`: a short line for a person at a terminal. */
@@ -39,6 +52,11 @@ export interface AppConfig {
    * per-address limits, so behind a reverse proxy on another host name it (its address, or a hop count).
    */
   trustProxy: boolean | number | string;
+  /**
+   * The origins (scheme://host[:port]) whose pages may open a Socket.IO connection; empty: only pages served by
+   * the host the request was sent to.
+   */
+  allowedOrigins: string[];
 }
 
 /** Each limit counts within its window; a key that reaches it is refused for one window. */
@@ -80,6 +98,13 @@ function positiveInteger(value: string | undefined, fallback: number, name: stri
   return parsed;
 }
 
+function nonNegativeInteger(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`${name}: "${value}" is not a whole number of 0 or more`);
+  return parsed;
+}
+
 function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], fallback: T, name: string): T {
   if (value === undefined || value === '') return fallback;
   const lower = value.trim().toLowerCase();
@@ -94,6 +119,26 @@ function parseTrustProxy(value: string | undefined): boolean | number | string {
   if (/^(true|false)$/i.test(text)) return text.toLowerCase() === 'true';
   if (/^\d+$/.test(text)) return Number(text);
   return text;
+}
+
+/** ALLOWED_ORIGINS: comma-separated origins, e.g. "https://portal.school.example, http://10.0.0.5:3000". */
+function parseOrigins(value: string | undefined): string[] {
+  const origins: string[] = [];
+  for (const entry of (value ?? '').split(',').map((part) => part.trim()).filter(Boolean)) {
+    let url: URL | undefined;
+    try {
+      url = new URL(entry);
+    } catch {
+      url = undefined;
+    }
+    // An origin has no path, query or credentials: "https://portal.example/app" is a mistake worth saying.
+    const bare = url && url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+    if (!url || !/^https?:$/.test(url.protocol) || !bare) {
+      throw new Error(`ALLOWED_ORIGINS: "${entry}" is not an origin like https://portal.school.example or http://10.0.0.5:3000`);
+    }
+    origins.push(url.origin);
+  }
+  return origins;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -114,7 +159,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     pipelineConcurrency: positiveInteger(env.PIPELINE_CONCURRENCY, 2, 'PIPELINE_CONCURRENCY'),
     pipelineTimeoutSeconds: positiveInteger(env.PIPELINE_TIMEOUT_SECONDS, 3600, 'PIPELINE_TIMEOUT_SECONDS'),
     pipelineLockSeconds: positiveInteger(env.PIPELINE_LOCK_SECONDS, 30, 'PIPELINE_LOCK_SECONDS'),
+    shutdownGraceSeconds: nonNegativeInteger(env.SHUTDOWN_GRACE_SECONDS, 30, 'SHUTDOWN_GRACE_SECONDS'),
     thumbnailMaxSide: positiveInteger(env.THUMBNAIL_MAX_SIDE, 400, 'THUMBNAIL_MAX_SIDE'),
+    previewMaxPixels: positiveInteger(env.PREVIEW_MAX_PIXELS, 50_000_000, 'PREVIEW_MAX_PIXELS'),
+    previewThreads: positiveInteger(env.PREVIEW_THREADS, 2, 'PREVIEW_THREADS'),
+    pipelineMaxFramePixels: positiveInteger(env.PIPELINE_MAX_FRAME_PIXELS, 50_000_000, 'PIPELINE_MAX_FRAME_PIXELS'),
+    pipelineMaxRunPixels: positiveInteger(env.PIPELINE_MAX_RUN_PIXELS, 1_000_000_000, 'PIPELINE_MAX_RUN_PIXELS'),
     logLevel: oneOf(env.LOG_LEVEL, LOG_LEVELS, 'info', 'LOG_LEVEL'),
     logFormat: oneOf(env.LOG_FORMAT, LOG_FORMATS, 'json', 'LOG_FORMAT'),
     throttling: {
@@ -128,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       apiWindowSeconds: positiveInteger(env.THROTTLE_API_WINDOW_SECONDS, 60, 'THROTTLE_API_WINDOW_SECONDS'),
     },
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    allowedOrigins: parseOrigins(env.ALLOWED_ORIGINS),
   };
 }
 

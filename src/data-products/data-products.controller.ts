@@ -1,4 +1,4 @@
-import { Body, Controller, Get, NotFoundException, Param, ParseIntPipe, Post, Render, Req, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, NotFoundException, Param, Post, Render, Req, Res, UseInterceptors } from '@nestjs/common';
 import { Request, Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
 import { setFlash } from '../common/flash';
@@ -6,12 +6,14 @@ import { equatorialWcs, findImageHdu, FitsError, imageHeaderOf, isFitsFileName, 
 import { MAPPINGS, STRETCHES } from '../previews/fits-rendering';
 import { shareOptions } from '../sharing/share-choice';
 import { storedSuffix } from '../storage/file-storage.service';
+import { productMediaType } from '../storage/media-types';
 import { canViewTarget } from '../targets/target-access';
 import { TargetsService } from '../targets/targets.service';
 import { SessionUser } from '../users/user.entity';
 import { DataProductsService, IngestResult } from './data-products.service';
 import { shareChoiceOf } from './dto/share-input';
 import { UploadInterceptor } from './upload.interceptor';
+import { ParseRowIdPipe } from '../common/request-parsing';
 
 const INLINE_TYPES: Record<string, string> = {
   '.png': 'image/png',
@@ -45,7 +47,7 @@ export class DataProductsController {
   @UseInterceptors(UploadInterceptor)
   async upload(
     @CurrentUser() user: SessionUser,
-    @Param('id', ParseIntPipe) targetId: number,
+    @Param('id', ParseRowIdPipe) targetId: number,
     @Body('productType') productType: string,
     @Body('visibility') visibility: unknown,
     @Body('classroomId') classroomId: unknown,
@@ -73,7 +75,7 @@ export class DataProductsController {
 
   @Get('data-products/:id')
   @Render('data-products/show')
-  async show(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number) {
+  async show(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number) {
     const product = await this.products.findVisible(id, user);
     let hdus: unknown[] = [];
     let fitsError: string | null = null;
@@ -122,7 +124,7 @@ export class DataProductsController {
   @Post('data-products/:id/sharing')
   async share(
     @CurrentUser() user: SessionUser,
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', ParseRowIdPipe) id: number,
     @Body('visibility') visibility: unknown,
     @Body('classroomId') classroomId: unknown,
     @Req() req: Request,
@@ -137,17 +139,18 @@ export class DataProductsController {
   }
 
   @Get('data-products/:id/download')
-  async download(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Res() res: Response) {
+  async download(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Res() res: Response) {
     const product = await this.products.findVisible(id, user);
     res.download(this.products.absolutePath(product), product.originalName, {
-      headers: { 'X-Content-SHA256': product.sha256 },
+      // The same type as the API's download (one table), not express's guess from the stored name.
+      headers: { 'Content-Type': productMediaType(product.storedPath), 'X-Content-SHA256': product.sha256 },
       dotfiles: 'allow',
     });
   }
 
   /** Images and videos (timelapses, PNG previews) shown in the page itself rather than downloaded. */
   @Get('data-products/:id/view')
-  async view(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Res() res: Response) {
+  async view(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Res() res: Response) {
     const product = await this.products.findVisible(id, user);
     const type = INLINE_TYPES[storedSuffix(product.storedPath)];
     if (!type) throw new NotFoundException('Only images and videos can be shown in the page; download the file instead');
@@ -157,7 +160,7 @@ export class DataProductsController {
   @Post('data-products/:id/delete')
   async remove(
     @CurrentUser() user: SessionUser,
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', ParseRowIdPipe) id: number,
     @Req() req: Request,
     @Res() res: Response,
   ) {

@@ -20,6 +20,7 @@ import { TargetsService } from '../targets/targets.service';
 import { SessionUser } from '../users/user.entity';
 import { DataProduct, PRODUCT_TYPES, ProductType } from './data-product.entity';
 import { ProductFilter, ScopePlaceholders, scopeCondition } from './product-filter';
+import { isRowId } from '../common/request-parsing';
 
 /** A row of the target page's products table. */
 export interface ProductTableRow {
@@ -235,7 +236,7 @@ export class DataProductsService {
 
   /** The product with its target and uploader if it exists (404) and `user` may see it (403): the product's own sharing decides. */
   async findVisible(id: number, user: SessionUser): Promise<DataProduct & { target: Target }> {
-    const product = Number.isSafeInteger(id)
+    const product = isRowId(id)
       ? await this.products
           .createQueryBuilder('p')
           .innerJoinAndSelect('p.target', 't')

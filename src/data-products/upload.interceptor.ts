@@ -13,6 +13,7 @@ import { Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import { catchError, finalize, Observable } from 'rxjs';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { portalMulter } from '../common/multipart';
 import { formatBytes } from '../common/view-helpers';
 import { FileStorageService } from '../storage/file-storage.service';
 
@@ -30,7 +31,7 @@ export class UploadInterceptor implements NestInterceptor {
 
   constructor(@Inject(APP_CONFIG) config: AppConfig, storage: FileStorageService) {
     this.limit = config.uploadMaxBytes;
-    this.upload = multer({
+    this.upload = portalMulter({
       storage: multer.diskStorage({
         destination: storage.tmpDir,
         filename: (_req, _file, done) => done(null, `upload-${randomUUID()}`),

@@ -13,6 +13,8 @@ export interface ByteSource {
   readonly position: number;
   /** Total size in bytes when known without reading everything (plain files); undefined for gzip. */
   readonly size: number | undefined;
+  /** For gzip: the most bytes the stream may inflate to (reading and skipping count alike); else undefined. */
+  readonly inflationLimit: number | undefined;
   /** Reads `length` bytes; returns fewer only at end of file. */
   read(length: number): Promise<Buffer>;
   /** Skips `length` bytes; returns how many were skipped, fewer only at end of file. */
@@ -23,17 +25,37 @@ export interface ByteSource {
 /** The gzip stream is corrupt (not merely cut short, which reads as end of file). */
 export class CorruptStreamError extends Error {}
 
+/** The gzip stream inflated past its limit; `inflated` bytes had come out when it was stopped. */
+export class InflationLimitError extends Error {
+  constructor(
+    readonly inflated: number,
+    readonly limit: number,
+  ) {
+    super(`the gzip data decompresses to more than ${limit} bytes`);
+  }
+}
+
 const GZIP_MAGIC = [0x1f, 0x8b];
 
+/** A gzip file may inflate to at most this much unless the caller says otherwise (a bomb inflates ~1000×). */
+export const DEFAULT_MAX_INFLATED_BYTES = 2 * 1024 ** 3;
+
+export interface ByteSourceOptions {
+  /** For gzip files: stop with InflationLimitError once this many bytes have been inflated (default 2 GiB). */
+  maxInflatedBytes?: number;
+}
+
 /** Opens a file, choosing gzip decompression by the magic bytes 1f 8b (not by the name). */
-export async function openByteSource(filePath: string): Promise<ByteSource> {
+export async function openByteSource(filePath: string, options: ByteSourceOptions = {}): Promise<ByteSource> {
+  const limit = options.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES;
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`maxInflatedBytes must be a positive integer, got ${limit}`);
   const handle = await fsp.open(filePath, 'r');
   try {
     const { size } = await handle.stat();
     const magic = Buffer.alloc(2);
     const { bytesRead } = await handle.read(magic, 0, 2, 0);
     if (bytesRead === 2 && magic[0] === GZIP_MAGIC[0] && magic[1] === GZIP_MAGIC[1]) {
-      return new GzipStreamSource(handle);
+      return new GzipStreamSource(handle, limit);
     }
     return new PlainFileSource(handle, size);
   } catch (error) {
@@ -45,6 +67,7 @@ export async function openByteSource(filePath: string): Promise<ByteSource> {
 /** Plain file: positioned reads; skipping only moves the position. */
 export class PlainFileSource implements ByteSource {
   readonly compression = 'none' as const;
+  readonly inflationLimit = undefined;
   position = 0;
 
   constructor(
@@ -79,7 +102,9 @@ export class PlainFileSource implements ByteSource {
 /**
  * Gzip file: decompressed chunk by chunk as it is consumed (the async iterator applies back-pressure), so only
  * the current chunk and the bytes asked for are held in memory. Skipping discards decompressed bytes.
- * A stream cut short reads as end of file; other zlib errors become CorruptStreamError.
+ * A stream cut short reads as end of file; other zlib errors become CorruptStreamError. Inflating more than
+ * `inflationLimit` bytes in all stops the stream with InflationLimitError: memory stays bounded anyway (bytes
+ * are inflated only as asked for), this bounds the CPU time a small file can cost.
  */
 export class GzipStreamSource implements ByteSource {
   readonly compression = 'gzip' as const;
@@ -91,11 +116,16 @@ export class GzipStreamSource implements ByteSource {
   private readonly chunks: AsyncIterator<Buffer>;
   private pending: Buffer[] = [];
   private pendingLength = 0;
+  private inflated = 0;
   private ended = false;
 
-  constructor(private readonly handle: FileHandle) {
+  constructor(
+    private readonly handle: FileHandle,
+    readonly inflationLimit = DEFAULT_MAX_INFLATED_BYTES,
+  ) {
     this.input = handle.createReadStream({ start: 0, autoClose: false });
-    this.gunzip = zlib.createGunzip();
+    // Bigger chunks than zlib's 16 KiB: fewer turns of the event loop per megabyte.
+    this.gunzip = zlib.createGunzip({ chunkSize: 256 * 1024 });
     this.input.on('error', (error) => this.gunzip.destroy(error));
     this.input.pipe(this.gunzip);
     this.chunks = this.gunzip[Symbol.asyncIterator]();
@@ -146,6 +176,12 @@ export class GzipStreamSource implements ByteSource {
     if (result.done) {
       this.ended = true;
       return false;
+    }
+    this.inflated += result.value.length;
+    if (this.inflated > this.inflationLimit) {
+      this.ended = true;
+      this.gunzip.destroy();
+      throw new InflationLimitError(this.inflated, this.inflationLimit);
     }
     if (result.value.length) {
       this.pending.push(result.value);

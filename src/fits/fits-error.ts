@@ -27,3 +27,33 @@ export class FitsError extends Error {
     return where.length ? `${where.join(', ')}: ${message}` : message;
   }
 }
+
+/** Thousands separated by commas, whatever the locale: "100,000,000". */
+export function formatCount(value: number): string {
+  return Math.round(value).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/**
+ * An image (or the work of decoding it) over a budget, found from the header before anything was allocated.
+ * `amount` and `limit` count `unit`s; `tooLargeTo('preview')` gives "too large to preview (100,000,000 pixels,
+ * limit 50,000,000)", the wording shown to users.
+ */
+export class FitsTooLargeError extends FitsError {
+  constructor(
+    message: string,
+    readonly amount: number,
+    readonly limit: number,
+    readonly unit: 'pixels' | 'bytes',
+    file?: string,
+    hdu?: number,
+  ) {
+    super(message, file, hdu);
+    this.name = 'FitsTooLargeError';
+  }
+
+  /** "too large to <verb> (N pixels, limit M)" or "(N bytes to decode, limit M)". */
+  tooLargeTo(verb: string): string {
+    const what = this.unit === 'pixels' ? 'pixels' : 'bytes to decode';
+    return `too large to ${verb} (${formatCount(this.amount)} ${what}, limit ${formatCount(this.limit)})`;
+  }
+}

@@ -287,18 +287,22 @@ describe('readFitsImage on broken and absurd files', () => {
     expect(error.message).toMatch(/^hh-corrupt\.fits\.gz, HDU 0: gzip data is corrupt \(.+\)$/);
   });
 
-  it('refuses an absurd NAXIS before allocating', async () => {
+  it('refuses an absurd NAXIS before allocating, as too large before cut short', async () => {
     const absurd = Buffer.concat([
       header('SIMPLE  =                    T', kw('BITPIX', -64), kw('NAXIS', 2), kw('NAXIS1', 1000000), kw('NAXIS2', 1000000)),
       Buffer.alloc(2000),
     ]);
     const plain = await fitsError(readFitsImage(tmp.write('absurd.fits', absurd)));
-    expect(plain.message).toMatch(/^absurd\.fits, HDU 0: data runs past end of file: header says 8000000000000 bytes/);
+    expect(plain.message).toBe('absurd.fits, HDU 0: image of 1000000 x 1000000 = 1,000,000,000,000 pixels is over the limit of 100,000,000 pixels');
     const gz = await fitsError(readFitsImage(tmp.write('absurd.fits.gz', gzipSync(absurd))));
-    expect(gz.message).toBe('absurd.fits.gz, HDU 0: image of 1000000 x 1000000 pixels is larger than the limit of 100000000 pixels');
+    expect(gz.message).toBe('absurd.fits.gz, HDU 0: image of 1000000 x 1000000 = 1,000,000,000,000 pixels is over the limit of 100,000,000 pixels');
+    // Within the budget, the same header cut short is what it is.
+    const small = Buffer.concat([header('SIMPLE  =                    T', kw('BITPIX', -64), kw('NAXIS', 2), kw('NAXIS1', 1000), kw('NAXIS2', 1000)), Buffer.alloc(2000)]);
+    const cut = await fitsError(readFitsImage(tmp.write('cut.fits', small)));
+    expect(cut.message).toMatch(/^cut\.fits, HDU 0: data runs past end of file: header says 8000000 bytes/);
 
     const limited = await fitsError(readFitsImage(fixture('HorseHead.fits'), { maxPixels: 1000 }));
-    expect(limited.reason).toBe('image of 891 x 893 pixels is larger than the limit of 1000 pixels');
+    expect(limited.reason).toBe('image of 891 x 893 = 795,663 pixels is over the limit of 1,000 pixels');
   });
 
   it('refuses an invalid BSCALE', async () => {

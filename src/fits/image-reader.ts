@@ -1,14 +1,22 @@
 import * as path from 'path';
-import { ByteSource, CorruptStreamError, openByteSource } from './byte-source';
+import { ByteSource, openByteSource } from './byte-source';
 import { DEFAULT_MAX_HDUS } from './constants';
-import { FitsError } from './fits-error';
-import { walkHdus } from './hdu-reader';
+import { FitsError, FitsTooLargeError, formatCount } from './fits-error';
+import { streamError, walkHdus } from './hdu-reader';
 import { headerValue } from './header';
 import { exactIntegerKeyword, Fail, optionalNumberKeyword } from './keyword-values';
-import { compressedImageHeader, decodeTiles, ImageDescription, parseCompressedLayout, planTileReads } from './tile-compression';
+import { allocateValues, compressedImageHeader, decodeTiles, ImageDescription, layoutBytes, parseCompressedLayout, planTileReads } from './tile-compression';
 import { FitsHduHeader, FitsImage, ReadFitsImageOptions } from './types';
 
 export const DEFAULT_MAX_PIXELS = 100_000_000;
+/** The byte budget's default, per pixel of the pixel budget: float64 pixels plus as much again of compressed input. */
+export const DEFAULT_BYTES_PER_PIXEL = 16;
+
+/** What one read may cost: pixels of the plane read, bytes held while decoding it. */
+export interface ImageBudget {
+  maxPixels: number;
+  maxBytes: number;
+}
 
 /** Raw bytes converted per read for integer images (a multiple of 8). */
 const CHUNK_BYTES = 4 * 1024 * 1024;
@@ -44,22 +52,26 @@ export function imageHeaderOf(hdu: FitsHduHeader, fileName?: string): ImageDescr
  * images are decompressed (RICE_1, GZIP_1, GZIP_2, NOCOMPRESS; quantised floats with or without dithering).
  *
  * Throws FitsError (naming file, HDU and the problem) for: no image HDU, no such HDU, an HDU that holds no image,
- * data cut short, corrupt gzip or tile data, an unsupported compression, and images beyond `maxPixels` (checked
- * before allocating; plain files are also checked against their size first). I/O errors propagate unchanged.
+ * data cut short, corrupt gzip or tile data, an unsupported compression. Images over the budget (`maxPixels`,
+ * `maxBytes`) are refused with a FitsTooLargeError from their header, before anything is allocated and before a
+ * plain file's size is checked; a gzip file is inflated no further than `maxBytes`. I/O errors propagate unchanged.
  */
 export async function readFitsImage(filePath: string, options: ReadFitsImageOptions = {}): Promise<FitsImage> {
-  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  if (!Number.isSafeInteger(maxPixels) || maxPixels < 1) throw new RangeError(`maxPixels must be a positive integer, got ${maxPixels}`);
+  const budget = imageBudget(options);
   const wanted = options.hdu;
   if (wanted !== undefined && (!Number.isSafeInteger(wanted) || wanted < 0)) throw new RangeError(`hdu must be a non-negative integer, got ${wanted}`);
+  const chosen = (hdu: FitsHduHeader) => (wanted !== undefined ? hdu.index === wanted : isImageHdu(hdu));
 
   const fileName = path.basename(filePath);
-  const source = await openByteSource(filePath);
+  const source = await openByteSource(filePath, { maxInflatedBytes: budget.maxBytes });
   try {
     const seen: FitsHduHeader[] = [];
-    for await (const hdu of walkHdus(source, fileName, wanted !== undefined ? wanted + 1 : DEFAULT_MAX_HDUS)) {
+    const check = (hdu: FitsHduHeader) => {
+      if (chosen(hdu)) checkImageBudget(hdu, fileName, budget);
+    };
+    for await (const hdu of walkHdus(source, fileName, wanted !== undefined ? wanted + 1 : DEFAULT_MAX_HDUS, check)) {
       seen.push(hdu);
-      if (wanted !== undefined ? hdu.index === wanted : isImageHdu(hdu)) return await readImageData(source, hdu, fileName, maxPixels);
+      if (chosen(hdu)) return await readImageData(source, hdu, fileName, budget, options.sharedMemory === true);
     }
     const count = `${seen.length} HDU${seen.length === 1 ? '' : 's'}`;
     if (wanted !== undefined) throw new FitsError(`there is no HDU ${wanted} (the file has ${count})`, fileName);
@@ -70,21 +82,116 @@ export async function readFitsImage(filePath: string, options: ReadFitsImageOpti
   }
 }
 
+/** The budget from the options, with defaults; RangeError for nonsense. */
+export function imageBudget(options: Pick<ReadFitsImageOptions, 'maxPixels' | 'maxBytes'> = {}): ImageBudget {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (!Number.isSafeInteger(maxPixels) || maxPixels < 1) throw new RangeError(`maxPixels must be a positive integer, got ${maxPixels}`);
+  const maxBytes = options.maxBytes ?? Math.min(Number.MAX_SAFE_INTEGER, maxPixels * DEFAULT_BYTES_PER_PIXEL);
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw new RangeError(`maxBytes must be a positive integer, got ${maxBytes}`);
+  return { maxPixels, maxBytes };
+}
+
+/**
+ * The pixels of the plane an image HDU holds, from its header alone (ZNAXISn for a compressed image); 0 for an
+ * HDU without image data. Throws FitsError for a compressed header without valid ZNAXISn.
+ */
+export function imagePixels(hdu: FitsHduHeader, fileName?: string): number {
+  const { shape } = imageHeaderOf(hdu, fileName);
+  if (!shape.length) return 0;
+  return shape[0] * (shape.length > 1 ? shape[1] : 1);
+}
+
+/**
+ * Refuses, from the header alone, an image whose plane has more pixels than the budget, or whose pixels (at 4 or
+ * 8 bytes each, as readFitsImage returns them) take more bytes: a FitsTooLargeError naming both numbers.
+ */
+export function checkImageBudget(hdu: FitsHduHeader, fileName: string, budget: ImageBudget): void {
+  if (hdu.type !== 'COMPRESSED_IMAGE' && hdu.type !== 'PRIMARY' && hdu.type !== 'IMAGE') return;
+  const { shape, bitpix } = imageHeaderOf(hdu, fileName);
+  if (shape.length === 0) return;
+  const width = shape[0];
+  const height = shape.length > 1 ? shape[1] : 1;
+  const pixels = width * height;
+  if (pixels > budget.maxPixels) {
+    throw new FitsTooLargeError(
+      `image of ${width} x ${height} = ${formatCount(pixels)} pixels is over the limit of ${formatCount(budget.maxPixels)} pixels`,
+      pixels,
+      budget.maxPixels,
+      'pixels',
+      fileName,
+      hdu.index,
+    );
+  }
+  checkBytes(pixels * outputBytesPerPixel(bitpix), budget, 'its pixels', fileName, hdu.index);
+}
+
+/** Refuses `bytes` of decoding work beyond the byte budget. */
+export function checkBytes(bytes: number, budget: ImageBudget, what: string, fileName: string, hdu: number): void {
+  if (bytes > budget.maxBytes) {
+    throw new FitsTooLargeError(
+      `decoding would hold ${formatCount(bytes)} bytes for ${what}, over the limit of ${formatCount(budget.maxBytes)} bytes`,
+      bytes,
+      budget.maxBytes,
+      'bytes',
+      fileName,
+      hdu,
+    );
+  }
+}
+
+/** Float32 for BITPIX 8, 16 and -32, Float64 for the others. */
+function outputBytesPerPixel(bitpix: number): number {
+  return bitpix === 8 || bitpix === 16 || bitpix === -32 ? 4 : 8;
+}
+
+/** How readImageHeader leaves the walk once it has the header it wants. */
+class FoundImage extends Error {
+  constructor(readonly hdu: FitsHduHeader) {
+    super('found the image header');
+  }
+}
+
+/**
+ * The header of the HDU readFitsImage would read by default (the first with an image, see `findImageHdu`), found
+ * without reading any data beyond the HDUs before it; undefined when the file has none. For checking a budget
+ * before reading pixels. FitsError for a broken file, FitsTooLargeError for gzip data past `maxInflatedBytes`.
+ */
+export async function readImageHeader(filePath: string, options: { maxInflatedBytes?: number } = {}): Promise<FitsHduHeader | undefined> {
+  const fileName = path.basename(filePath);
+  const source = await openByteSource(filePath, options);
+  try {
+    // Stops the walk at the image's header, before its data is checked against the file's size.
+    const stopAtImage = (hdu: FitsHduHeader) => {
+      if (isImageHdu(hdu)) throw new FoundImage(hdu);
+    };
+    for await (const hdu of walkHdus(source, fileName, DEFAULT_MAX_HDUS, stopAtImage)) void hdu;
+    return undefined;
+  } catch (error) {
+    if (error instanceof FoundImage) return error.hdu;
+    throw error;
+  } finally {
+    await source.close();
+  }
+}
+
 /** Reads the image of `hdu`; the source is positioned at the start of its data. */
-async function readImageData(source: ByteSource, hdu: FitsHduHeader, fileName: string, maxPixels: number): Promise<FitsImage> {
+async function readImageData(source: ByteSource, hdu: FitsHduHeader, fileName: string, budget: ImageBudget, shared: boolean): Promise<FitsImage> {
   const fail: Fail = (reason) => {
     throw new FitsError(reason, fileName, hdu.index);
   };
-  const reader = new DataReader(source, fail);
+  const reader = new DataReader(source, fail, fileName, hdu.index);
 
   if (hdu.type === 'COMPRESSED_IMAGE') {
-    const layout = parseCompressedLayout(hdu, fileName, maxPixels);
-    const tableBytes = layout.rowBytes * layout.rows;
+    const layout = parseCompressedLayout(hdu, fileName, budget.maxPixels);
+    // Only the first plane's rows of the table are needed; the table and the tiles' bookkeeping count too.
+    const tableBytes = layout.rowBytes * layout.planeTiles;
+    checkBytes(layoutBytes(layout), budget, 'its pixels, table of tiles and scratch', fileName, hdu.index);
     const table = await reader.read(tableBytes, 'the table of tiles');
     const plan = planTileReads(layout, table);
+    checkBytes(layoutBytes(layout) + plan.end - plan.start, budget, 'its pixels, table of tiles and compressed tiles', fileName, hdu.index);
     await reader.skip(layout.heapOffset - tableBytes + plan.start);
     const heap = await reader.read(plan.end - plan.start, 'the heap of compressed tiles');
-    const data = decodeTiles(layout, plan.tiles, heap, plan.start);
+    const data = decodeTiles(layout, plan.tiles, heap, plan.start, shared);
     const image = compressedImageHeader(hdu, fileName);
     const header: FitsHduHeader = { ...hdu, cards: image.cards, bitpix: image.bitpix, naxis: image.shape };
     return { file: fileName, hduIndex: hdu.index, header, bitpix: image.bitpix, width: layout.width, height: layout.height, shape: image.shape, data };
@@ -97,21 +204,23 @@ async function readImageData(source: ByteSource, hdu: FitsHduHeader, fileName: s
   if (hdu.type === 'PRIMARY' && headerValue(hdu.cards, 'GROUPS') === true && hdu.naxis[0] === 0) fail('random-groups data, not an image');
   const empty = hdu.naxis.findIndex((n) => n === 0);
   if (empty >= 0) fail(`the image has no pixels (NAXIS${empty + 1} = 0)`);
+  checkImageBudget(hdu, fileName, budget);
   const width = hdu.naxis[0];
   const height = hdu.naxis.length > 1 ? hdu.naxis[1] : 1;
-  if (width * height > maxPixels) fail(`image of ${width} x ${height} pixels is larger than the limit of ${maxPixels} pixels`);
 
-  const data = await readPixels(reader, hdu, width * height, fail);
+  const data = await readPixels(reader, hdu, width * height, fail, shared);
   return { file: fileName, hduIndex: hdu.index, header: hdu, bitpix: hdu.bitpix, width, height, shape: hdu.naxis, data };
 }
 
-/** Reads of the data of one HDU, with short reads and corrupt gzip data turned into FitsErrors. */
+/** Reads of the data of one HDU, with short reads and corrupt or runaway gzip data turned into FitsErrors. */
 class DataReader {
   private readonly start: number;
 
   constructor(
     private readonly source: ByteSource,
     private readonly fail: Fail,
+    private readonly fileName: string,
+    private readonly hduIndex: number,
   ) {
     this.start = source.position;
   }
@@ -138,28 +247,27 @@ class DataReader {
     try {
       return await operation();
     } catch (error) {
-      if (error instanceof CorruptStreamError) this.fail(error.message);
-      throw error;
+      throw streamError(error, this.fileName, this.hduIndex);
     }
   }
 }
 
 /** The first `count` pixels of an uncompressed image as physical values. */
-async function readPixels(reader: DataReader, hdu: FitsHduHeader, count: number, fail: Fail): Promise<Float32Array | Float64Array> {
+async function readPixels(reader: DataReader, hdu: FitsHduHeader, count: number, fail: Fail, shared: boolean): Promise<Float32Array | Float64Array> {
   const { bitpix, cards } = hdu;
   const bscale = optionalNumberKeyword(cards, 'BSCALE', fail) ?? 1;
   const bzero = optionalNumberKeyword(cards, 'BZERO', fail) ?? 0;
   const itemSize = Math.abs(bitpix) / 8;
 
   if (bitpix < 0) {
-    const out = await readFloats(reader, bitpix, count);
+    const out = await readFloats(reader, bitpix, count, shared);
     if (bscale !== 1 || bzero !== 0) {
       for (let k = 0; k < count; k++) out[k] = out[k] * bscale + bzero;
     }
     return out;
   }
 
-  const out = bitpix === 8 || bitpix === 16 ? new Float32Array(count) : new Float64Array(count);
+  const out = allocateValues(bitpix === 8 || bitpix === 16, count, shared);
   // BLANK: integer images only; for 64-bit compared exactly as high and low 32-bit words
   const exactBlank = exactIntegerKeyword(cards, 'BLANK', fail);
   const convert = integerConverter(bitpix, bscale, bzero, exactBlank);
@@ -178,11 +286,17 @@ async function readPixels(reader: DataReader, hdu: FitsHduHeader, count: number,
 }
 
 /** Reads `count` big-endian floats and swaps them in place to native order. */
-async function readFloats(reader: DataReader, bitpix: number, count: number): Promise<Float32Array | Float64Array> {
+async function readFloats(reader: DataReader, bitpix: number, count: number, shared: boolean): Promise<Float32Array | Float64Array> {
   const single = bitpix === -32;
   const byteCount = count * (single ? 4 : 8);
   let bytes: Buffer;
-  if (!reader.compressed) {
+  if (shared) {
+    const out = allocateValues(single, count, true);
+    bytes = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+    for (let done = 0; done < byteCount; done += CHUNK_BYTES) {
+      bytes.set(await reader.read(Math.min(CHUNK_BYTES, byteCount - done), 'the image data'), done);
+    }
+  } else if (!reader.compressed) {
     // one positioned read; when aligned (as a fresh buffer is), its memory becomes the output
     bytes = await reader.read(byteCount, 'the image data');
     if (bytes.byteOffset % 8 !== 0) {

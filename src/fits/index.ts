@@ -3,7 +3,9 @@
  * and gzip-compressed files; the pixels of an image HDU as physical values (`readFitsImage`: BITPIX 8, 16, 32,
  * 64, -32, -64 with BZERO/BSCALE and BLANK, the first plane of a cube), including tile-compressed images
  * (RICE_1, GZIP_1, GZIP_2, NOCOMPRESS; quantised floats with NO_DITHER / SUBTRACTIVE_DITHER_1 / _2), and the
- * image header of a compressed HDU without decoding it (`imageHeaderOf`).
+ * image header of a compressed HDU without decoding it (`imageHeaderOf`). Every read works under a budget known
+ * from the header before anything is allocated: pixels of the plane, bytes of decoding work, bytes a gzip file may
+ * inflate to (`FitsTooLargeError` beyond it).
  * Also world coordinates (`parseWcs`: celestial TAN and TAN-SIP pixel ↔ sky in either axis order; solar, linear
  * and other systems described with the reason they give no RA/Dec), pixel statistics (`imageStatistics`,
  * percentiles, robust and sigma-clipped estimates) and display stretches (`zscale`, `percentileLimits`,
@@ -11,9 +13,11 @@
  * Plain Node (fs, zlib): no framework imports here.
  */
 export type { FitsCard, FitsHduHeader, FitsHduType, FitsImage, ReadFitsHeadersOptions, ReadFitsImageOptions } from './types';
-export { FitsError } from './fits-error';
+export { FitsError, FitsTooLargeError, formatCount } from './fits-error';
 export { readFitsHeaders } from './hdu-reader';
-export { DEFAULT_MAX_PIXELS, findImageHdu, imageHeaderOf, readFitsImage } from './image-reader';
+export { DEFAULT_MAX_INFLATED_BYTES } from './byte-source';
+export type { ImageBudget } from './image-reader';
+export { checkImageBudget, DEFAULT_BYTES_PER_PIXEL, DEFAULT_MAX_PIXELS, findImageHdu, imageBudget, imageHeaderOf, imagePixels, readFitsImage, readImageHeader } from './image-reader';
 export type { ImageDescription } from './tile-compression';
 export { headerValue, parseHeaderBlock } from './header';
 export { isFitsFileName } from './file-names';

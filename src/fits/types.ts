@@ -41,6 +41,8 @@ export interface FitsHduHeader {
 export interface ReadFitsHeadersOptions {
   /** Stop after this many HDUs (default 1000). */
   maxHdus?: number;
+  /** For gzip files: refuse to inflate more than this many bytes (default 2 GiB). */
+  maxInflatedBytes?: number;
 }
 
 /** The pixels of one image HDU, as physical values. */
@@ -74,6 +76,17 @@ export interface FitsImage {
 export interface ReadFitsImageOptions {
   /** Zero-based HDU to read; by default the first HDU with an image of two or more axes (see `findImageHdu`). */
   hdu?: number;
-  /** Refuse images (the plane read) with more pixels than this, before allocating (default 100 000 000). */
+  /**
+   * The pixel budget: refuse images (the plane read) with more pixels than this, from the header, before
+   * anything is allocated (default 100 000 000). The refusal is a FitsTooLargeError.
+   */
   maxPixels?: number;
+  /**
+   * The byte budget: the most memory decoding may take (the pixels, and for tile-compressed images the table,
+   * the compressed tiles and a tile's scratch), checked from the header and the table before allocating
+   * (default 16 bytes per pixel of `maxPixels`). Also caps what a gzip file may inflate to.
+   */
+  maxBytes?: number;
+  /** Put the pixels in a SharedArrayBuffer, so that worker threads can read them without a copy. */
+  sharedMemory?: boolean;
 }

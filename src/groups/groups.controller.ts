@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Render, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Render, Req, Res } from '@nestjs/common';
 import { Request, Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
 import { setFlash } from '../common/flash';
@@ -8,9 +8,9 @@ import { pickerChoices } from '../pipelines/pipeline-picker';
 import { PipelinePresetsService } from '../pipelines/pipeline-presets.service';
 import { PipelineRegistryService } from '../pipelines/pipeline-registry.service';
 import { PipelineRunsService } from '../pipelines/pipeline-runs.service';
-import { idList } from '../targets/target-lists.controller';
 import { SessionUser } from '../users/user.entity';
 import { GroupsService } from './groups.service';
+import { ParseRowIdPipe, rowIdList } from '../common/request-parsing';
 
 /** Where to go after a form: back to the page it came from when that is one of ours. */
 function backTo(req: Request, fallback: string): string {
@@ -45,7 +45,7 @@ export class GroupsController {
 
   @Get(':id')
   @Render('groups/show')
-  async show(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number) {
+  async show(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number) {
     const group = await this.groups.findForViewer(id, user);
     const canManage = GroupsService.canManage(group, user);
     const images = group.products.filter((product) => DataProductsService.previewable([product]).length > 0);
@@ -78,15 +78,15 @@ export class GroupsController {
   /** Create a group from the products ticked on a target page: private to its maker until shared. */
   @Post()
   async create(@CurrentUser() user: SessionUser, @Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response) {
-    const group = await this.groups.create(String(body.name ?? ''), idList(body.productIds, 'data product'), user);
+    const group = await this.groups.create(String(body.name ?? ''), rowIdList(body.productIds, 'data product'), user);
     setFlash(req, 'info', `Created group "${group.name}" with ${group.products.length} product(s). Only you and your teachers see it until you share it.`);
     res.redirect(303, backTo(req, `/groups/${group.id}`));
   }
 
   @Post('add')
   async addToExisting(@CurrentUser() user: SessionUser, @Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response) {
-    const [groupId] = idList(body.groupId, 'group');
-    const { group, added } = await this.groups.add(groupId ?? NaN, idList(body.productIds, 'data product'), user);
+    const [groupId] = rowIdList(body.groupId, 'group');
+    const { group, added } = await this.groups.add(groupId ?? NaN, rowIdList(body.productIds, 'data product'), user);
     setFlash(req, 'info', `Added ${added} product(s) to "${group.name}".`);
     res.redirect(303, backTo(req, `/groups/${group.id}`));
   }
@@ -94,17 +94,17 @@ export class GroupsController {
   @Post(':id/remove')
   async removeProduct(
     @CurrentUser() user: SessionUser,
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', ParseRowIdPipe) id: number,
     @Body('productId') productId: string,
     @Res() res: Response,
   ) {
-    const [product] = idList(productId, 'data product');
+    const [product] = rowIdList(productId, 'data product');
     await this.groups.removeProduct(id, product, user);
     res.redirect(303, `/groups/${id}`);
   }
 
   @Post(':id/rename')
-  async rename(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Body('name') name: unknown, @Req() req: Request, @Res() res: Response) {
+  async rename(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Body('name') name: unknown, @Req() req: Request, @Res() res: Response) {
     const group = await this.groups.update(id, user, { name });
     setFlash(req, 'info', `Renamed the group to "${group.name}".`);
     res.redirect(303, `/groups/${id}`);
@@ -112,14 +112,14 @@ export class GroupsController {
 
   /** The group page's "Sharing" form: `sharing` is private, class:<id> or public. */
   @Post(':id/sharing')
-  async share(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Body('visibility') visibility: unknown, @Req() req: Request, @Res() res: Response) {
+  async share(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Body('visibility') visibility: unknown, @Req() req: Request, @Res() res: Response) {
     const group = await this.groups.update(id, user, { visibility });
     setFlash(req, 'info', `The group is shared with ${await this.groups.sharingLabel(group)}. Products in it are seen by those they are shared with.`);
     res.redirect(303, `/groups/${id}`);
   }
 
   @Post(':id/delete')
-  async remove(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Req() req: Request, @Res() res: Response) {
+  async remove(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Req() req: Request, @Res() res: Response) {
     const group = await this.groups.deleteAs(id, user);
     setFlash(req, 'info', `Deleted the group "${group.name}"; its data products stay.`);
     res.redirect(303, '/groups');

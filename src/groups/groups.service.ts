@@ -1,7 +1,7 @@
 import { BadRequestException, ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
-import { hasControlCharacters } from '../common/text';
+import { textOrThrow } from '../common/text-input';
 import { DataProduct } from '../data-products/data-product.entity';
 import { DataProductsService } from '../data-products/data-products.service';
 import { canChange, canView, changeableWhere, ownedColumns, visibleWhere } from '../sharing/sharing-policy';
@@ -10,6 +10,7 @@ import { SessionUser } from '../users/user.entity';
 import { DataProductGroup } from './data-product-group.entity';
 import { ShareOption } from '../sharing/share-choice';
 import { checkedSharing, sharingChoices, sharingLabel } from '../sharing/sharing-request';
+import { isRowId } from '../common/request-parsing';
 
 export interface GroupSummary {
   id: number;
@@ -29,7 +30,6 @@ export interface GroupChanges {
   classroomId?: unknown;
 }
 
-const isRowId = (id: number) => Number.isInteger(id) && id > 0 && id <= 2_147_483_647;
 
 /**
  * Groups of data products. A group has an owner (who made it) and a sharing of its own; who may see it and who
@@ -223,11 +223,8 @@ export class GroupsService {
     return sharingLabel(this.groups.manager, group);
   }
 
+  /** The name by the text rule (common/text.ts): NFC, no invisible characters, so "G" and "G" + U+200B clash. */
   static validName(name: unknown): string {
-    const clean = String(name ?? '').trim();
-    if (!clean || clean.length > 200 || hasControlCharacters(clean)) {
-      throw new BadRequestException('A group name of 1 to 200 characters is required');
-    }
-    return clean;
+    return textOrThrow(name, 'groupName', { required: true });
   }
 }

@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { animationFormatAvailable, GrayFrame, readAnimationInfo, writeAnimation } from '.';
 import { TEMP_PREFIX } from './atomic-write';
 import { parseBoxes } from './mp4-boxes';
+import { itUnlessMissing } from '../../test/utils/required';
 
 /** Frame k of a little movie: a uniform background of level `background(k)` with a bright square moving right. */
 function movie(count: number, width: number, height: number, background = (k: number) => 20 + k * 30): GrayFrame[] {
@@ -65,11 +66,9 @@ describe('animations', () => {
   });
 
   describe('mp4', () => {
-    const availability = animationFormatAvailable('mp4');
-    const run = availability.available ? it : it.skip;
-    if (!availability.available) console.log(`MP4 tests skipped: ${availability.reason}`);
+    const missing = animationFormatAvailable('mp4').reason ?? '';
 
-    run('writes an H.264 MP4 with every frame, even sides and the exact frame rate, moov first', async () => {
+    itUnlessMissing(missing, 'writes an H.264 MP4 with every frame, even sides and the exact frame rate, moov first', async () => {
       const file = path.join(dir, 'movie.mp4');
       const listeners = process.listenerCount('unhandledRejection');
       const written = await writeAnimation(movie(5, 101, 75), file, { format: 'mp4', fps: 2.5, size: 500 });
@@ -82,7 +81,7 @@ describe('animations', () => {
       expect(process.listenerCount('unhandledRejection')).toBe(listeners);
     });
 
-    run('resizes to the size at 10 fps and encodes two animations at once', async () => {
+    itUnlessMissing(missing, 'resizes to the size at 10 fps and encodes two animations at once', async () => {
       const frames = movie(12, 640, 480);
       const [a, b] = await Promise.all([
         writeAnimation(frames, path.join(dir, 'a.mp4'), { format: 'mp4', fps: 10, size: 320 }),

@@ -1,9 +1,7 @@
+import { describeUnlessMissing } from '../../test/utils/required';
 import { encodeMp4, mp4Availability } from './mp4-encoder';
 
-const run = mp4Availability().available ? describe : describe.skip;
-if (!mp4Availability().available) console.log(`MP4 encoder tests skipped: ${mp4Availability().reason}`);
-
-run('MP4 encoder worker', () => {
+describeUnlessMissing(mp4Availability().reason ?? '', 'MP4 encoder worker', () => {
   const size = { width: 16, height: 8 };
   const gray = () => Promise.resolve(new Uint8Array(16 * 8).fill(90));
 

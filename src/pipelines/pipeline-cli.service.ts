@@ -9,6 +9,7 @@ import { DataProductsModule } from '../data-products/data-products.module';
 import { DataProductsService } from '../data-products/data-products.service';
 import { typeormOptions } from '../database/typeorm-options';
 import { isFitsFileName } from '../fits';
+import { LiveModule } from '../live/live.module';
 import { QueueModule } from '../queue/queue.module';
 import { StorageModule } from '../storage/storage.module';
 import { FileStorageService } from '../storage/file-storage.service';
@@ -127,6 +128,7 @@ export class PipelineCliModule {
         QueueModule.forRoot(redisUrl),
         StorageModule,
         PipelinesModule.forRoot({ redisUrl, runWorker: false }),
+        LiveModule.forRoot(redisUrl),
         DataProductsModule,
         UsersModule,
       ],

@@ -1,5 +1,5 @@
 import { Emitter } from '@socket.io/redis-emitter';
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { Owned } from '../sharing/visibility';
 import { PIPELINE_REDIS_URL, pubSubPrefix } from './pipeline.tokens';
@@ -18,6 +18,9 @@ export interface RunStateEvent {
   state: string;
   status: string;
   failureMessage: string | null;
+  /** Which start of the run this is (0 before the first), of maxAttempts at most. */
+  attempt: number;
+  maxAttempts: number;
   outputGroupId: number | null;
   startedAt: string | null;
   finishedAt: string | null;
@@ -48,17 +51,43 @@ export const cancelChannel = (redisUrl: string) => `${pubSubPrefix(redisUrl)}:pi
 /**
  * Sends run events to browsers from any process: the Socket.IO Redis emitter publishes, the web process's Redis
  * adapter delivers to the sockets in the room. Also carries cancel requests from the web process to the workers.
+ * Live events are best effort: what they carry is stored first, and pages catch up from the database, so a
+ * publish that fails (Redis away, or this process stopping) is logged, never thrown.
  */
 @Injectable()
-export class PipelineEventsService implements OnModuleDestroy {
+export class PipelineEventsService implements OnApplicationShutdown {
+  private readonly logger = new Logger('PipelineEvents');
   private readonly redis: Redis;
   private readonly emitter: Emitter;
   private readonly cancelChannel: string;
+  private closed = false;
+  /** Failed publishes since the last one reported: reported once per failure spell, not once per log batch. */
+  private failing = 0;
 
   constructor(@Inject(PIPELINE_REDIS_URL) redisUrl: string) {
     this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 20 });
-    this.emitter = new Emitter(this.redis, { key: `${pubSubPrefix(redisUrl)}:socket.io` });
+    // The emitter starts its publishes without returning them: this one catches what each one rejects with.
+    const publisher = { publish: (channel: string, message: string) => this.publish(channel, message) };
+    this.emitter = new Emitter(publisher, { key: `${pubSubPrefix(redisUrl)}:socket.io` });
     this.cancelChannel = cancelChannel(redisUrl);
+  }
+
+  private publish(channel: string, message: string): Promise<unknown> {
+    if (this.closed) {
+      this.logger.debug('An event after the shutdown was dropped');
+      return Promise.resolve(0);
+    }
+    return this.redis.publish(channel, message).then(
+      (receivers) => {
+        if (this.failing) this.logger.log(`Live events flow again (${this.failing} were lost; pages catch up from the database)`);
+        this.failing = 0;
+        return receivers;
+      },
+      (error: Error) => {
+        if (!this.failing++) this.logger.warn(`A live event was not sent (${error.message}); pages catch up from the database`);
+        return 0;
+      },
+    );
   }
 
   /**
@@ -87,7 +116,9 @@ export class PipelineEventsService implements OnModuleDestroy {
     await this.redis.publish(this.cancelChannel, String(runId));
   }
 
-  async onModuleDestroy() {
+  /** After every run in this process is settled (PipelineWorkerService stops them at onModuleDestroy). */
+  async onApplicationShutdown() {
+    this.closed = true;
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

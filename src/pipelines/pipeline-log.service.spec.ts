@@ -1,5 +1,5 @@
 import { LogLineEvent, PipelineEventsService } from './pipeline-events.service';
-import { LogLineStore, MAX_BATCH_LINES, MIN_STORE_INTERVAL_MS, RunLogWriter } from './pipeline-log.service';
+import { LOG_PAGE_LINES, LogLineStore, logPageRequest, MAX_BATCH_LINES, MAX_LOG_PAGE_LINES, MIN_STORE_INTERVAL_MS, RunLogWriter } from './pipeline-log.service';
 
 /** A store that keeps what it is given, each call a "statement", answering after a turn of the event loop. */
 function fakeStore(options: { failOnCall?: number } = {}) {
@@ -120,5 +120,25 @@ describe('RunLogWriter', () => {
       await jest.advanceTimersByTimeAsync(1);
       expect(calls.map((call) => call.seqs)).toEqual([[1], [2, 3, 4, 5, 6], [7, 8, 9], [10]]);
     });
+  });
+});
+
+describe('logPageRequest (?after= / ?before= / ?limit= of the log routes)', () => {
+  it('reads forward from the start by default, a page of LOG_PAGE_LINES', () => {
+    expect(logPageRequest({})).toEqual({ after: 0, limit: LOG_PAGE_LINES });
+    expect(logPageRequest({ after: '120', limit: '10' })).toEqual({ after: 120, limit: 10 });
+    expect(logPageRequest({ before: '5001', limit: String(MAX_LOG_PAGE_LINES) })).toEqual({ before: 5001, limit: MAX_LOG_PAGE_LINES });
+  });
+
+  it.each([
+    [{ limit: '0' }, /limit/],
+    [{ limit: String(MAX_LOG_PAGE_LINES + 1) }, /limit/],
+    [{ after: '-1' }, /after/],
+    [{ after: '1e3' }, /after/],
+    [{ after: '2147483648' }, /after/],
+    [{ before: '0' }, /before/],
+    [{ after: '1', before: '9' }, /not both/],
+  ])('refuses %j with a message naming the parameter', (query, message) => {
+    expect(() => logPageRequest(query)).toThrow(message);
   });
 });

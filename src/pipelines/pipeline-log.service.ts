@@ -1,12 +1,13 @@
-import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, MoreThan, Repository } from 'typeorm';
+import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { integerParam, optionalIntegerParam, PG_INTEGER_MAX } from '../common/request-parsing';
 import { canView } from '../sharing/sharing-policy';
 import { Visibility } from '../sharing/visibility';
 import { SessionUser } from '../users/user.entity';
 import { LogLineEvent, PipelineEventsService } from './pipeline-events.service';
-import { LogLevel, PipelineLogLine } from './pipeline-log-line.entity';
-import { isRowId, PG_INTEGER_MAX } from './pipeline-runs.service';
+import { LogLevel } from './pipeline-log-line.entity';
+import { isRowId } from './pipeline-runs.service';
 
 /** Longest stored line; longer ones are clipped with an ellipsis. */
 const MAX_LINE_CHARS = 10_000;
@@ -28,6 +29,62 @@ export interface LogLineJson {
   text: string;
 }
 
+/** Lines a page of a log holds unless asked for fewer: join-run's pages, the run page's tail, the JSON routes' default. */
+export const LOG_PAGE_LINES = 2000;
+/** The most lines one request to the JSON routes may ask for. */
+export const MAX_LOG_PAGE_LINES = 5000;
+
+/** Which page of a log: the lines after seq `after`, or the last ones before seq `before` (before the end when absent). */
+export type LogPageRequest = { after: number; limit: number } | { before?: number; limit: number };
+
+/** A page of a log, in seq order; `hasMore`: there are more lines in the direction paged (after the last, or before the first). */
+export interface LogPage {
+  lines: LogLineJson[];
+  hasMore: boolean;
+}
+
+/**
+ * `?after=` or `?before=` and `?limit=` of a log route: forward from the start when neither is given; a 400 naming
+ * the parameter when one is not a whole number in range, or when both are given.
+ */
+export function logPageRequest(query: Record<string, unknown>): LogPageRequest {
+  const limit = integerParam(query.limit, 'limit', { min: 1, max: MAX_LOG_PAGE_LINES }, LOG_PAGE_LINES);
+  const after = optionalIntegerParam(query.after, 'after', { min: 0, max: PG_INTEGER_MAX });
+  const before = optionalIntegerParam(query.before, 'before', { min: 1, max: PG_INTEGER_MAX });
+  if (after !== undefined && before !== undefined) throw new BadRequestException('Give after (lines after a seq) or before (lines before a seq), not both');
+  return before !== undefined ? { before, limit } : { after: after ?? 0, limit };
+}
+
+/**
+ * The SELECT of a page's lines (one more than the limit, to tell whether there are more), for run `runSql`, with
+ * its parameters numbered from `$firstParam`. Times are formatted as Date.toJSON does (what the Socket.IO events carry).
+ * The bounds are bigint so an `after` past the last possible seq reads nothing rather than failing.
+ */
+function linesQuery(runSql: string, firstParam: number, request: LogPageRequest): { sql: string; params: number[] } {
+  const forward = 'after' in request;
+  const bound = forward ? request.after : request.before;
+  const params: number[] = [];
+  let condition = '';
+  if (bound !== undefined) {
+    params.push(bound);
+    condition = ` AND seq ${forward ? '>' : '<'} $${firstParam}::bigint`;
+  }
+  params.push(request.limit + 1);
+  const sql = `SELECT seq, to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS time, level, text
+               FROM pipeline_log_lines WHERE process_id = ${runSql}${condition}
+               ORDER BY seq ${forward ? 'ASC' : 'DESC'} LIMIT $${firstParam + params.length - 1}`;
+  return { sql, params };
+}
+
+/** The page from the rows linesQuery read (limit + 1 of them at most, in either order): seq order, the extra one dropped. */
+function pageOf(rows: LogLineJson[], request: LogPageRequest): LogPage {
+  const sorted = [...rows].sort((a, b) => a.seq - b.seq);
+  const hasMore = sorted.length > request.limit;
+  if (!hasMore) return { lines: sorted, hasMore };
+  // The extra row is the one furthest in the direction paged.
+  return { lines: 'after' in request ? sorted.slice(0, request.limit) : sorted.slice(sorted.length - request.limit), hasMore };
+}
+
 /** Stores one batch of a run's lines (in seq order) in one statement; resolves once they are stored. */
 export type LogLineStore = (runId: number, lines: LogLineEvent[]) => Promise<void>;
 
@@ -45,6 +102,8 @@ export class RunLogWriter {
   /** Ends the wait between two statements early (flush: the run is ending, store the rest now). */
   private wake?: () => void;
   private flushing = 0;
+  /** Set by close(): the run was handed to another worker, so this one writes nothing more. */
+  private closed = false;
 
   constructor(
     private readonly runId: number,
@@ -56,7 +115,7 @@ export class RunLogWriter {
 
   write(level: LogLevel, text: string): void {
     // After a failed INSERT nothing later is stored: a gap in seq would hide the lost lines from a reconnecting page.
-    if (this.failure) return;
+    if (this.failure || this.closed) return;
     const clipped = text.length > MAX_LINE_CHARS ? `${text.slice(0, MAX_LINE_CHARS)}…` : text;
     this.pending.push({ runId: this.runId, seq: ++this.seq, time: new Date().toISOString(), level, text: clipped });
     this.draining ??= this.drain();
@@ -72,6 +131,15 @@ export class RunLogWriter {
       this.flushing--;
     }
     if (this.failure) throw this.failure;
+  }
+
+  /** Stores what was written so far (as flush), then ignores later lines: the run is no longer this writer's. */
+  async close(): Promise<void> {
+    try {
+      await this.flush();
+    } finally {
+      this.closed = true;
+    }
   }
 
   private async drain(): Promise<void> {
@@ -123,7 +191,6 @@ export class PipelineLogService {
   private readonly listeners: Array<(line: LogLineEvent) => void> = [];
 
   constructor(
-    @InjectRepository(PipelineLogLine) private readonly lines: Repository<PipelineLogLine>,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly events: PipelineEventsService,
   ) {}
@@ -150,28 +217,45 @@ export class PipelineLogService {
   }
 
   /**
-   * `GET /pipeline/:id/log?after=N`, polled every second by pages without Socket.IO: the run's state and its lines
-   * after `afterSeq` if `user` may see the run (404/403 as PipelineRunsService.findVisible), in one query, the
-   * times formatted as Date.toJSON does (what the Socket.IO events carry).
+   * A page of a run's log in seq order: the lines after `after`, or the last ones before `before` (or before the end),
+   * at most `limit`, and whether there are more in that direction. Seqs are stored without gaps (one writer per run,
+   * one INSERT at a time), so paging by seq never skips or repeats a line while more keep arriving.
    */
-  async visibleLinesAfter(runId: number, user: SessionUser, afterSeq: number, limit = 5000): Promise<{ state: string; lines: LogLineJson[] }> {
+  async page(runId: number, request: LogPageRequest): Promise<LogPage> {
+    const { sql, params } = linesQuery('$1', 2, request);
+    const rows: LogLineJson[] = await this.dataSource.query(sql, [runId, ...params]);
+    return pageOf(rows, request);
+  }
+
+  /**
+   * `GET /pipeline/:id/log`: the run's state and a page of its lines if `user` may see the run (404/403 as
+   * PipelineRunsService.findVisible), in one statement, so the state and the lines are of the same moment: a
+   * finished state comes with every line (the runner stores the log before it records the end).
+   */
+  async visiblePage(runId: number, user: SessionUser, request: LogPageRequest): Promise<{ state: string } & LogPage> {
+    const { sql, params } = linesQuery('r.id', 2, request);
     const rows: Array<{ state: string; visibility: Visibility; ownerId: string | null; classroomId: number | null; lines: LogLineJson[] }> = isRowId(runId)
       ? await this.dataSource.query(
           `SELECT r.state, r.visibility, r.requested_by_id AS "ownerId", r.classroom_id AS "classroomId",
-                  (SELECT coalesce(json_agg(json_build_object('seq', l.seq, 'time', to_char(l.time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-                                                              'level', l.level, 'text', l.text) ORDER BY l.seq), '[]')
-                   FROM (SELECT seq, time, level, text FROM pipeline_log_lines WHERE process_id = r.id AND seq > $2 ORDER BY seq LIMIT $3) l) AS lines
+                  (SELECT coalesce(json_agg(l ORDER BY l.seq), '[]') FROM (${sql}) l) AS lines
            FROM pipeline_processes r WHERE r.id = $1`,
-          [runId, Math.min(Math.max(0, afterSeq), PG_INTEGER_MAX), limit],
+          [runId, ...params],
         )
       : [];
     if (!rows.length) throw new NotFoundException(`There is no pipeline run with id ${runId}`);
     const [{ state, lines, ...run }] = rows;
     if (!canView(user, run)) throw new ForbiddenException('This run is not shared with you: only the student who started it, their teachers and those it is shared with may see it');
-    return { state, lines };
+    return { state, ...pageOf(lines, request) };
   }
 
-  linesAfter(runId: number, afterSeq: number, limit = 5000): Promise<PipelineLogLine[]> {
-    return this.lines.find({ where: { processId: runId, seq: MoreThan(afterSeq) }, order: { seq: 'ASC' }, take: limit });
+  /** The whole log as text, a line per line ("time level text"), read a page at a time: for the download. */
+  async *text(runId: number): AsyncGenerator<string> {
+    let after = 0;
+    for (;;) {
+      const { lines, hasMore } = await this.page(runId, { after, limit: MAX_LOG_PAGE_LINES });
+      if (lines.length) yield lines.map((line) => `${line.time} ${line.level.padEnd(7)} ${line.text}\n`).join('');
+      if (!hasMore) return;
+      after = lines[lines.length - 1].seq;
+    }
   }
 }

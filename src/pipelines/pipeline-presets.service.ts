@@ -1,10 +1,12 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { textOrThrow } from '../common/text-input';
 import { SessionUser } from '../users/user.entity';
 import { PipelinePreset } from './pipeline-preset.entity';
 import { PipelineRegistryService } from './pipeline-registry.service';
 import { resolveFlags } from './sdk/pipeline-process';
+import { isRowId } from '../common/request-parsing';
 
 /** Teachers' saved flag sets, offered in the picker of every target page. */
 @Injectable()
@@ -19,15 +21,14 @@ export class PipelinePresetsService {
   }
 
   async find(id: number): Promise<PipelinePreset> {
-    const preset = Number.isSafeInteger(id) ? await this.presets.findOne({ where: { id } }) : null;
+    const preset = isRowId(id) ? await this.presets.findOne({ where: { id } }) : null;
     if (!preset) throw new NotFoundException(`There is no preset with id ${id}`);
     return preset;
   }
 
   async create(pipelineName: string, name: string, flags: Record<string, unknown>, user: SessionUser): Promise<PipelinePreset> {
     const pipeline = this.registry.get(pipelineName);
-    const cleanName = String(name ?? '').trim();
-    if (!cleanName || cleanName.length > 100) throw new BadRequestException('A preset name of 1 to 100 characters is required');
+    const cleanName = textOrThrow(name, 'presetName', { required: true });
     let values: Record<string, boolean>;
     try {
       values = resolveFlags(pipeline.flags, flags).values;

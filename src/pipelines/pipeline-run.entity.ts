@@ -47,6 +47,10 @@ export class PipelineRun {
   @Column({ name: 'failure_message', type: 'text', nullable: true })
   failureMessage: string | null;
 
+  /** How many times a worker has started this run: 0 while queued for the first time, 2 after one restart. */
+  @Column({ type: 'int', default: 0 })
+  attempt: number;
+
   @Column({ name: 'output_group_id', type: 'int', nullable: true })
   outputGroupId: number | null;
 

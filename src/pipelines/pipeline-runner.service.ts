@@ -2,12 +2,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InjectQueue } from '@nestjs/bull';
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bull';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { PROJECT_ROOT } from '../config/paths';
+import { cleanFileName } from '../common/file-names';
+import { checkText } from '../common/text';
 import { DataProduct, PRODUCT_TYPES, ProductType } from '../data-products/data-product.entity';
 import { DataProductsService } from '../data-products/data-products.service';
 import { DataProductGroup } from '../groups/data-product-group.entity';
@@ -21,11 +24,29 @@ import { cancelChannel } from './pipeline-events.service';
 import { PipelineLogService, RunLogWriter } from './pipeline-log.service';
 import { PipelineRegistryService } from './pipeline-registry.service';
 import { PipelineRun } from './pipeline-run.entity';
-import { PipelineRunsService } from './pipeline-runs.service';
+import { ClaimedRun, PipelineRunsService, restartLine } from './pipeline-runs.service';
 import { PIPELINE_REDIS_URL } from './pipeline.tokens';
+import { runFileNames } from './run-file-names';
 import { AsyncError, CancelledError, PipelineOutput } from './sdk/pipeline-process';
 
-type StopReason = 'cancelled' | 'timeout';
+/** Why a run's signal aborted: a user's cancel, the time limit, or its worker stopping (the run is requeued). */
+type StopReason = 'cancelled' | 'timeout' | 'shutdown';
+
+/** A run going in this process. */
+interface ActiveRun {
+  controller: AbortController;
+  attempt: number;
+  log: RunLogWriter;
+  /** Handed back to the queue by abandonAll(): whatever the run does later is not recorded. */
+  abandoned: boolean;
+}
+
+/** An output's tag by the text rule for tags (common/text.ts); one it refuses fails the run, naming the output. */
+function outputTag(output: PipelineOutput): string {
+  const checked = checkText(output.tag, 'tag');
+  if (checked.error !== undefined) throw new AsyncError(`Output ${path.basename(output.path)}: ${checked.error}`);
+  return checked.value;
+}
 
 /** Removes a run's temp dir: most are empty by now, and rmdir is much cheaper than a recursive rm. */
 async function removeDir(dir: string): Promise<void> {
@@ -38,12 +59,15 @@ async function removeDir(dir: string): Promise<void> {
 
 /**
  * Executes one run: its own temp dir, the pipeline's doPipeline, then all outputs stored in one go (files
- * first, rows in one transaction) or none. Listens for cancel requests from any web process.
+ * first, rows in one transaction) or none. Listens for cancel requests from any web process. When its worker
+ * stops, the runs still going are interrupted (interruptAll): their lines are stored and they are queued again.
  */
 @Injectable()
-export class PipelineRunnerService implements OnModuleInit, OnModuleDestroy {
+export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('PipelineRunner');
-  private readonly active = new Map<number, AbortController>();
+  private readonly active = new Map<number, ActiveRun>();
+  /** Set by interruptAll(): a run claimed from now on is interrupted as it starts. */
+  private interrupting = false;
   private subscriber?: Redis;
 
   constructor(
@@ -60,38 +84,84 @@ export class PipelineRunnerService implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit() {
     this.subscriber = new Redis(this.redisUrl, { maxRetriesPerRequest: null });
-    this.subscriber.on('message', (_channel, message) => this.active.get(Number(message))?.abort('cancelled'));
+    this.subscriber.on('message', (_channel, message) => this.active.get(Number(message))?.controller.abort('cancelled'));
     await this.subscriber.subscribe(cancelChannel(this.redisUrl));
   }
 
-  async onModuleDestroy() {
-    for (const controller of this.active.values()) controller.abort('cancelled');
+  /** Last: cancels must reach runs until they are all settled (PipelineWorkerService stops them first). */
+  onApplicationShutdown() {
     this.subscriber?.disconnect();
+  }
+
+  /**
+   * Stops every run going here because the worker stops, and any it claims from now on (a job fetched just
+   * before the stop): each stores its lines and is queued again.
+   */
+  interruptAll(): void {
+    this.interrupting = true;
+    for (const run of this.active.values()) run.controller.abort('shutdown');
+  }
+
+  /**
+   * For runs whose pipeline ignored interruptAll: their stored lines are kept, later ones dropped, and they are
+   * queued again now. Their Bull jobs are left to the stalled-job check (servers) or the start-up sweep (embedded).
+   */
+  async abandonAll(): Promise<void> {
+    await Promise.all(
+      [...this.active.entries()].map(async ([runId, run]) => {
+        run.abandoned = true;
+        await run.log.close().catch((error) => this.logger.error(`Log of run ${runId}: ${error.message}`));
+        await this.runs.interrupted(runId, run.attempt).catch((error) => this.logger.error(`Requeueing run ${runId}: ${error.message}`));
+        this.active.delete(runId);
+      }),
+    );
   }
 
   async execute(runId: number): Promise<PipelineRun> {
     const claimed = await this.runs.claim(runId);
     if (!claimed) {
+      const failed = await this.runs.giveUp(runId);
+      if (failed) {
+        this.logger.warn(`Run ${runId} is not started again: it used all its attempts`);
+        return failed;
+      }
       this.logger.log(`Run ${runId} is no longer queued; skipping`);
       return this.dataSource.getRepository(PipelineRun).findOneByOrFail({ id: runId });
     }
-    const { run: started, target, inputs } = claimed;
     const log = this.logs.writerAfter(runId, claimed.lastLogSeq);
-    const controller = new AbortController();
-    this.active.set(runId, controller);
+    const entry: ActiveRun = { controller: new AbortController(), attempt: claimed.run.attempt, log, abandoned: false };
+    this.active.set(runId, entry);
+    if (this.interrupting) entry.controller.abort('shutdown');
+    try {
+      return await this.run(claimed, entry);
+    } finally {
+      if (this.active.get(runId) === entry) this.active.delete(runId);
+    }
+  }
+
+  private async run(claimed: ClaimedRun, entry: ActiveRun): Promise<PipelineRun> {
+    const { run: started, target, inputs } = claimed;
+    const runId = started.id;
+    const { controller, log } = entry;
     const timer = setTimeout(() => controller.abort('timeout'), this.config.pipelineTimeoutSeconds * 1000);
     timer.unref();
     const tmpdir = await fs.promises.mkdtemp(path.join(os.tmpdir(), `portal-run-${runId}-`));
+    // The log, status and failure message name files as they were uploaded, never by storage paths or server
+    // folders (run-file-names.ts); the worker's own log keeps the real paths.
+    const names = runFileNames({ inputs, dataDir: this.storage.root, tmpdir, projectRoot: PROJECT_ROOT });
+    const writeLine = log.write.bind(log);
+    log.write = (level, text) => writeLine(level, names(text));
     const startedAt = Date.now();
     let peakRss = process.memoryUsage().rss;
     const memoryProbe = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
     memoryProbe.unref();
 
-    let outcome: Partial<PipelineRun>;
+    let outcome: Partial<PipelineRun> | null;
     try {
       const pipeline = this.registry.get(started.pipelineKey);
       if (!target) throw new AsyncError('The target was deleted before the run started');
       if (inputs.length !== started.inputIds.length) throw new AsyncError('An input data product was deleted before the run started');
+      if (started.attempt > 1) log.write('warning', restartLine(started.attempt));
       log.write('info', `Running ${pipeline.name} (${pipeline.shortName} v${pipeline.version}) on ${inputs.length} input(s), worker ${os.hostname()}:${process.pid}`);
       const instance = new pipeline.pipelineClass({
         inputs: inputs.map((input) => ({
@@ -103,24 +173,36 @@ export class PipelineRunnerService implements OnModuleInit, OnModuleDestroy {
         })),
         target: { id: target.id, name: target.name, type: target.type, ra: target.ra, dec: target.dec },
         log: (level, text) => log.write(level, text),
-        setStatus: (text) => void this.runs.setStatus(runId, text),
+        setStatus: (text) => void this.runs.setStatus(runId, names(text)).catch((error) => this.logger.warn(`Status of run ${runId}: ${error.message}`)),
         signal: controller.signal,
         options: pipeline.options,
+        limits: { maxFramePixels: this.config.pipelineMaxFramePixels, maxRunPixels: this.config.pipelineMaxRunPixels },
       });
       const outputs = await instance.doPipeline(tmpdir, started.flags);
-      if (controller.signal.aborted) throw new CancelledError('Cancelled');
+      // Work that ended despite its worker stopping is kept: storing it is quicker than doing it again.
+      if (controller.signal.aborted && controller.signal.reason !== 'shutdown') throw new CancelledError('Cancelled');
       const stored = await this.storeOutputs(started, target, outputs, log);
       log.write('info', `Finished: ${stored.products} data product(s), ${stored.points} reduced datum/data`);
       outcome = { state: 'succeeded', status: 'Finished', outputGroupId: stored.groupId };
     } catch (error) {
-      outcome = this.failureOutcome(error, controller.signal.reason as StopReason | undefined, log);
+      if (controller.signal.reason === 'shutdown') {
+        outcome = null;
+      } else {
+        outcome = this.failureOutcome(error, controller.signal.reason as StopReason | undefined, log);
+        if (outcome.failureMessage) outcome.failureMessage = names(outcome.failureMessage);
+      }
     } finally {
       clearTimeout(timer);
       clearInterval(memoryProbe);
-      this.active.delete(runId);
       await removeDir(tmpdir);
     }
     await log.flush().catch((error) => this.logger.error(`Log of run ${runId}: ${error.message}`));
+    if (entry.abandoned) return this.dataSource.getRepository(PipelineRun).findOneByOrFail({ id: runId });
+    if (!outcome) {
+      // Interrupted by its worker's stop: queued again (or, after its last attempt, marked interrupted).
+      const handed = await this.runs.interrupted(runId, started.attempt);
+      return handed ?? this.dataSource.getRepository(PipelineRun).findOneByOrFail({ id: runId });
+    }
     const finishedAt = new Date();
     const provenance = {
       ...started.provenance,
@@ -194,14 +276,14 @@ export class PipelineRunnerService implements OnModuleInit, OnModuleDestroy {
                 manager.create(DataProduct, {
                   targetId: target.id,
                   storedPath: item.stored.storedPath,
-                  originalName: path.basename(item.output.path),
+                  originalName: cleanFileName(path.basename(item.output.path)),
                   productType: type,
                   size: item.stored.size,
                   sha256: item.stored.sha256,
                   uploadedById: run.requestedById,
                   visibility: sharing.visibility,
                   classroomId: sharing.classroomId,
-                  tags: item.output.tag ? [item.output.tag] : [],
+                  tags: item.output.tag ? [outputTag(item.output)] : [],
                 }),
               ),
             );

@@ -8,7 +8,7 @@ import { In, Repository } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { APP_VERSION } from '../config/paths';
 import { DataProduct } from '../data-products/data-product.entity';
-import { PIPELINES_QUEUE } from '../queue/queue.module';
+import { MAX_JOB_ATTEMPTS, PIPELINES_QUEUE } from '../queue/queue.module';
 import { checkedSharing, sharingChoices, sharingLabel } from '../sharing/sharing-request';
 import { ShareOption } from '../sharing/share-choice';
 import { canChange, canView, ownedColumns, visibleWhere } from '../sharing/sharing-policy';
@@ -16,16 +16,31 @@ import { Owned } from '../sharing/visibility';
 import { canViewTarget } from '../targets/target-access';
 import { Target } from '../targets/target.entity';
 import { SessionUser } from '../users/user.entity';
-import { PipelineEventsService } from './pipeline-events.service';
+import { LogLineEvent, PipelineEventsService } from './pipeline-events.service';
+import { LogLevel } from './pipeline-log-line.entity';
 import { PipelineRegistryService } from './pipeline-registry.service';
 import { PipelinePreset } from './pipeline-preset.entity';
 import { PipelineRun, PipelineState } from './pipeline-run.entity';
 import { hasAllowedSuffix, resolveFlags } from './sdk/pipeline-process';
+import { isRowId, PG_INTEGER_MAX } from '../common/request-parsing';
 
 /** Bull job ids are strings; a prefix keeps them apart from any other job in the queue. */
 export const jobIdFor = (runId: number) => `run-${runId}`;
 
 export const TERMINAL_STATES: PipelineState[] = ['succeeded', 'failed', 'cancelled', 'interrupted'];
+
+/**
+ * The most times a run is started: the first start, and restarts after its worker stopped (a shutdown that
+ * interrupted it, or a crash). Each start is counted in `pipeline_processes.attempt`; a run that used them all is
+ * not started again.
+ */
+export const RUN_MAX_ATTEMPTS = MAX_JOB_ATTEMPTS;
+
+/** The log line a restarted run begins its new attempt with. */
+export const restartLine = (attempt: number) => `Worker restarted: attempt ${attempt} of ${RUN_MAX_ATTEMPTS}`;
+
+/** Bull's options for a run's job: one job per run, requeued (not failed) when its worker stops while running it. */
+const jobOptions = (runId: number) => ({ jobId: jobIdFor(runId), removeOnComplete: true, removeOnFail: 1000, attempts: RUN_MAX_ATTEMPTS });
 
 export interface StartRunRequest {
   pipelineName: string;
@@ -50,11 +65,8 @@ export interface ClaimedRun {
   inputs: Array<Pick<DataProduct, 'id' | 'storedPath' | 'originalName' | 'sha256' | 'productType'>>;
 }
 
-/** The largest Postgres `integer`: row ids and log seqs. */
-export const PG_INTEGER_MAX = 2_147_483_647;
-
-/** A value that can be a row id (Postgres `integer`); anything else matches no row. */
-export const isRowId = (id: number) => Number.isInteger(id) && id > 0 && id <= PG_INTEGER_MAX;
+// The largest Postgres `integer` and what can be a row id: the request-parsing layer's, kept importable from here.
+export { isRowId, PG_INTEGER_MAX };
 
 /** Identifier tries with a counted suffix, then with a random one (16.7 million choices per second). */
 const COUNTED_SUFFIXES = 5;
@@ -137,7 +149,7 @@ export class PipelineRunsService {
       },
     });
     if (options.enqueue !== false) {
-      await this.queue.add({ runId: run.id }, { jobId: jobIdFor(run.id), removeOnComplete: true, removeOnFail: 1000, attempts: 1 });
+      await this.queue.add({ runId: run.id }, jobOptions(run.id));
     }
     this.publishState(run);
     return run;
@@ -343,21 +355,22 @@ export class PipelineRunsService {
   }
 
   /**
-   * A worker takes a queued run (or one it runs again after a requeue), in one statement: the run as now stored,
-   * the seq of its last stored log line, its target and its inputs (null when the run is gone or already finished).
+   * A worker takes a queued run (or one it runs again after a requeue), in one statement, counting the attempt:
+   * the run as now stored, the seq of its last stored log line, its target and its inputs (null when the run is
+   * gone, already finished, or has used all RUN_MAX_ATTEMPTS; see giveUp).
    */
   async claim(id: number): Promise<ClaimedRun | null> {
     // For an UPDATE, TypeORM's query() answers [rows, affected count].
     const [rows]: [Array<Record<string, unknown> & Pick<ClaimedRun, 'lastLogSeq' | 'target' | 'inputs'>>, number] = await this.runs.manager.query(
-      `UPDATE pipeline_processes r SET state = 'running', status = 'Starting', started_at = $2, updated_at = now()
-       WHERE r.id = $1 AND r.state IN ('queued', 'running')
+      `UPDATE pipeline_processes r SET state = 'running', status = 'Starting', started_at = $2, attempt = r.attempt + 1, updated_at = now()
+       WHERE r.id = $1 AND r.state IN ('queued', 'running') AND r.attempt < $3
        RETURNING r.*,
          (SELECT coalesce(max(l.seq), 0)::int FROM pipeline_log_lines l WHERE l.process_id = r.id) AS "lastLogSeq",
          (SELECT json_build_object('id', t.id, 'name', t.name, 'type', t.type, 'ra', t.ra, 'dec', t.dec) FROM targets t WHERE t.id = r.target_id) AS target,
          (SELECT coalesce(json_agg(json_build_object('id', p.id, 'storedPath', p.stored_path, 'originalName', p.original_name,
                                                      'sha256', p.sha256, 'productType', p.product_type) ORDER BY p.original_name), '[]')
           FROM data_products p WHERE p.id = ANY(r.input_ids)) AS inputs`,
-      [id, new Date()],
+      [id, new Date(), RUN_MAX_ATTEMPTS],
     );
     if (!rows.length) return null;
     const [{ lastLogSeq, target, inputs, ...raw }] = rows;
@@ -378,6 +391,8 @@ export class PipelineRunsService {
       state: run.state,
       status: run.status,
       failureMessage: run.failureMessage,
+      attempt: run.attempt,
+      maxAttempts: RUN_MAX_ATTEMPTS,
       outputGroupId: run.outputGroupId,
       startedAt: run.startedAt?.toISOString() ?? null,
       finishedAt: run.finishedAt?.toISOString() ?? null,
@@ -385,24 +400,98 @@ export class PipelineRunsService {
   }
 
   /**
-   * At boot: runs left queued or running whose Bull job no longer exists (the embedded Redis keeps nothing across
-   * restarts; a job may have been removed) are marked interrupted rather than left hanging.
+   * A run that claim() refused because it has used all its attempts (its workers stopped during each) fails, with
+   * a log line and a message saying so; null if it is not such a run.
    */
-  async interruptOrphans(): Promise<number> {
-    const open = await this.runs.find({ where: { state: In(['queued', 'running']) } });
-    let interrupted = 0;
+  giveUp(id: number): Promise<PipelineRun | null> {
+    const message = `Stopped after ${RUN_MAX_ATTEMPTS} attempts: its worker stopped during each of them`;
+    return this.handOver(id, ['queued', 'running'], 'error', message, { state: 'failed', status: 'Failed', failureMessage: message, finishedAt: new Date() }, (run) => run.attempt >= RUN_MAX_ATTEMPTS);
+  }
+
+  /**
+   * A run interrupted because its worker is stopping (its lines are stored): queued again for the next worker, or,
+   * after its last attempt, marked interrupted, with a log line saying which.
+   */
+  interrupted(id: number, attempt: number): Promise<PipelineRun | null> {
+    if (attempt >= RUN_MAX_ATTEMPTS) {
+      return this.handOver(
+        id,
+        ['running'],
+        'warning',
+        `Worker stopping: interrupted during attempt ${attempt} of ${RUN_MAX_ATTEMPTS}, its last; the run is not started again`,
+        { state: 'interrupted', status: 'Interrupted', failureMessage: `Interrupted: its worker stopped during the last of ${RUN_MAX_ATTEMPTS} attempts. Run it again to retry.`, finishedAt: new Date() },
+      );
+    }
+    return this.handOver(
+      id,
+      ['running'],
+      'warning',
+      `Worker stopping: interrupted during attempt ${attempt} of ${RUN_MAX_ATTEMPTS}; the run is queued again and continues on the next worker`,
+      { state: 'queued', status: `Waiting for a worker: attempt ${attempt} of ${RUN_MAX_ATTEMPTS} was interrupted when its worker stopped` },
+    );
+  }
+
+  /**
+   * A new state and the log line that explains it, in one transaction, while no worker writes the run's log (it
+   * is between workers): the line goes after the last stored one. Both are published once committed.
+   */
+  private async handOver(
+    id: number,
+    from: PipelineState[],
+    level: LogLevel,
+    text: string,
+    values: Partial<PipelineRun>,
+    applies: (run: Pick<PipelineRun, 'state' | 'attempt'>) => boolean = () => true,
+  ): Promise<PipelineRun | null> {
+    const done = await this.runs.manager.transaction(async (manager) => {
+      const [current]: Array<Pick<PipelineRun, 'state' | 'attempt'>> = await manager.query('SELECT state, attempt FROM pipeline_processes WHERE id = $1 FOR UPDATE', [id]);
+      if (!current || !from.includes(current.state) || !applies(current)) return null;
+      const [line]: LogLineEvent[] = await manager.query(
+        `INSERT INTO pipeline_log_lines (process_id, seq, time, level, text)
+         SELECT $1, coalesce(max(seq), 0) + 1, now(), $2, $3 FROM pipeline_log_lines WHERE process_id = $1
+         RETURNING process_id AS "runId", seq, to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS time, level, text`,
+        [id, level, text],
+      );
+      const result = await manager
+        .createQueryBuilder()
+        .update(PipelineRun)
+        .set(values as QueryDeepPartialEntity<PipelineRun>)
+        .where('id = :id', { id })
+        .returning('*')
+        .execute();
+      return { line, run: this.hydrate(result.raw[0]) };
+    });
+    if (!done) return null;
+    this.events.logLines(id, [done.line]);
+    this.publishState(done.run);
+    return done.run;
+  }
+
+  /**
+   * At boot: runs left queued or running without a live Bull job are queued again, in the order they were made.
+   * With the embedded default this is every such run (its Redis keeps nothing across restarts: runs interrupted
+   * by the last stop, runs still waiting, and runs whose process died); on servers, runs whose job was lost or
+   * ended without the run hearing of it. claim() counts their attempts, so a run whose worker keeps dying stops.
+   */
+  async requeueOrphans(): Promise<number> {
+    const open = await this.runs.find({ where: { state: In(['queued', 'running']) }, order: { id: 'ASC' } });
+    let requeued = 0;
     for (const run of open) {
       const job = await this.queue.getJob(jobIdFor(run.id));
       const jobState = job ? await job.getState() : null;
-      if (!job || jobState === 'completed' || jobState === 'failed') {
-        const done = await this.transition(run.id, ['queued', 'running'], {
-          state: 'interrupted',
-          status: 'Interrupted: the portal restarted while this run was waiting or running',
-          finishedAt: new Date(),
-        });
-        if (done) interrupted++;
-      }
+      if (job && jobState !== 'completed' && jobState !== 'failed') continue;
+      // A finished job would keep the run's job id taken.
+      await job?.remove().catch(() => undefined);
+      const waiting =
+        run.state === 'running'
+          ? { state: 'queued' as const, status: `Waiting for a worker: attempt ${run.attempt} of ${RUN_MAX_ATTEMPTS} stopped with its worker` }
+          : { state: 'queued' as const };
+      const updated = await this.transition(run.id, [run.state], waiting);
+      if (!updated) continue;
+      await this.queue.add({ runId: run.id }, jobOptions(run.id));
+      requeued++;
     }
-    return interrupted;
+    return requeued;
   }
 }
+

@@ -1,11 +1,14 @@
 import { Logger } from '@nestjs/common';
-import { ConnectedSocket, MessageBody, OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import type { Store } from 'express-session';
 import { Server, Socket } from 'socket.io';
+import { sessionRoom, userRoom } from '../live/live-rooms';
+import { integerFrom, PG_INTEGER_MAX } from '../common/request-parsing';
 import { canView } from '../sharing/sharing-policy';
 import { SessionUser } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { TargetsService } from '../targets/targets.service';
-import { PipelineLogService } from './pipeline-log.service';
+import { LOG_PAGE_LINES, PipelineLogService } from './pipeline-log.service';
 import {
   RUN_ACCESS_CHANGED,
   RunAccessChangedEvent,
@@ -21,15 +24,39 @@ interface SocketData {
   viewer?: SessionUser;
 }
 
+/** The handshake request after the session and Passport middlewares (SessionIoAdapter). */
+interface HandshakeRequest {
+  user?: SessionUser;
+  sessionID?: string;
+  sessionStore?: Store;
+}
+
+const handshakeOf = (socket: Socket) => socket.request as unknown as HandshakeRequest;
+
+/** Whether the socket's session is still stored for its user: a reset, a password change or a logout deletes it. */
+function sessionStillThere(request: HandshakeRequest, userId: string): Promise<boolean> {
+  const { sessionStore, sessionID } = request;
+  if (!sessionStore || !sessionID) return Promise.resolve(false);
+  return new Promise((resolve, reject) =>
+    sessionStore.get(sessionID, (error, stored) => {
+      if (error) reject(new Error('Could not check your session; try again'));
+      else resolve((stored as { passport?: { user?: unknown } } | null | undefined)?.passport?.user === userId);
+    }),
+  );
+}
+
 /**
  * Browsers join a run's room after the sharing policy let them see the run, and on every (re)connect ask for the
  * log lines after the last one they have; later lines arrive from the workers through the Redis adapter. A target
  * page's socket joins the target's room, but nothing is broadcast there: each run's state goes to each socket in it
  * whose user may see that run (canView), so one student's private run never reaches a classmate's target page.
- * Every join reads the user afresh (classes, students, deactivation), not the handshake's copy.
+ * Every join reads the user afresh (classes, students, deactivation) rather than trusting the handshake's copy, and
+ * checks that the session is still stored. A logged-in socket is also in its user's and its session's rooms from the moment it connects,
+ * so LiveConnectionsService (src/live/) can disconnect it from any process when the user's sessions end or what they
+ * may see narrows; its page connects again and every join is checked anew.
  */
 @WebSocketGateway()
-export class PipelineGateway implements OnGatewayInit {
+export class PipelineGateway implements OnGatewayInit, OnGatewayConnection {
   private readonly logger = new Logger('PipelineGateway');
 
   constructor(
@@ -45,10 +72,22 @@ export class PipelineGateway implements OnGatewayInit {
     server.sockets.on(RUN_ACCESS_CHANGED, (event: RunAccessChangedEvent) => this.recheckRunRoom(server, event));
   }
 
-  /** The socket's user, read again now; null when logged out or deactivated. */
+  /**
+   * Joined before the socket's first message is handled, so no join of a run or target can slip in before the
+   * socket can be reached by its user's or session's room.
+   */
+  handleConnection(socket: Socket) {
+    const request = handshakeOf(socket);
+    if (request.user && request.sessionID) void socket.join([userRoom(request.user.id), sessionRoom(request.sessionID)]);
+  }
+
+  /** The socket's user, read again now; null when logged out (here or since the handshake) or deactivated. */
   private async viewerOf(socket: Socket): Promise<SessionUser | null> {
-    const user = (socket.request as unknown as { user?: SessionUser }).user;
-    const viewer = user ? await this.users.findSessionUser(user.id) : null;
+    const request = handshakeOf(socket);
+    const user = request.user;
+    // A socket that connected just before its session ended might have joined its rooms after the disconnect went
+    // out; asking the store on every join closes that gap.
+    const viewer = user && (await sessionStillThere(request, user.id)) ? await this.users.findSessionUser(user.id) : null;
     (socket.data as SocketData).viewer = viewer ?? undefined;
     return viewer;
   }
@@ -59,14 +98,19 @@ export class PipelineGateway implements OnGatewayInit {
       const user = await this.viewerOf(socket);
       if (!user) return { ok: false, error: 'Please log in' };
       const run = await this.runs.findVisible(Number(body?.runId), user);
+      const after = body?.after === undefined || body.after === null ? 0 : integerFrom(body.after, 0, PG_INTEGER_MAX);
+      if (after === null) return { ok: false, error: `after must be a whole number from 0 to ${PG_INTEGER_MAX}` };
       // Join first, then read: a line stored in between arrives twice at most, and the page drops repeats by seq.
       await socket.join(runRoom(run.id));
-      const lines = await this.logs.linesAfter(run.id, Math.max(0, Number(body?.after) || 0));
+      // One page; a client told `hasMore` asks again after `lastSeq` until it has caught up (a long log is not cut).
+      const { lines, hasMore } = await this.logs.page(run.id, { after, limit: LOG_PAGE_LINES });
       return {
         ok: true,
         state: run.state,
         status: run.status,
-        lines: lines.map(({ seq, time, level, text }) => ({ runId: run.id, seq, time, level, text })),
+        lines: lines.map((line) => ({ runId: run.id, ...line })),
+        lastSeq: lines.length ? lines[lines.length - 1].seq : after,
+        hasMore,
       };
     } catch (error) {
       return { ok: false, error: (error as Error).message };

@@ -1,14 +1,16 @@
-import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Render, Req, Res } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Body, Controller, Get, Logger, Param, Post, Query, Render, Req, Res } from '@nestjs/common';
 import { Request, Response } from 'express';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { setFlash } from '../common/flash';
+import { optionalRowIdParam, ParseRowIdPipe, rowIdList } from '../common/request-parsing';
 import { canChange } from '../sharing/sharing-policy';
-import { idList } from '../targets/target-lists.controller';
 import { SessionUser } from '../users/user.entity';
-import { PipelineLogService } from './pipeline-log.service';
+import { LOG_PAGE_LINES, logPageRequest, PipelineLogService } from './pipeline-log.service';
 import { PipelinePresetsService } from './pipeline-presets.service';
 import { PipelineRegistryService } from './pipeline-registry.service';
-import { PipelineRunsService, TERMINAL_STATES } from './pipeline-runs.service';
+import { PipelineRunsService, RUN_MAX_ATTEMPTS, TERMINAL_STATES } from './pipeline-runs.service';
 
 const FLAG_FIELD = 'flag:';
 
@@ -28,8 +30,13 @@ function flagsFromForm(pipeline: { shortName: string; flags: Record<string, unkn
   return flags;
 }
 
+/** "1,234 earlier lines", or '' when none (the page hides the bar). */
+const earlierLinesLabel = (count: number) => (count > 0 ? `${count.toLocaleString('en-US')} earlier line${count === 1 ? '' : 's'}` : '');
+
 @Controller()
 export class PipelinesController {
+  private readonly logger = new Logger('PipelinesController');
+
   constructor(
     private readonly registry: PipelineRegistryService,
     private readonly runs: PipelineRunsService,
@@ -65,7 +72,7 @@ export class PipelinesController {
 
   @Roles('admin', 'teacher')
   @Post('pipelines/presets/:id/delete')
-  async deletePreset(@Param('id', ParseIntPipe) id: number, @Res() res: Response) {
+  async deletePreset(@Param('id', ParseRowIdPipe) id: number, @Res() res: Response) {
     await this.presets.remove(id);
     res.redirect(303, '/pipelines');
   }
@@ -77,7 +84,7 @@ export class PipelinesController {
   @Post('targets/:id/pipeline-runs')
   async start(
     @CurrentUser() user: SessionUser,
-    @Param('id', ParseIntPipe) targetId: number,
+    @Param('id', ParseRowIdPipe) targetId: number,
     @Body() body: Record<string, unknown>,
     @Req() req: Request,
     @Res() res: Response,
@@ -87,9 +94,9 @@ export class PipelinesController {
     const run = await this.runs.start(user, {
       pipelineName: pipeline.name,
       targetId,
-      inputIds: idList(body.productIds, 'data product'),
+      inputIds: rowIdList(body.productIds, 'data product'),
       flags: flagsFromForm(pipeline, body),
-      presetId: presetField ? Number(presetField) : undefined,
+      presetId: optionalRowIdParam(presetField, 'preset'),
     });
     if (req.accepts(['html', 'json']) === 'json') return res.status(201).json({ id: run.id, identifier: run.identifier, state: run.state });
     res.redirect(303, `/pipeline/${run.id}`);
@@ -97,12 +104,13 @@ export class PipelinesController {
 
   @Get('pipeline/:id')
   @Render('pipelines/show')
-  async show(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number) {
+  async show(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number) {
     const run = await this.runs.findVisible(id, user);
     const mayChange = canChange(user, PipelineRunsService.owned(run));
-    const [inputs, lines, sharing, sharedWith] = await Promise.all([
+    const [inputs, { lines }, sharing, sharedWith] = await Promise.all([
       this.runs.inputsOf(run),
-      this.logs.linesAfter(run.id, 0),
+      // The end of the log: the page offers the earlier lines a page at a time, and the whole log as text.
+      this.logs.page(run.id, { limit: LOG_PAGE_LINES }),
       mayChange ? this.runs.sharingChoices(user, run) : Promise.resolve([]),
       this.runs.sharingLabel(run),
     ]);
@@ -114,12 +122,15 @@ export class PipelinesController {
       inputs,
       lines,
       lastSeq: lines.length ? lines[lines.length - 1].seq : 0,
+      firstSeq: lines.length ? lines[0].seq : 1,
+      earlierLines: earlierLinesLabel(lines.length ? lines[0].seq - 1 : 0),
       flags: Object.entries(run.flags).map(([name, value]) => ({ name, value, longName: pipeline?.flags[name]?.longName ?? name })),
       finished: TERMINAL_STATES.includes(run.state),
       canCancel: !TERMINAL_STATES.includes(run.state) && mayChange,
       canShare: mayChange,
       sharing,
       sharedWith,
+      maxAttempts: RUN_MAX_ATTEMPTS,
       duration: run.startedAt && run.finishedAt ? ((run.finishedAt.getTime() - run.startedAt.getTime()) / 1000).toFixed(1) : null,
     };
   }
@@ -128,7 +139,7 @@ export class PipelinesController {
   @Post('pipeline/:id/sharing')
   async share(
     @CurrentUser() user: SessionUser,
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', ParseRowIdPipe) id: number,
     @Body('visibility') visibility: unknown,
     @Req() req: Request,
     @Res() res: Response,
@@ -139,14 +150,29 @@ export class PipelinesController {
     res.redirect(303, `/pipeline/${run.id}`);
   }
 
-  /** Log lines after `after` (JSON): the live page's fallback and the API's. */
+  /**
+   * A page of the log (JSON): `?after=N` forward (the default, from the start) or `?before=N` backward (the page's
+   * "Show earlier lines"), `?limit=` lines at most; `hasMore` says whether to ask again.
+   */
   @Get('pipeline/:id/log')
-  async log(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Query('after') after?: string) {
-    return this.logs.visibleLinesAfter(id, user, Number(after) || 0);
+  async log(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Query() query: Record<string, unknown>) {
+    return this.logs.visiblePage(id, user, logPageRequest(query));
+  }
+
+  /** The whole log as text, streamed a page at a time however long it is. */
+  @Get('pipeline/:id/log.txt')
+  async logText(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Res() res: Response) {
+    const run = await this.runs.findVisible(id, user);
+    res.attachment(`${run.identifier}_log.txt`).type('text/plain; charset=utf-8');
+    // Headers are out once the first page is: a failure after that can only cut the download short.
+    await pipeline(Readable.from(this.logs.text(run.id)), res).catch((error: Error) => {
+      this.logger.warn(`Log download of run ${run.id} stopped: ${error.message}`);
+      res.destroy();
+    });
   }
 
   @Get('pipeline/:id/provenance.json')
-  async provenance(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Res() res: Response) {
+  async provenance(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Res() res: Response) {
     const run = await this.runs.findVisible(id, user);
     res.attachment(`${run.identifier}_provenance.json`).json({
       identifier: run.identifier,
@@ -158,7 +184,7 @@ export class PipelinesController {
   }
 
   @Post('pipeline/:id/cancel')
-  async cancel(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Req() req: Request, @Res() res: Response) {
+  async cancel(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Req() req: Request, @Res() res: Response) {
     const run = await this.runs.findVisible(id, user);
     await this.runs.cancel(run, user);
     setFlash(req, 'info', 'Cancel requested.');

@@ -1,9 +1,11 @@
+import type { IncomingMessage } from 'node:http';
 import { INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { RequestHandler } from 'express';
 import Redis from 'ioredis';
 import { Server, ServerOptions } from 'socket.io';
+import { originAllowed } from '../common/origin-check';
 import { pubSubPrefix } from './pipeline.tokens';
 
 /**
@@ -18,12 +20,25 @@ export class SessionIoAdapter extends IoAdapter {
     app: INestApplicationContext,
     private readonly redisUrl: string,
     private readonly middlewares: RequestHandler[],
+    /** ALLOWED_ORIGINS; empty: only the request's own host. */
+    private readonly allowedOrigins: readonly string[] = [],
   ) {
     super(app);
   }
 
   createIOServer(port: number, options?: ServerOptions): Server {
-    const server: Server = super.createIOServer(port, { ...options, serveClient: true });
+    const server: Server = super.createIOServer(port, {
+      ...options,
+      serveClient: true,
+      // The handshake carries the session cookie, and a WebSocket is not bound by CORS: a page of another site
+      // could otherwise open a socket as the logged-in user (cross-site WebSocket hijacking). Engine.IO asks this
+      // for handshakes only, before the session is read. A request without an Origin is not from a browser page.
+      allowRequest: (req: IncomingMessage, callback: (error: string | null, success: boolean) => void) => {
+        const origin = req.headers.origin;
+        const allowed = origin === undefined || originAllowed(origin, req.headers.host, this.allowedOrigins);
+        callback(allowed ? null : 'This page may not connect to the portal (its origin is not allowed).', allowed);
+      },
+    });
     const pub = new Redis(this.redisUrl, { maxRetriesPerRequest: 20 });
     const sub = pub.duplicate();
     for (const client of [pub, sub]) {

@@ -1,4 +1,4 @@
-import { FitsImage, parseWcs, readFitsImage, Wcs } from '../fits';
+import { FitsImage, parseWcs, Wcs } from '../fits';
 
 export interface CachedImage {
   image: FitsImage;
@@ -7,7 +7,8 @@ export interface CachedImage {
 
 /**
  * The last few decoded images, so that moving the pointer over a preview or switching its stretch does not
- * decode the file again each time. Bounded by pixel bytes, not entries: one 4096² float frame is 64 MiB.
+ * decode the file again each time. Bounded by pixel bytes, not entries: one 4096² float frame is 64 MiB; an image
+ * bigger than the whole bound is used for the request that loaded it and not kept.
  */
 export class FitsImageCache {
   private readonly entries = new Map<string, Promise<CachedImage>>();
@@ -15,8 +16,8 @@ export class FitsImageCache {
 
   constructor(private readonly maxBytes = 256 * 1024 * 1024) {}
 
-  /** The decoded image of `filePath`; `key` must change when the file does (e.g. include its sha256). */
-  get(key: string, filePath: string): Promise<CachedImage> {
+  /** The decoded image for `key` (which must change when the file does, e.g. include its sha256), loaded by `load` once. */
+  get(key: string, load: () => Promise<FitsImage>): Promise<CachedImage> {
     const hit = this.entries.get(key);
     if (hit) {
       // Refresh its place in the LRU order.
@@ -24,17 +25,23 @@ export class FitsImageCache {
       this.entries.set(key, hit);
       return hit;
     }
-    const loading = readFitsImage(filePath).then((image) => {
-      this.sizes.set(key, image.data.byteLength);
-      this.evict(key);
+    const loading = load().then((image) => {
+      if (image.data.byteLength > this.maxBytes) {
+        this.forget(key);
+      } else {
+        this.sizes.set(key, image.data.byteLength);
+        this.evict(key);
+      }
       return { image, wcs: parseWcs(image.header.cards) };
     });
-    loading.catch(() => {
-      this.entries.delete(key);
-      this.sizes.delete(key);
-    });
+    loading.catch(() => this.forget(key));
     this.entries.set(key, loading);
     return loading;
+  }
+
+  private forget(key: string): void {
+    this.entries.delete(key);
+    this.sizes.delete(key);
   }
 
   private evict(keep: string): void {
@@ -43,8 +50,7 @@ export class FitsImageCache {
       if (total <= this.maxBytes) break;
       if (key === keep) continue;
       total -= this.sizes.get(key) ?? 0;
-      this.entries.delete(key);
-      this.sizes.delete(key);
+      this.forget(key);
     }
   }
 }

@@ -23,7 +23,9 @@ export class PreviewWorkerService implements OnApplicationBootstrap {
 
   async onApplicationBootstrap() {
     if (!this.enabled) return;
-    void this.queue.process(1, async (job: Job<PreviewJobData>) => ({ result: await this.previews.makeThumbnail(job.data.productId) }));
+    this.queue
+      .process(1, async (job: Job<PreviewJobData>) => ({ result: await this.previews.makeThumbnail(job.data.productId) }))
+      .catch((error) => this.logger.error(`The previews queue stopped: ${error.message}`));
     const missing = await this.previews.missing();
     if (missing.length) {
       this.logger.log(`Queueing ${missing.length} missing preview(s)`);

@@ -1,17 +1,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, In, Repository } from 'typeorm';
 import sharp from 'sharp';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DataProduct } from '../data-products/data-product.entity';
-import { equatorialWcs, FitsError, isFitsFileName, noRaDecReason, readFitsImage } from '../fits';
-import { encodePng, writePng } from '../imaging';
+import { equatorialWcs, FitsError, FitsTooLargeError, formatCount, isFitsFileName, noRaDecReason } from '../fits';
 import { FileStorageService } from '../storage/file-storage.service';
-import { FitsImageCache } from './fits-image-cache';
-import { MappingName, renderFrame, StretchName } from './fits-rendering';
+import { CachedImage, FitsImageCache } from './fits-image-cache';
+import { MappingName, StretchName } from './fits-rendering';
 import { PREVIEWABLE_TYPES } from './preview-jobs';
+import { PreviewThreads } from './preview-threads';
 
 export interface PixelReading {
   x: number;
@@ -22,17 +22,45 @@ export interface PixelReading {
   dec?: number;
 }
 
-/** Makes and serves previews: thumbnails (in the worker), larger stretched previews and pixel readings (on demand). */
+/** An image (not FITS) over the preview budget, found from its header by sharp. */
+export class ImageTooLargeError extends Error {
+  constructor(
+    readonly pixels: number,
+    readonly limit: number,
+  ) {
+    super(`too large to preview (${formatCount(pixels)} pixels, limit ${formatCount(limit)})`);
+  }
+}
+
+/**
+ * Makes and serves previews: thumbnails (for the worker's queue), larger stretched previews and pixel readings (on
+ * demand). Every image is held to the preview pixel budget (PREVIEW_MAX_PIXELS) from its header, and decoded and
+ * rendered in the preview threads: this process's event loop only waits.
+ */
 @Injectable()
-export class PreviewsService {
+export class PreviewsService implements OnModuleDestroy {
   private readonly logger = new Logger('Previews');
   private readonly cache = new FitsImageCache();
+  private readonly threads: PreviewThreads;
 
   constructor(
     @InjectRepository(DataProduct) private readonly products: Repository<DataProduct>,
     private readonly storage: FileStorageService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.threads = new PreviewThreads(config.previewThreads);
+  }
+
+  async onModuleDestroy() {
+    await this.threads.close();
+  }
+
+  /** The words shown to a user for an image over the budget: "too large to preview (N pixels, limit M)". */
+  static tooLargeMessage(error: unknown): string | undefined {
+    if (error instanceof FitsTooLargeError) return error.tooLargeTo('preview');
+    if (error instanceof ImageTooLargeError) return error.message;
+    return undefined;
+  }
 
   static isPreviewable(product: Pick<DataProduct, 'productType' | 'originalName'>): boolean {
     return PREVIEWABLE_TYPES.includes(product.productType) || isFitsFileName(product.originalName);
@@ -63,20 +91,27 @@ export class PreviewsService {
     const relative = path.join('previews', `${product.id}-${product.sha256.slice(0, 12)}.png`);
     const destination = this.storage.resolve(relative);
     await fs.promises.mkdir(path.dirname(destination), { recursive: true });
+    const file = this.storage.resolve(product.storedPath);
+    const maxSide = this.config.thumbnailMaxSide;
     try {
       if (PreviewsService.isFits(product)) {
-        const image = await readFitsImage(this.storage.resolve(product.storedPath));
-        await writePng(renderFrame(image, { maxSide: this.config.thumbnailMaxSide }), destination, { maxSide: this.config.thumbnailMaxSide });
+        await this.threads.thumbnail({ file, destination, maxSide, maxPixels: this.config.previewMaxPixels });
       } else {
-        await sharp(this.storage.resolve(product.storedPath), { limitInputPixels: 100_000_000 })
-          .resize(this.config.thumbnailMaxSide, this.config.thumbnailMaxSide, { fit: 'inside', withoutEnlargement: true })
+        // sharp decodes on libuv's threads; its header tells the size before anything is decoded.
+        const { width = 0, height = 0 } = await sharp(file).metadata();
+        if (width * height > this.config.previewMaxPixels) throw new ImageTooLargeError(width * height, this.config.previewMaxPixels);
+        await sharp(file, { limitInputPixels: this.config.previewMaxPixels })
+          .resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true })
           .png()
           .toFile(destination);
       }
     } catch (error) {
-      const reason = error instanceof FitsError ? error.reason : error instanceof Error ? error.message : String(error);
-      if (!(error instanceof FitsError)) this.logger.warn(`No preview for product ${product.id}: ${reason}`);
-      await this.products.update({ id: product.id }, { previewError: `No preview: ${reason}`.slice(0, 500) });
+      const tooLarge = PreviewsService.tooLargeMessage(error);
+      // Shown on the product's page: a decoder's message names the stored file by its path, the page by its name.
+      const reason = error instanceof FitsError ? error.reason : (error instanceof Error ? error.message : String(error)).split(file).join(product.originalName);
+      if (!tooLarge && !(error instanceof FitsError)) this.logger.warn(`No preview for product ${product.id}: ${reason}`);
+      const message = tooLarge ? `${tooLarge[0].toUpperCase()}${tooLarge.slice(1)}` : `No preview: ${reason}`;
+      await this.products.update({ id: product.id }, { previewError: message.slice(0, 500) });
       return 'failed';
     }
     const result = await this.products.update({ id: product.id, sha256: product.sha256 }, { thumbnailPath: relative, previewError: null });
@@ -89,19 +124,19 @@ export class PreviewsService {
 
   /** A stretched PNG of the product's image, at most `maxSide` pixels on its longest side. */
   async renderPreview(product: DataProduct, options: { stretch: StretchName; mapping: MappingName; maxSide: number }): Promise<Buffer> {
-    const { image } = await this.cache.get(this.cacheKey(product), this.storage.resolve(product.storedPath));
-    return encodePng(renderFrame(image, options), { maxSide: options.maxSide });
+    const { image } = await this.decoded(product);
+    return this.threads.render(image, options);
   }
 
   /** Size and WCS kind of the product's image, for the product page. */
   async describe(product: DataProduct): Promise<{ width: number; height: number; celestial: boolean; wcsNote: string | null }> {
-    const { image, wcs } = await this.cache.get(this.cacheKey(product), this.storage.resolve(product.storedPath));
+    const { image, wcs } = await this.decoded(product);
     return { width: image.width, height: image.height, celestial: Boolean(equatorialWcs(wcs)), wcsNote: noRaDecReason(wcs) };
   }
 
   /** The pixel value at FITS 1-based (x, y), rounded to the nearest pixel, and RA/Dec when there is a celestial WCS. */
   async pixelAt(product: DataProduct, x: number, y: number): Promise<PixelReading> {
-    const { image, wcs } = await this.cache.get(this.cacheKey(product), this.storage.resolve(product.storedPath));
+    const { image, wcs } = await this.decoded(product);
     const column = Math.round(x);
     const row = Math.round(y);
     let value: number | null = null;
@@ -118,7 +153,9 @@ export class PreviewsService {
     return reading;
   }
 
-  private cacheKey(product: DataProduct): string {
-    return `${product.id}:${product.sha256}`;
+  /** The product's image, decoded in a preview thread (under the budget) into shared memory, and cached. */
+  private decoded(product: DataProduct): Promise<CachedImage> {
+    const file = this.storage.resolve(product.storedPath);
+    return this.cache.get(`${product.id}:${product.sha256}`, () => this.threads.decode(file, this.config.previewMaxPixels));
   }
 }

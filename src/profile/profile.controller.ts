@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, Get, Param, ParseIntPipe, Post, Query, Render, Req, Res } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, Param, Post, Query, Render, Req, Res } from '@nestjs/common';
 import { Request, Response } from 'express';
 import { ApiTokensService } from '../api-tokens/api-tokens.service';
 import { CurrentUser } from '../auth/auth.decorators';
@@ -9,6 +9,7 @@ import { userMessage } from '../common/http-exception.filter';
 import { MIN_PASSWORD_LENGTH } from '../users/account-rules';
 import { SessionUser } from '../users/user.entity';
 import { passwordForm, ProfileService } from './profile.service';
+import { ParseRowIdPipe } from '../common/request-parsing';
 
 /**
  * /profile: the user's display name, password and personal API tokens; /profile/password is also where a user with
@@ -71,7 +72,7 @@ export class ProfileController {
   }
 
   @Post('tokens/:id/revoke')
-  async revokeToken(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Req() req: Request, @Res() res: Response) {
+  async revokeToken(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Req() req: Request, @Res() res: Response) {
     const revoked = await this.apiTokens.revoke(user.id, id);
     setFlash(req, 'info', `Revoked the token "${revoked.name}". Anything still using it now gets 401.`);
     res.redirect(303, '/profile');

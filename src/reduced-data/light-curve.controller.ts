@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, Get, Param, ParseIntPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { Request, Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
 import { setFlash } from '../common/flash';
@@ -7,6 +7,7 @@ import { SessionUser } from '../users/user.entity';
 import { fileNameOf, LIGHT_CURVE_VIEWS, LightCurveView, parseLightCurveView, seriesKeysFrom } from './light-curve-series';
 import { photometryToCsv } from './photometry-csv.writer';
 import { ReducedDataService } from './reduced-data.service';
+import { ParseRowIdPipe } from '../common/request-parsing';
 
 /** `?view=` (the JSON and the CSV) or `curve` (the page's form): mine, class or everyone; a 400 for anything else. */
 export function viewFrom(raw: unknown): LightCurveView {
@@ -32,7 +33,7 @@ export class LightCurveController {
    * viewer and view: a browser asking again gets a 304 for the price of one grouped query.
    */
   @Get(':id/light-curve.json')
-  async json(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Query('view') rawView: unknown, @Req() req: Request, @Res() res: Response) {
+  async json(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Query('view') rawView: unknown, @Req() req: Request, @Res() res: Response) {
     const view = viewFrom(rawView);
     const target = await this.targets.findVisible(id, user);
     const version = await this.reducedData.lightCurveVersion(target, user, view);
@@ -52,7 +53,7 @@ export class LightCurveController {
   @Get(':id/light-curve.csv')
   async csv(
     @CurrentUser() user: SessionUser,
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', ParseRowIdPipe) id: number,
     @Query('view') rawView: unknown,
     @Query('series') rawSeries: unknown,
     @Res() res: Response,
@@ -69,7 +70,7 @@ export class LightCurveController {
   @Post(':id/light-curve/series/delete')
   async deleteSeries(
     @CurrentUser() user: SessionUser,
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', ParseRowIdPipe) id: number,
     @Body('key') key: unknown,
     @Body('curve') rawView: unknown,
     @Req() req: Request,

@@ -1,4 +1,4 @@
-import { parsePhotometryCsv, PHOTOMETRY_COLUMN_NAMES } from './photometry-csv.reader';
+import { MAX_REPORTED_ROW_ERRORS, parsePhotometryCsv, PHOTOMETRY_COLUMN_NAMES } from './photometry-csv.reader';
 
 const iso = (date: Date) => date.toISOString();
 
@@ -182,5 +182,37 @@ describe('parsePhotometryCsv', () => {
 
   it('returns no points and no errors for a header without rows', () => {
     expect(parsePhotometryCsv('time,mag\n')).toEqual({ points: [], errors: [] });
+  });
+
+  it('refuses a filter over 32 characters on its line (a 100,000-character filter was accepted)', () => {
+    const result = parsePhotometryCsv(`time,mag,filter\n56417,10,${'V'.repeat(100_000)}\n56418,10,${'r'.repeat(33)}\n56419,10,${'g'.repeat(32)}\n`);
+    expect(result.errors).toEqual([
+      { line: 2, reason: 'filter is at most 32 characters' },
+      { line: 3, reason: 'filter is at most 32 characters (this one has 33)' },
+    ]);
+    expect(result.points.map((point) => point.filter)).toEqual(['g'.repeat(32)]);
+  });
+
+  it('cleans filters by the text rule: NFC, invisible, bidi and control characters out', () => {
+    const result = parsePhotometryCsv('time,mag,filter\n56417,10,V\u200B\n56418,10,"\u202EH\u03b1"\n56419,10,Ha\u0308\n56420,10,\u200B\n');
+    expect(result.errors).toEqual([]);
+    expect(result.points.map((point) => point.filter)).toEqual(['V', 'H\u03b1', 'H\u00e4', 'unknown']);
+  });
+
+  it('takes off the apostrophe the CSV writer put before a formula-like filter', () => {
+    const result = parsePhotometryCsv(`time,mag,filter\n56417,-1.5,'=HYPERLINK(""x"")\n56418,10,"'-B"\n56419,10,'plain\n`);
+    expect(result.errors).toEqual([]);
+    expect(result.points.map((point) => [point.magnitude, point.filter])).toEqual([
+      [-1.5, '=HYPERLINK(""x"")'],
+      [10, '-B'],
+      [10, "'plain"],
+    ]);
+  });
+
+  it(`stops after ${MAX_REPORTED_ROW_ERRORS} problems`, () => {
+    const rows = Array.from({ length: 5000 }, () => 'x,y').join('\n');
+    const result = parsePhotometryCsv(`time,mag\n${rows}\n`);
+    expect(result.errors).toHaveLength(MAX_REPORTED_ROW_ERRORS + 1);
+    expect(result.errors[MAX_REPORTED_ROW_ERRORS]).toEqual({ line: 101, reason: 'reading stopped after 100 problems; fix these and upload again' });
   });
 });

@@ -1,8 +1,12 @@
 /**
  * Reads photometry tables (time, magnitude, optional error and filter) from CSV text as exported by
  * spreadsheets and reduction pipelines. Every row is checked; problems are collected per physical line so the
- * uploader can fix the file in one go rather than error by error.
+ * uploader can fix the file in one go rather than error by error. Reads the portal's own exports back: a filter the
+ * CSV writer guarded with an apostrophe (common/csv-writer.ts) comes back as it was, then passes the text rule
+ * for filters (common/text.ts: NFC, no invisible or control characters, at most 32 characters).
  */
+import { readCsvText } from '../common/csv-writer';
+import { checkText } from '../common/text';
 
 export interface PhotometryPoint {
   timestamp: Date;
@@ -32,6 +36,9 @@ export const PHOTOMETRY_COLUMN_NAMES = {
 } as const;
 
 type ColumnRole = keyof typeof PHOTOMETRY_COLUMN_NAMES;
+
+/** Problems listed before reading stops: a file with more is not the format, and the list would only grow. */
+export const MAX_REPORTED_ROW_ERRORS = 100;
 
 const EMPTY_FILE_REASON = 'The file is empty: expected a header line such as "time,magnitude,error,filter"';
 
@@ -103,6 +110,10 @@ export function parsePhotometryCsv(text: string): PhotometryParseResult {
     const point = readRow(fields, columns, delimiter !== ',', lineNumber);
     if (typeof point === 'string') errors.push({ line: lineNumber, reason: point });
     else points.push(point);
+    if (errors.length >= MAX_REPORTED_ROW_ERRORS) {
+      errors.push({ line: lineNumber, reason: `reading stopped after ${MAX_REPORTED_ROW_ERRORS} problems; fix these and upload again` });
+      break;
+    }
   }
   return { points, errors };
 }
@@ -211,9 +222,19 @@ function readRow(
   const timestamp = readTime(numeric(fields[columns.time]), columns.timeIsJd, problems);
   const magnitude = readMagnitude(numeric(fields[columns.magnitude]), problems);
   const error = columns.error === null ? null : readError(numeric(fields[columns.error]), problems);
-  const filter = (columns.filter === null ? '' : fields[columns.filter]) || 'unknown';
-  if (problems.length || timestamp === null || magnitude === null) return problems.join('; ');
+  const filter = readFilter(columns.filter === null ? '' : fields[columns.filter], problems);
+  if (problems.length || timestamp === null || magnitude === null || filter === null) return problems.join('; ');
   return { timestamp, magnitude, error, filter, line };
+}
+
+/** The filter by the text rule for filters, 'unknown' when empty; null (and a problem) when it is too long. */
+function readFilter(value: string, problems: string[]): string | null {
+  const checked = checkText(readCsvText(value), 'filter');
+  if (checked.error !== undefined) {
+    problems.push(checked.error.replace(/^The filter/, 'filter'));
+    return null;
+  }
+  return checked.value || 'unknown';
 }
 
 function readTime(value: string, isJd: boolean, problems: string[]): Date | null {

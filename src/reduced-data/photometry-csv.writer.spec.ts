@@ -26,4 +26,21 @@ describe('photometryToCsv', () => {
       points.map(({ timestamp, magnitude, error, filter }) => ({ timestamp, magnitude, error, filter })),
     );
   });
+
+  it('reads back exactly what it wrote, formula-like and negative values included', () => {
+    const points = [
+      { timestamp: new Date('2013-05-05T04:31:02.250Z'), magnitude: -1.5, error: 0.02, filter: '=HYPERLINK("http://x","y")', source: 'a' },
+      { timestamp: new Date('2013-05-05T04:41:02Z'), magnitude: 12, error: null, filter: '-B', source: '@b' },
+      { timestamp: new Date('2013-05-05T04:51:02Z'), magnitude: 12, error: null, filter: "'=already", source: 'c' },
+      { timestamp: new Date('2013-05-05T05:01:02Z'), magnitude: 12, error: null, filter: 'r,"g";i', source: 'd' },
+      { timestamp: new Date('2013-05-05T05:11:02Z'), magnitude: 12, error: null, filter: 'Mészáros ü', source: 'e' },
+    ];
+    const csv = photometryToCsv(points);
+    expect(csv).not.toMatch(/(^|,)[=+@-][^0-9.]/m);
+    const parsed = parsePhotometryCsv(csv);
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.points.map(({ timestamp, magnitude, error, filter }) => ({ timestamp, magnitude, error, filter }))).toEqual(
+      points.map(({ timestamp, magnitude, error, filter }) => ({ timestamp, magnitude, error, filter })),
+    );
+  });
 });

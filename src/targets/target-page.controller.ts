@@ -1,4 +1,4 @@
-import { BadRequestException, Controller, Get, Param, ParseIntPipe, Query, Render } from '@nestjs/common';
+import { BadRequestException, Controller, Get, Param, Query, Render } from '@nestjs/common';
 import { CurrentUser } from '../auth/auth.decorators';
 import { pageUrl, pageView, parsePageRequest } from '../common/paging';
 import { PRODUCT_TYPES } from '../data-products/data-product.entity';
@@ -15,6 +15,7 @@ import { formatKeyValueLines, sexagesimal } from './dto/target-form';
 import { canEditTarget } from './target-access';
 import { TargetPageQueries } from './target-page.queries';
 import { TargetsService } from './targets.service';
+import { optionalRowIdParam, ParseRowIdPipe } from '../common/request-parsing';
 
 /**
  * The target page gathers several features (products, groups, light curve), so it lives in its own module that
@@ -39,12 +40,12 @@ export class TargetPageController {
    */
   @Get(':id')
   @Render('targets/show')
-  async show(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Query() query: Record<string, unknown>) {
+  async show(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Query() query: Record<string, unknown>) {
     const paging = parsePageRequest(query, PRODUCTS_PER_PAGE, MAX_PRODUCTS_PER_PAGE);
     const filter = productFilterOf(query);
     const target = await this.targets.findVisible(id, user);
     // "Run again": the picker opens with the earlier run's pipeline, inputs and flags ticked.
-    const rerunId = typeof query.rerun === 'string' && query.rerun ? Number(query.rerun) : null;
+    const rerunId = optionalRowIdParam(query.rerun, 'rerun') ?? null;
     const [page, { lists, hasLightCurve, timelapse, className }, allGroups, runs, presets, rerun, classes] = await Promise.all([
       this.products.tableForTarget(target, user, filter, paging),
       this.pageQueries.facts(target, user),
@@ -106,7 +107,7 @@ export class TargetPageController {
   /** Thumbnails of the target's images with checkboxes, a page at a time: tick frames for a group or a pipeline. */
   @Get(':id/gallery')
   @Render('targets/gallery')
-  async gallery(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Query() query: Record<string, unknown>) {
+  async gallery(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Query() query: Record<string, unknown>) {
     const paging = parsePageRequest(query, IMAGES_PER_PAGE, MAX_PRODUCTS_PER_PAGE);
     // The same rule and the same "whose" filter as the table; images only, so no type filter.
     const filter: ProductFilter = { ...productFilterOf(query), productType: null };

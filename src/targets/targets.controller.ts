@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Render, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Render, Res } from '@nestjs/common';
 import { Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
 import { pageView, parsePageRequest } from '../common/paging';
@@ -8,6 +8,7 @@ import { SessionUser } from '../users/user.entity';
 import { parseTargetForm, sexagesimal, TargetFields, TargetFormBody, targetToForm } from './dto/target-form';
 import { NON_SIDEREAL_SCHEMES, Target } from './target.entity';
 import { TargetSearch, TargetsService } from './targets.service';
+import { optionalRowIdParam, ParseRowIdPipe } from '../common/request-parsing';
 
 interface SearchQuery {
   q?: string;
@@ -46,7 +47,8 @@ export class TargetsController {
       if (!Object.keys(coneErrors).length) search.cone = cone;
     }
     const lists = await this.targets.allLists(user);
-    if (query.list) search.listId = (await this.targets.findList(Number(query.list))).id;
+    const listId = optionalRowIdParam(query.list, 'list');
+    if (listId !== undefined) search.listId = (await this.targets.findList(listId)).id;
     const { items, total } = Object.keys(coneErrors).length ? { items: [], total: 0 } : await this.targets.searchPage(user, search, paging);
     // The prev/next links keep the search: text, cone and list, as they were typed.
     const filters = { q: query.q?.trim(), ra: query.ra?.trim(), dec: query.dec?.trim(), radius: query.radius?.trim(), list: search.listId };
@@ -79,7 +81,7 @@ export class TargetsController {
 
   @Get(':id/edit')
   @Render('targets/form')
-  async editForm(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number) {
+  async editForm(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number) {
     const target = await this.targets.findEditable(id, user);
     return this.formModel(user, targetToForm(target), {}, target);
   }
@@ -87,7 +89,7 @@ export class TargetsController {
   @Post(':id')
   async update(
     @CurrentUser() user: SessionUser,
-    @Param('id', ParseIntPipe) id: number,
+    @Param('id', ParseRowIdPipe) id: number,
     @Body() body: TargetFormBody,
     @Res() res: Response,
   ) {
@@ -100,7 +102,7 @@ export class TargetsController {
   }
 
   @Post(':id/delete')
-  async remove(@CurrentUser() user: SessionUser, @Param('id', ParseIntPipe) id: number, @Res() res: Response) {
+  async remove(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Res() res: Response) {
     const target = await this.targets.findEditable(id, user);
     await this.targets.remove(target);
     res.redirect(303, '/targets');

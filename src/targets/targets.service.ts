@@ -1,6 +1,8 @@
 import { ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, Repository, SelectQueryBuilder } from 'typeorm';
+import { searchText } from '../common/text';
+import { textOrThrow } from '../common/text-input';
 import { ClassChoice, ShareChoice } from '../sharing/share-choice';
 import { classChoices, className, sharingProblem } from '../sharing/sharing-request';
 import { ownedColumns, visibleCondition, visibleWhere } from '../sharing/sharing-policy';
@@ -9,6 +11,7 @@ import { TargetFields } from './dto/target-form';
 import { canEditTarget, canViewTarget } from './target-access';
 import { TargetList } from './target-list.entity';
 import { Target } from './target.entity';
+import { isRowId } from '../common/request-parsing';
 
 export interface TargetSearch {
   /** Matches name or any alias, case-insensitively, anywhere in the string. */
@@ -56,8 +59,10 @@ export class TargetsService {
   private searchQuery(user: SessionUser, search: TargetSearch, withOwner = true): SelectQueryBuilder<Target> {
     const base = this.targets.createQueryBuilder('t');
     const query = TargetsService.visibleTo(withOwner ? base.leftJoinAndSelect('t.owner', 'owner') : base, user);
-    if (search.text) {
-      const pattern = `%${search.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    // Cleaned as names are (common/text.ts), so a pasted "M13" + U+200B or a decomposed "é" still finds the target.
+    const text = search.text ? searchText(search.text) : '';
+    if (text) {
+      const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       query.andWhere(
         new Brackets((where) =>
           where
@@ -102,7 +107,7 @@ export class TargetsService {
   /** The target if it exists (404 otherwise) and `user` may see it (403 otherwise). */
   async findVisible(id: number, user: SessionUser): Promise<Target> {
     // One query (findOne with a relation makes two: its LIMIT 1 goes through a DISTINCT subquery); every page asks.
-    const target = Number.isSafeInteger(id)
+    const target = isRowId(id)
       ? await this.targets.createQueryBuilder('t').leftJoinAndSelect('t.owner', 'owner').where('t.id = :id', { id }).getOne()
       : null;
     if (!target) throw new NotFoundException(`There is no target with id ${id}`);
@@ -190,12 +195,14 @@ export class TargetsService {
   }
 
   async findList(id: number): Promise<TargetList> {
-    const list = Number.isSafeInteger(id) ? await this.lists.findOne({ where: { id } }) : null;
+    const list = isRowId(id) ? await this.lists.findOne({ where: { id } }) : null;
     if (!list) throw new NotFoundException(`There is no target list with id ${id}`);
     return list;
   }
 
-  async createList(name: string): Promise<TargetList> {
+  /** A new list; its name by the text rule (common/text.ts), so "L" and "L" + U+FEFF are the same name. */
+  async createList(rawName: unknown): Promise<TargetList> {
+    const name = textOrThrow(rawName, 'listName', { required: true });
     if (await this.lists.exist({ where: { name } })) throw new ConflictException(`A target list called "${name}" exists already`);
     return this.lists.save(this.lists.create({ name, targets: [] }));
   }

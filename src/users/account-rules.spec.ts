@@ -11,6 +11,12 @@ describe('account rules', () => {
     expect(() => cleanDisplayName(['Ada'])).toThrow('The display name must be text');
   });
 
+  it('cleans a display name by the text rule: NFC, invisible characters out, bidi controls refused', () => {
+    expect(cleanDisplayName('Ana Me\u0301sza\u0301ros\u200B')).toBe('Ana Mészáros');
+    expect(cleanDisplayName('\u200B\uFEFF')).toBeNull();
+    expect(() => cleanDisplayName('Ana\u202Eadmin')).toThrow('The display name cannot contain bidirectional control characters');
+  });
+
   it('says what is wrong with a new password', () => {
     expect(newPasswordProblem('short', 'short')).toBe('The new password must be at least 8 characters');
     expect(newPasswordProblem('x'.repeat(257), 'x'.repeat(257))).toBe('The new password is at most 256 characters');

@@ -1,21 +1,17 @@
-import { hasControlCharacters } from '../common/text';
+import { checkText, TEXT_RULES } from '../common/text';
 
 /** Pure rules for account fields, shared by the pages, the API and the service. */
 
 export const MIN_PASSWORD_LENGTH = 8;
 /** Long enough for any passphrase; bounds the hashing work one request can ask for. */
 export const MAX_PASSWORD_LENGTH = 256;
-export const MAX_DISPLAY_NAME_LENGTH = 150;
+export const MAX_DISPLAY_NAME_LENGTH = TEXT_RULES.displayName.max;
 
-/** A display name as stored: trimmed, null when blank; throws the reason when unusable. */
+/** A display name as stored, by the text rule (common/text.ts), null when blank; throws the reason when unusable. */
 export function cleanDisplayName(value: unknown): string | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'string') throw new AccountRuleError('The display name must be text');
-  const name = value.trim();
-  if (!name) return null;
-  if (name.length > MAX_DISPLAY_NAME_LENGTH) throw new AccountRuleError(`The display name is at most ${MAX_DISPLAY_NAME_LENGTH} characters`);
-  if (hasControlCharacters(name)) throw new AccountRuleError('The display name cannot contain line breaks or control characters');
-  return name;
+  const checked = checkText(value, 'displayName');
+  if (checked.error !== undefined) throw new AccountRuleError(checked.error);
+  return checked.value || null;
 }
 
 /** Why a new password cannot be used, or null. `current` is the password it replaces, when known. */

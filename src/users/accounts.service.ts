@@ -1,6 +1,7 @@
 import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
+import { LiveConnectionsService } from '../live/live-connections.service';
 import { canManageAccount, isAdmin, Viewer } from '../sharing/sharing-policy';
 import { AccountRuleError, cleanDisplayName, newPasswordProblem } from './account-rules';
 import { generatePassphrase } from './passphrase';
@@ -52,6 +53,7 @@ export class AccountsService {
     @InjectRepository(User) private readonly users: Repository<User>,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly usersService: UsersService,
+    private readonly live: LiveConnectionsService,
   ) {}
 
   async search(filters: AccountFilters, page: { limit: number; offset: number }): Promise<{ items: User[]; total: number }> {
@@ -83,7 +85,8 @@ export class AccountsService {
 
   /**
    * Changes role, activation and display name together or not at all. Deactivating ends the account's sessions in
-   * the same transaction (their rows go); its API tokens stop because token look-ups skip inactive users.
+   * the same transaction (their rows go); its API tokens stop because token look-ups skip inactive users. After a
+   * deactivation or a new role the account's live connections end too, so its pages re-join as who it is now.
    */
   async update(actor: Viewer, id: string, changes: AccountChanges): Promise<User> {
     const user = await this.get(actor, id);
@@ -109,6 +112,7 @@ export class AccountsService {
       await manager.update(User, { id: user.id }, patch);
       if (patch.active === false) await this.endSessions(user.id, undefined, manager);
     });
+    if (patch.active === false || patch.role !== undefined) await this.live.endForUsers([user.id]);
     return Object.assign(user, patch);
   }
 
@@ -124,7 +128,8 @@ export class AccountsService {
 
   /**
    * The user's own new password: the current one must be right, the new one typed twice and different. Clears the
-   * "must change" mark, and ends the user's other sessions (`keepSessionId` is the one making the change).
+   * "must change" mark, and ends the user's other sessions and their live connections (`keepSessionId` is the one
+   * making the change).
    */
   async changeOwnPassword(userId: string, input: { current: string; next: string; confirm: string }, keepSessionId?: string): Promise<void> {
     const user = await this.users.createQueryBuilder('u').addSelect('u.passwordHash').where('u.id = :id', { id: userId }).getOne();
@@ -137,6 +142,7 @@ export class AccountsService {
       await manager.update(User, { id: user.id }, { passwordHash, mustChangePassword: false });
       await this.endSessions(user.id, keepSessionId, manager);
     });
+    await this.live.endForUsers([user.id], { exceptSessionId: keepSessionId });
   }
 
   async setOwnDisplayName(userId: string, value: unknown): Promise<string | null> {

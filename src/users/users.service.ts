@@ -1,6 +1,8 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { LiveConnectionsService } from '../live/live-connections.service';
+import { cleanDisplayName } from './account-rules';
 import { generatePassphrase } from './passphrase';
 import { hashPassword, verifyPassword } from './password-hasher';
 import { SessionUser, User, USER_ROLES, UserRole } from './user.entity';
@@ -10,7 +12,10 @@ export const USERNAME_RULE = 'usernames are 2-150 letters, digits or . _ @ -';
 
 @Injectable()
 export class UsersService {
-  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly live: LiveConnectionsService,
+  ) {}
 
   /**
    * Creates an account. `mustChangePassword` is for passwords the portal generated (shown once to whoever made the
@@ -27,6 +32,13 @@ export class UsersService {
     }
     if (!USER_ROLES.includes(role)) throw new BadRequestException(`Role must be one of: ${USER_ROLES.join(', ')}`);
     if (password.length < 8) throw new BadRequestException('Password must be at least 8 characters');
+    // The text rule for display names (common/text.ts), for every caller: pages, API, CLI and demo alike.
+    let displayName: string | null;
+    try {
+      displayName = cleanDisplayName(options.displayName);
+    } catch (error) {
+      throw new BadRequestException((error as Error).message);
+    }
     if (await this.users.exist({ where: { username } })) {
       throw new ConflictException(`User "${username}" already exists`);
     }
@@ -35,7 +47,7 @@ export class UsersService {
         username,
         role,
         passwordHash: await hashPassword(password),
-        displayName: options.displayName?.trim() || null,
+        displayName,
         mustChangePassword: options.mustChangePassword ?? false,
       }),
     );
@@ -62,7 +74,8 @@ export class UsersService {
 
   /**
    * A new generated password for the account, which must be changed at the next login; returned to show once. The
-   * account's sessions end with the old password (whoever was using it is logged out).
+   * account's sessions end with the old password (whoever was using it is logged out), and so do their live
+   * connections.
    */
   async resetPassword(userId: string): Promise<{ user: User; password: string }> {
     const user = await this.users.findOne({ where: { id: userId } });
@@ -73,6 +86,7 @@ export class UsersService {
       await manager.update(User, { id: user.id }, { passwordHash, mustChangePassword: true });
       await manager.query(`DELETE FROM sessions WHERE sess::jsonb #>> '{passport,user}' = $1`, [user.id]);
     });
+    await this.live.endForUsers([user.id]);
     return { user: Object.assign(user, { mustChangePassword: true }), password };
   }
 

@@ -1,11 +1,11 @@
 import { LoggedIn, startTestPortal, TestPortal } from '../utils/test-app';
-import { eventually, skipNotice, TcpProxy } from '../utils/fault-tools';
+import { eventually, TcpProxy } from '../utils/fault-tools';
+import { describeUnlessMissing } from '../utils/required';
 
 // The app reaches PostgreSQL through a proxy the test can cut: a database that goes away and comes back.
 const databaseUrl = process.env.DATABASE_URL;
-if (!databaseUrl) skipNotice('faults/postgres-outage', 'needs DATABASE_URL (a PostgreSQL server to put a proxy in front of)');
 
-(databaseUrl ? describe : describe.skip)('PostgreSQL briefly unavailable (e2e, fault)', () => {
+describeUnlessMissing(databaseUrl ? '' : 'needs DATABASE_URL (a PostgreSQL server to put a proxy in front of)', 'PostgreSQL briefly unavailable (e2e, fault)', () => {
   let proxy: TcpProxy;
   let portal: TestPortal;
   let teacher: LoggedIn;
@@ -30,7 +30,6 @@ if (!databaseUrl) skipNotice('faults/postgres-outage', 'needs DATABASE_URL (a Po
     proxy.cutAll();
 
     // Logged in (the session lookup itself needs the database) and anonymous, pages and JSON: 503, quickly.
-    const started = Date.now();
     const page = await teacher.agent.get('/targets').set('Accept', 'text/html').timeout(15_000);
     expect(page.status).toBe(503);
     expect(page.headers['content-type']).toContain('text/html');
@@ -49,7 +48,6 @@ if (!databaseUrl) skipNotice('faults/postgres-outage', 'needs DATABASE_URL (a Po
     const ready = await portal.http.get('/readyz').timeout(15_000);
     expect(ready.status).toBe(503);
     expect(ready.body.database).not.toBe('ok');
-    expect(Date.now() - started).toBeLessThan(20_000);
     // The process is still serving.
     await portal.http.get('/healthz').expect(200);
 

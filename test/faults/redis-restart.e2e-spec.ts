@@ -2,14 +2,13 @@ import { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { io as connect, Socket } from 'socket.io-client';
 import { createTarget, FIXTURES, LoggedIn, startTestPortal, TestPortal, uploadOne, waitForRun } from '../utils/test-app';
-import { eventually, freePort, killHard, redisServerBinary, skipNotice, startRedisServer } from '../utils/fault-tools';
+import { eventually, freePort, killHard, redisServerBinary, startRedisServer } from '../utils/fault-tools';
+import { describeUnlessMissing } from '../utils/required';
 
 // A Redis of the test's own (killed and restarted on the same port), with the portal's database on DATABASE_URL.
 const binary = redisServerBinary();
 const databaseUrl = process.env.DATABASE_URL;
 const missing = !binary ? 'redis-server is not installed' : !databaseUrl ? 'needs DATABASE_URL' : '';
-if (missing && process.env.REQUIRE_SERVERS === '1') throw new Error(`faults/redis-restart: ${missing}, and REQUIRE_SERVERS=1`);
-if (missing) skipNotice('faults/redis-restart', missing);
 
 const FAULT_PIPELINES = path.join(FIXTURES, 'pipelines', 'faults', 'faults.config.json');
 
@@ -19,7 +18,7 @@ interface LiveLine {
   receivedAt: number;
 }
 
-(missing ? describe.skip : describe)('Redis restarted mid-run (e2e, fault)', () => {
+describeUnlessMissing(missing, 'Redis restarted mid-run (e2e, fault)', () => {
   let redisPort: number;
   let redis: ChildProcess;
   let portal: TestPortal;
@@ -68,13 +67,11 @@ interface LiveLine {
     await eventually('a live line before the restart', () => live.some((line) => line.text.startsWith('tick')), 15_000);
 
     await killHard(redis);
-    const downAt = Date.now();
     // Pages need Postgres only: the target list and the run page keep loading while Redis is gone.
     for (let i = 0; i < 3; i++) {
       const page = await teacher.agent.get('/targets').timeout(5_000);
       expect(page.status).toBe(200);
       expect(page.text).toContain('Redis fault');
-      await new Promise((resolve) => setTimeout(resolve, 300));
     }
     await teacher.agent.get(`/pipeline/${runId}`).timeout(5_000).expect(200);
     const health = await portal.http.get('/readyz').timeout(5_000);
@@ -84,7 +81,6 @@ interface LiveLine {
 
     redis = await startRedisServer(binary!, redisPort);
     const restartedAt = Date.now();
-    expect(restartedAt - downAt).toBeGreaterThan(900);
     const [{ max: seqAtRestart }] = await portal.dataSource.query('SELECT max(seq)::int AS max FROM pipeline_log_lines WHERE process_id = $1', [runId]);
 
     // Lines written after the restart arrive in the room: the adapter resubscribed and the emitter reconnected.

@@ -76,22 +76,39 @@ export function startRedisServer(binary: string, port: number): Promise<ChildPro
   const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return untilReady(child, 'redis-server', 'Ready to accept connections', 10_000);
+}
+
+/**
+ * Resolves with `child` once its output contains `readyText`. On every failure path (timeout, early exit, spawn
+ * error) the child is SIGKILLed before the promise rejects: a half-started worker left behind would take later
+ * files' jobs from the shared queue.
+ */
+export function untilReady(child: ChildProcess, name: string, readyText: string, timeoutMs: number): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${output}`)), 10_000);
+    let settled = false;
+    const fail = (why: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      // SIGKILL is delivered at once; no waiting for 'exit', which a child that never spawned does not send.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      reject(new Error(`${name} ${why}: ${output}`));
+    };
+    const timer = setTimeout(() => fail(`did not start within ${timeoutMs} ms`), timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk;
-      if (output.includes('Ready to accept connections')) {
+      if (!settled && output.includes(readyText)) {
+        settled = true;
         clearTimeout(timer);
         resolve(child);
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited (${code}): ${output}`));
-    });
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('error', (error) => fail(`could not be started (${error.message})`));
+    child.once('exit', (code, signal) => fail(`exited before it was ready (${signal ?? code})`));
   });
 }
 
@@ -118,9 +135,4 @@ export async function eventually<T>(what: string, check: () => Promise<T> | T, t
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${lastError}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
-}
-
-/** One line saying why a spec is skipped, printed once when the file loads. */
-export function skipNotice(file: string, reason: string): void {
-  process.stdout.write(`[skipped] ${file}: ${reason}\n`);
 }

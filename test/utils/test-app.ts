@@ -48,6 +48,8 @@ export async function startTestPortal(
     DATA_DIR: dataDir,
     SEED_DEMO: 'false',
     SESSION_SECRET: 'test-secret',
+    // close() interrupts runs still going at once (queued again) rather than giving them the 30 s grace.
+    SHUTDOWN_GRACE_SECONDS: '0',
     UPLOAD_MAX_BYTES: options.uploadMaxBytes ?? process.env.UPLOAD_MAX_BYTES,
     PIPELINES_CONFIG: options.pipelinesConfig ?? process.env.PIPELINES_CONFIG,
     ...options.env,
@@ -123,6 +125,7 @@ export async function startTestPortalSharing(portal: TestPortal): Promise<{ http
     DATA_DIR: portal.dataDir,
     SEED_DEMO: 'false',
     SESSION_SECRET: 'test-secret',
+    SHUTDOWN_GRACE_SECONDS: '0',
     DATABASE_URL: portal.infrastructure.databaseUrl,
     REDIS_URL: portal.infrastructure.redisUrl,
   });

@@ -1,13 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsText } from '../../common/text-input';
 import { StrictInput } from '../../common/validation';
+import { ApiRowId, ApiWholeNumber } from '../api-schema';
 
 @StrictInput()
 export class CreateClassDto {
   @ApiProperty({ minLength: 1, maxLength: 200, example: 'Year 10 Astronomy' })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
+  @IsText('className', { required: true })
   name: string;
 }
 
@@ -37,16 +37,17 @@ export class ImportRosterDto {
 }
 
 export class ClassDto {
-  @ApiProperty() id: number;
+  @ApiRowId() id: number;
   @ApiProperty() name: string;
-  @ApiProperty() createdAt: string;
-  @ApiProperty({ enum: ['teacher', 'student'], nullable: true, type: String, description: 'your place in the class; null for an admin who is not in it' })
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  // null among the values: OpenAPI 3.0's `nullable` does not let a value outside `enum` through.
+  @ApiProperty({ enum: ['teacher', 'student', null], nullable: true, type: String, description: 'your place in the class; null for an admin who is not in it' })
   myRole: string | null;
   @ApiProperty({ description: 'you teach the class or are an admin: roster, join code, imports' }) canManage: boolean;
   @ApiProperty({ type: String, nullable: true, example: 'ABCD-EF23', description: 'only for those who manage the class' }) joinCode: string | null;
   @ApiProperty() joinCodeEnabled: boolean;
   @ApiProperty({ type: [String] }) teacherNames: string[];
-  @ApiProperty() studentCount: number;
+  @ApiWholeNumber() studentCount: number;
 }
 
 export class ClassMemberDto {
@@ -54,7 +55,7 @@ export class ClassMemberDto {
   @ApiProperty() username: string;
   @ApiProperty() displayName: string;
   @ApiProperty({ enum: ['teacher', 'student'] }) role: string;
-  @ApiProperty() joinedAt: string;
+  @ApiProperty({ format: 'date-time' }) joinedAt: string;
   @ApiProperty() active: boolean;
   @ApiProperty({ description: 'still on a generated password' }) mustChangePassword: boolean;
 }
@@ -71,7 +72,7 @@ export class JoinResultDto {
 }
 
 export class RosterLineDto {
-  @ApiProperty({ description: 'the line of the roster (1 is the header when there is one)' }) line: number;
+  @ApiWholeNumber({ minimum: 1, description: 'the line of the roster (1 is the header when there is one)' }) line: number;
   @ApiProperty({ enum: ['create', 'enrol', 'member', 'error'], description: 'new account, enrol an existing student, already in the class, or a problem' })
   kind: string;
   @ApiProperty({ type: String, nullable: true }) displayName: string | null;
@@ -80,15 +81,15 @@ export class RosterLineDto {
 }
 
 export class RosterProblemDto {
-  @ApiProperty() line: number;
+  @ApiWholeNumber({ minimum: 1 }) line: number;
   @ApiProperty() reason: string;
 }
 
 class RosterCountsDto {
-  @ApiProperty() create: number;
-  @ApiProperty() enrol: number;
-  @ApiProperty() member: number;
-  @ApiProperty() error: number;
+  @ApiWholeNumber() create: number;
+  @ApiWholeNumber() enrol: number;
+  @ApiWholeNumber() member: number;
+  @ApiWholeNumber() error: number;
 }
 
 export class RosterPreviewDto {

@@ -1,10 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, Min } from 'class-validator';
-import { StrictInput } from '../../common/validation';
+import { ArrayMaxSize, ArrayMinSize, IsArray } from 'class-validator';
+import { IsRowId, StrictInput } from '../../common/validation';
+import { ApiRowIds, ApiWholeNumber, ApiWholeNumberOptional } from '../api-schema';
 
-/** The body of every error: 400, 401, 403, 404, 409, 413. */
+/** One problem of a refused upload or roster: the line (when the problem has one) and why. */
+export class ProblemDto {
+  @ApiWholeNumberOptional({ minimum: 1, description: 'the line of the file or roster' }) line?: number;
+  @ApiProperty({ example: 'stars.csv: line 3: magnitude is not a number' }) reason: string;
+}
+
+/** The body of every error: 400, 401, 403, 404, 409, 413, 429. */
 export class ErrorDto {
-  @ApiProperty({ example: 404 }) statusCode: number;
+  @ApiWholeNumber({ example: 404, minimum: 400, maximum: 599 }) statusCode: number;
   @ApiProperty({ example: 'There is no target with id 9' }) message: string;
   @ApiPropertyOptional({
     description: 'invalid fields and their messages (400 "Validation failed")',
@@ -13,8 +20,8 @@ export class ErrorDto {
     additionalProperties: { type: 'array', items: { type: 'string' } },
   })
   errors?: Record<string, string[]>;
-  @ApiPropertyOptional({ description: 'per-file problems of a refused upload', type: 'array', items: { type: 'object' } })
-  details?: unknown[];
+  @ApiPropertyOptional({ description: 'the problems of a refused upload or roster import, by line', type: [ProblemDto] })
+  details?: ProblemDto[];
 }
 
 export class MeDto {
@@ -28,11 +35,10 @@ export class MeDto {
 /** Up to 1000 positive integer ids, as data product selections are. */
 @StrictInput()
 export class ProductIdsDto {
-  @ApiProperty({ type: [Number], example: [1, 2], description: 'data product ids (1 to 1000)' })
+  @ApiRowIds({ example: [1, 2], description: 'data product ids (1 to 1000)' })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(1000)
-  @IsInt({ each: true })
-  @Min(1, { each: true })
+  @IsRowId({ each: true })
   productIds: number[];
 }

@@ -1,11 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Min, ValidateIf } from 'class-validator';
-import { StrictInput } from '../../common/validation';
+import { IsIn, IsOptional, ValidateIf } from 'class-validator';
+import { IntegerText, IsRowId, StrictInput } from '../../common/validation';
 import { PRODUCT_TYPES, ProductType } from '../../data-products/data-product.entity';
 import { PRODUCT_SCOPES, ProductScope } from '../../data-products/product-filter';
 import { Visibility, VISIBILITIES } from '../../sharing/visibility';
 import { PaginationQueryDto } from '../pagination';
+import { ApiRowId, ApiRowIdOptional, ApiWholeNumber, ApiWholeNumberOptional } from '../api-schema';
 
 const VISIBILITY_HELP = 'private: the owner and their teachers; class: the members of `classroomId` (a class you are in); public: everyone logged in';
 
@@ -24,11 +24,10 @@ export class UploadFieldsDto {
   @IsIn(VISIBILITIES)
   visibility?: Visibility;
 
-  @ApiPropertyOptional({ type: Number, description: 'the class, when visibility is "class"' })
+  @ApiRowIdOptional({ description: 'the class, when visibility is "class"' })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
+  @IntegerText()
+  @IsRowId()
   classroomId?: number;
 
   // Only so OpenAPI shows the file field; multer has taken the files out of the body by the time this is checked.
@@ -61,40 +60,39 @@ export class ShareProductDto {
   @IsIn(VISIBILITIES)
   visibility: Visibility;
 
-  @ApiPropertyOptional({ type: Number, nullable: true, description: 'required when visibility is "class"' })
+  @ApiRowIdOptional({ nullable: true, description: 'required when visibility is "class"' })
   @ValidateIf((body: ShareProductDto) => body.classroomId !== null && body.classroomId !== undefined)
-  @IsInt()
-  @Min(1)
+  @IsRowId()
   classroomId?: number | null;
 }
 
 export class DataProductDto {
-  @ApiProperty() id: number;
-  @ApiProperty() targetId: number;
+  @ApiRowId() id: number;
+  @ApiRowId() targetId: number;
   @ApiProperty({ description: 'the uploader\'s file name (cleaned)' }) name: string;
   @ApiProperty({ enum: PRODUCT_TYPES }) productType: string;
   @ApiProperty({ type: [String] }) tags: string[];
-  @ApiProperty({ description: 'bytes' }) size: number;
+  @ApiWholeNumber({ format: 'int64', description: 'bytes' }) size: number;
   @ApiProperty() sha256: string;
   @ApiProperty({ description: 'a thumbnail exists at /data-products/{id}/thumbnail.png' }) hasThumbnail: boolean;
   @ApiProperty({ type: String, nullable: true, description: 'username of the uploader (or of whoever started the run that made it)' }) owner: string | null;
   @ApiProperty({ enum: VISIBILITIES }) visibility: string;
-  @ApiProperty({ type: Number, nullable: true, description: 'the class it is shared with (visibility "class")' }) classroomId: number | null;
-  @ApiProperty() createdAt: string;
+  @ApiRowId({ nullable: true, description: 'the class it is shared with (visibility "class")' }) classroomId: number | null;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ example: '/api/data-products/7/download' }) downloadUrl: string;
 }
 
 class ProductRefDto {
-  @ApiProperty() id: number;
+  @ApiRowId() id: number;
   @ApiProperty() name: string;
   @ApiPropertyOptional() sha256?: string;
-  @ApiPropertyOptional() size?: number;
+  @ApiWholeNumberOptional({ format: 'int64', description: 'bytes' }) size?: number;
 }
 
 export class UploadResultDto {
   @ApiProperty({ type: [ProductRefDto] }) created: ProductRefDto[];
   @ApiProperty({ type: [ProductRefDto], description: 'files identical (same SHA-256) to products the target already had' })
   duplicates: ProductRefDto[];
-  @ApiProperty({ description: 'photometry points added' }) pointsAdded: number;
-  @ApiProperty({ description: 'photometry points already present' }) pointsSkipped: number;
+  @ApiWholeNumber({ description: 'photometry points added' }) pointsAdded: number;
+  @ApiWholeNumber({ description: 'photometry points already present' }) pointsSkipped: number;
 }

@@ -1,17 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, MaxLength, Min, MinLength } from 'class-validator';
-import { StrictInput } from '../../common/validation';
+import { IsIn, IsOptional } from 'class-validator';
+import { IsText } from '../../common/text-input';
+import { IsRowId, StrictInput } from '../../common/validation';
 import { Visibility, VISIBILITIES } from '../../sharing/visibility';
 import { DataProductDto } from './data-product.dto';
 import { ProductIdsDto } from './common.dto';
 import { ShareDto } from './sharing.dto';
+import { ApiRowId, ApiRowIdOptional, ApiWholeNumber } from '../api-schema';
 
 @StrictInput()
 export class CreateGroupDto extends ProductIdsDto {
   @ApiProperty({ minLength: 1, maxLength: 200, example: 'M13 blue frames' })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
+  @IsText('groupName', { required: true })
   name: string;
 
   @ApiPropertyOptional({ enum: VISIBILITIES, default: 'private', description: 'private: you and your teachers; class: the members of `classroomId`; public: everyone logged in' })
@@ -19,10 +19,9 @@ export class CreateGroupDto extends ProductIdsDto {
   @IsIn(VISIBILITIES)
   visibility?: Visibility;
 
-  @ApiPropertyOptional({ type: Number, nullable: true, description: 'the class to share with (one you are in)' })
+  @ApiRowIdOptional({ nullable: true, description: 'the class to share with (one you are in)' })
   @IsOptional()
-  @IsInt()
-  @Min(1)
+  @IsRowId()
   classroomId?: number | null;
 }
 
@@ -31,20 +30,18 @@ export class CreateGroupDto extends ProductIdsDto {
 export class UpdateGroupDto extends ShareDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 200 })
   @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
+  @IsText('groupName', { required: true })
   name?: string;
 }
 
 export class GroupDto {
-  @ApiProperty() id: number;
+  @ApiRowId() id: number;
   @ApiProperty() name: string;
-  @ApiProperty({ description: 'products in the group that you may see' }) productCount: number;
+  @ApiWholeNumber({ description: 'products in the group that you may see' }) productCount: number;
   @ApiProperty({ type: String, nullable: true }) createdBy: string | null;
   @ApiProperty({ enum: VISIBILITIES, description: 'who may see the group besides its maker (each product in it has its own sharing)' }) visibility: string;
-  @ApiProperty({ type: Number, nullable: true, description: 'the class it is shared with (visibility "class")' }) classroomId: number | null;
-  @ApiProperty() createdAt: string;
+  @ApiRowId({ nullable: true, description: 'the class it is shared with (visibility "class")' }) classroomId: number | null;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
 }
 
 export class GroupDetailDto extends GroupDto {
@@ -52,6 +49,6 @@ export class GroupDetailDto extends GroupDto {
 }
 
 export class AddedDto {
-  @ApiProperty({ description: 'products that were not in the group yet' }) added: number;
+  @ApiWholeNumber({ description: 'products that were not in the group yet' }) added: number;
   @ApiProperty({ type: GroupDetailDto }) group: GroupDetailDto;
 }

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { ApiRowId } from '../api-schema';
 
 class FlagSpecDto {
   @ApiProperty() default: boolean;
@@ -6,7 +7,7 @@ class FlagSpecDto {
 }
 
 export class PresetDto {
-  @ApiProperty() id: number;
+  @ApiRowId() id: number;
   @ApiProperty() name: string;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'boolean' } }) flags: Record<string, boolean>;
 }

@@ -1,17 +1,19 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, MaxLength, Min } from 'class-validator';
-import { StrictInput } from '../../common/validation';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IntegerText, IsRowId, IsWholeNumber, StrictInput } from '../../common/validation';
+import { LOG_PAGE_LINES, MAX_LOG_PAGE_LINES } from '../../pipelines/pipeline-log.service';
 import { PIPELINE_STATES } from '../../pipelines/pipeline-run.entity';
 import { VISIBILITIES } from '../../sharing/visibility';
 import { PaginationQueryDto } from '../pagination';
+import { ApiRowId, ApiRowIdOptional, ApiRowIds, ApiWholeNumber } from '../api-schema';
 import { ShareDto } from './sharing.dto';
+import { PG_INTEGER_MAX } from '../../common/request-parsing';
 
 @StrictInput()
 export class StartProcessDto {
-  @ApiProperty({ example: 1 })
-  @IsInt()
-  @Min(1)
+  @ApiRowId({ example: 1 })
+  @IsRowId()
   targetId: number;
 
   @ApiProperty({ example: 'FITS header summary', description: 'a pipeline name from GET /api/pipelines' })
@@ -19,12 +21,11 @@ export class StartProcessDto {
   @MaxLength(100)
   pipeline: string;
 
-  @ApiProperty({ type: [Number], example: [3, 4], description: 'data products of the target to run on' })
+  @ApiRowIds({ example: [3, 4], description: 'data products of the target to run on' })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(1000)
-  @IsInt({ each: true })
-  @Min(1, { each: true })
+  @IsRowId({ each: true })
   inputIds: number[];
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'boolean' }, example: { verbose: true }, description: 'flags not given take their defaults' })
@@ -32,19 +33,17 @@ export class StartProcessDto {
   @IsObject()
   flags?: Record<string, boolean>;
 
-  @ApiPropertyOptional({ description: 'a preset of this pipeline; its matching values are recorded as coming from it' })
+  @ApiRowIdOptional({ description: 'a preset of this pipeline; its matching values are recorded as coming from it' })
   @IsOptional()
-  @IsInt()
-  @Min(1)
+  @IsRowId()
   presetId?: number;
 }
 
 export class ProcessQueryDto extends PaginationQueryDto {
-  @ApiPropertyOptional({ description: 'target id' })
+  @ApiRowIdOptional({ description: 'target id: only its runs (404 when there is no such target, 403 when you may not see it)' })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
+  @IntegerText()
+  @IsRowId()
   target?: number;
 
   @ApiPropertyOptional({ enum: PIPELINE_STATES })
@@ -71,35 +70,39 @@ export class ShareProcessDto extends ShareDto {}
 
 @StrictInput()
 export class LogQueryDto {
-  @ApiPropertyOptional({ default: 0, description: 'only lines after this sequence number' })
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @ApiPropertyOptional({ type: 'integer', default: 0, minimum: 0, maximum: PG_INTEGER_MAX, description: 'only lines after this sequence number (the previous page\'s `lastSeq`)' })
+  @IntegerText()
+  @IsWholeNumber(0, PG_INTEGER_MAX)
   after: number = 0;
+
+  @ApiPropertyOptional({ type: 'integer', default: LOG_PAGE_LINES, minimum: 1, maximum: MAX_LOG_PAGE_LINES, description: 'lines per page' })
+  @IntegerText()
+  @IsWholeNumber(1, MAX_LOG_PAGE_LINES)
+  limit: number = LOG_PAGE_LINES;
 }
 
 export class ProcessDto {
-  @ApiProperty() id: number;
+  @ApiRowId() id: number;
   @ApiProperty({ example: 'header_summary_1_20260101T120000Z' }) identifier: string;
   @ApiProperty() pipeline: string;
-  @ApiProperty() targetId: number;
-  @ApiProperty({ type: [Number] }) inputIds: number[];
+  @ApiRowId() targetId: number;
+  @ApiRowIds() inputIds: number[];
   @ApiProperty({ type: 'object', additionalProperties: { type: 'boolean' } }) flags: Record<string, boolean>;
   @ApiProperty({ enum: PIPELINE_STATES }) state: string;
   @ApiProperty() status: string;
   @ApiProperty({ type: String, nullable: true }) failureMessage: string | null;
-  @ApiProperty({ type: Number, nullable: true }) outputGroupId: number | null;
+  @ApiRowId({ nullable: true }) outputGroupId: number | null;
   @ApiProperty({ type: String, nullable: true }) requestedBy: string | null;
   @ApiProperty({ enum: VISIBILITIES, description: 'who may see the run and its outputs besides you' }) visibility: string;
-  @ApiProperty({ type: Number, nullable: true, description: 'the class it is shared with (visibility "class")' }) classroomId: number | null;
-  @ApiProperty() createdAt: string;
-  @ApiProperty({ type: String, nullable: true }) startedAt: string | null;
-  @ApiProperty({ type: String, nullable: true }) finishedAt: string | null;
+  @ApiRowId({ nullable: true, description: 'the class it is shared with (visibility "class")' }) classroomId: number | null;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) startedAt: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt: string | null;
 }
 
 class LogLineDto {
-  @ApiProperty() seq: number;
-  @ApiProperty() time: string;
+  @ApiWholeNumber({ minimum: 1 }) seq: number;
+  @ApiProperty({ format: 'date-time' }) time: string;
   @ApiProperty({ enum: ['debug', 'info', 'warning', 'error'] }) level: string;
   @ApiProperty() text: string;
 }
@@ -107,5 +110,6 @@ class LogLineDto {
 export class LogLinesDto {
   @ApiProperty({ enum: PIPELINE_STATES }) state: string;
   @ApiProperty({ type: [LogLineDto] }) lines: LogLineDto[];
-  @ApiProperty({ description: 'the last line\'s seq (or `after` when there are none): pass it as `after` next time' }) lastSeq: number;
+  @ApiWholeNumber({ description: 'the last line\'s seq (or `after` when there are none): pass it as `after` next time' }) lastSeq: number;
+  @ApiProperty({ description: 'whether more lines are stored after `lastSeq` now: ask again with `after=lastSeq` until it is false' }) hasMore: boolean;
 }

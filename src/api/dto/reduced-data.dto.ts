@@ -5,21 +5,21 @@ import {
   ArrayMinSize,
   IsArray,
   IsIn,
-  IsInt,
   IsISO8601,
   IsNumber,
   IsOptional,
   IsString,
-  Matches,
   Max,
   MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
-import { StrictInput } from '../../common/validation';
+import { IsText } from '../../common/text-input';
+import { IsRowId, StrictInput } from '../../common/validation';
 import { LIGHT_CURVE_VIEWS, LightCurveView, POINT_SOURCE_KINDS } from '../../reduced-data/light-curve-series';
 import { Visibility, VISIBILITIES } from '../../sharing/visibility';
 import { PaginationQueryDto } from '../pagination';
+import { ApiRowId, ApiRowIdOptional, ApiWholeNumber } from '../api-schema';
 
 const VIEW_DESCRIPTION =
   'whose points: mine (yours and the target owner\'s), class (also those shared with one of your classes and, for a teacher, ' +
@@ -74,11 +74,9 @@ export class PhotometryPointDto {
   @Max(10)
   error?: number | null;
 
-  @ApiPropertyOptional({ example: 'V', default: '' })
+  @ApiPropertyOptional({ example: 'V', default: '', maxLength: 32, description: 'cleaned by the text rule (NFC; invisible, control and bidirectional characters removed)' })
   @IsOptional()
-  @IsString()
-  @MaxLength(32)
-  @Matches(/^[^\n\r]*$/, { message: 'filter must be one line' })
+  @IsText('filter')
   filter?: string;
 }
 
@@ -92,11 +90,9 @@ export class AddPointsDto {
   @Type(() => PhotometryPointDto)
   points: PhotometryPointDto[];
 
-  @ApiPropertyOptional({ example: 'my notebook', description: 'where the points came from (shown in the series label)', default: 'api' })
+  @ApiPropertyOptional({ example: 'my notebook', description: 'where the points came from (shown in the series label)', default: 'api', maxLength: 255 })
   @IsOptional()
-  @IsString()
-  @MaxLength(255)
-  @Matches(/^[^\n\r]*$/, { message: 'source must be one line' })
+  @IsText('sourceName')
   source?: string;
 
   @ApiPropertyOptional({
@@ -108,10 +104,9 @@ export class AddPointsDto {
   @IsIn(VISIBILITIES)
   visibility?: Visibility;
 
-  @ApiPropertyOptional({ type: Number, description: 'the class to share with when visibility is "class": one you are in' })
+  @ApiRowIdOptional({ description: 'the class to share with when visibility is "class": one you are in' })
   @IsOptional()
-  @IsInt()
-  @Min(1)
+  @IsRowId()
   classroomId?: number;
 }
 
@@ -121,35 +116,34 @@ export class ShareSeriesDto {
   @IsIn(VISIBILITIES)
   visibility: Visibility;
 
-  @ApiPropertyOptional({ type: Number, description: 'the class to share with when visibility is "class": one you are in' })
+  @ApiRowIdOptional({ description: 'the class to share with when visibility is "class": one you are in' })
   @IsOptional()
-  @IsInt()
-  @Min(1)
+  @IsRowId()
   classroomId?: number;
 }
 
 export class ReducedDatumDto {
-  @ApiProperty() id: number;
-  @ApiProperty() targetId: number;
-  @ApiProperty({ type: Number, nullable: true }) dataProductId: number | null;
+  @ApiRowId() id: number;
+  @ApiRowId() targetId: number;
+  @ApiRowId({ nullable: true }) dataProductId: number | null;
   @ApiProperty({ example: 'photometry' }) dataType: string;
   @ApiProperty() sourceName: string;
-  @ApiProperty() timestamp: string;
+  @ApiProperty({ format: 'date-time' }) timestamp: string;
   @ApiProperty({ type: 'object', additionalProperties: true, example: { magnitude: 12.31, error: 0.02, filter: 'V' } })
   value: Record<string, unknown>;
   @ApiProperty({ type: String, nullable: true, format: 'uuid', description: 'whose point it is' }) ownerId: string | null;
   @ApiProperty({ enum: VISIBILITIES }) visibility: string;
-  @ApiProperty({ type: Number, nullable: true }) classroomId: number | null;
+  @ApiRowId({ nullable: true }) classroomId: number | null;
   @ApiProperty({ enum: POINT_SOURCE_KINDS, description: 'an uploaded file (dataProductId), a run (runId) or an API batch (batchId)' })
   sourceKind: string;
-  @ApiProperty({ type: Number, nullable: true }) runId: number | null;
+  @ApiRowId({ nullable: true }) runId: number | null;
   @ApiProperty({ type: String, nullable: true, format: 'uuid' }) batchId: string | null;
   @ApiProperty({ description: 'the key of the point\'s series (see GET /api/targets/{id}/series)' }) seriesKey: string;
 }
 
 export class AddPointsResultDto {
-  @ApiProperty() added: number;
-  @ApiProperty({ description: 'points you already had on this target (another user\'s identical points do not count)' }) skipped: number;
+  @ApiWholeNumber() added: number;
+  @ApiWholeNumber({ description: 'points you already had on this target (another user\'s identical points do not count)' }) skipped: number;
   @ApiProperty({ format: 'uuid', description: 'the batch the added points form: one series per filter' }) batchId: string;
 }
 
@@ -162,7 +156,7 @@ export class SeriesDto {
   @ApiProperty({ example: 'run aperture_photometry_7', description: 'run <identifier>, file <name> or API batch <date>' }) source: string;
   @ApiProperty({ enum: POINT_SOURCE_KINDS }) sourceKind: string;
   @ApiProperty({ enum: [...VISIBILITIES, 'mixed'] }) visibility: string;
-  @ApiProperty({ description: 'points in the series' }) points: number;
+  @ApiWholeNumber({ description: 'points in the series' }) points: number;
   @ApiProperty({ description: 'whether you may delete or share it (its owner, their teacher, an admin)' }) canChange: boolean;
 }
 
@@ -177,6 +171,6 @@ export class LightCurveDto {
 }
 
 export class DeleteSeriesResultDto {
-  @ApiProperty({ description: 'points deleted' }) deleted: number;
+  @ApiWholeNumber({ description: 'points deleted' }) deleted: number;
   @ApiProperty() label: string;
 }

@@ -1,7 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, Min } from 'class-validator';
-import { StrictInput } from '../../common/validation';
+import { IsIn, IsOptional } from 'class-validator';
+import { IsRowId, StrictInput } from '../../common/validation';
 import { Visibility, VISIBILITIES } from '../../sharing/visibility';
+import { ApiRowIdOptional } from '../api-schema';
 
 /** "Share with…" in the API's words: one body for every owned object's PATCH (checked by sharing-request.ts). */
 @StrictInput()
@@ -11,10 +12,9 @@ export class ShareDto {
   @IsIn(VISIBILITIES)
   visibility?: Visibility;
 
-  @ApiPropertyOptional({ type: Number, nullable: true, description: 'the class to share with (one you are in); sent alone, it means visibility "class"' })
+  @ApiRowIdOptional({ nullable: true, description: 'the class to share with (one you are in); sent alone, it means visibility "class"' })
   @IsOptional()
-  @IsInt()
-  @Min(1)
+  @IsRowId()
   classroomId?: number | null;
 }
 

@@ -1,29 +1,28 @@
 import { BadRequestException } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
   IsIn,
-  IsInt,
   IsNumber,
   IsObject,
   IsOptional,
   IsString,
   Matches,
   MaxLength,
-  Min,
   ValidateBy,
   ValidateIf,
   ValidationOptions,
 } from 'class-validator';
 import { CoordinateError, parseDec, parseRa, parseRadius } from '../../coordinates/coordinates';
-import { StrictInput } from '../../common/validation';
+import { IsText } from '../../common/text-input';
+import { IntegerText, IsRowId, StrictInput } from '../../common/validation';
 import { Visibility, VISIBILITIES } from '../../sharing/visibility';
 import { formatKeyValueLines, parseTargetForm, TargetFields, TargetFormBody } from '../../targets/dto/target-form';
 import { NON_SIDEREAL_SCHEMES } from '../../targets/target.entity';
 import { TargetSearch } from '../../targets/targets.service';
 import { PaginationQueryDto } from '../pagination';
+import { ApiRowId, ApiRowIdOptional } from '../api-schema';
 
 /** A coordinate in degrees (number or string) or sexagesimal; the message is the parser's own, e.g. the range. */
 function IsCoordinate(parse: (text: string) => number, options?: ValidationOptions) {
@@ -73,11 +72,10 @@ export class TargetSearchQueryDto extends PaginationQueryDto {
   @IsCoordinate(parseRadius)
   radius?: string;
 
-  @ApiPropertyOptional({ description: 'only targets in this target list (id)' })
+  @ApiRowIdOptional({ description: 'only targets in this target list (id); 404 when there is no such list' })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
+  @IntegerText()
+  @IsRowId()
   list?: number;
 }
 
@@ -95,16 +93,14 @@ const ALIAS = /^[^,\n\r]*$/;
 @StrictInput()
 export class CreateTargetDto {
   @ApiProperty({ maxLength: 100, example: 'M13' })
-  @IsString()
-  @MaxLength(100)
+  @IsText('targetName', { required: true })
   name: string;
 
   @ApiPropertyOptional({ type: [String], example: ['NGC 6205', 'Hercules Cluster'] })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(50)
-  @IsString({ each: true })
-  @MaxLength(100, { each: true })
+  @IsText('alias', { each: true })
   @Matches(ALIAS, { each: true, message: 'each alias must be free of commas and line breaks' })
   aliases?: string[];
 
@@ -158,10 +154,9 @@ export class CreateTargetDto {
   @IsIn(VISIBILITIES)
   visibility?: Visibility;
 
-  @ApiPropertyOptional({ type: Number, nullable: true, description: 'the class to share with when visibility is "class": one you are in' })
+  @ApiRowIdOptional({ nullable: true, description: 'the class to share with when visibility is "class": one you are in' })
   @IsOptional()
-  @IsInt()
-  @Min(1)
+  @IsRowId()
   classroomId?: number | null;
 }
 
@@ -216,7 +211,7 @@ export function targetFieldsOf(body: Partial<CreateTargetDto>, base?: TargetForm
 }
 
 export class TargetDto {
-  @ApiProperty() id: number;
+  @ApiRowId() id: number;
   @ApiProperty() name: string;
   @ApiProperty({ type: [String] }) aliases: string[];
   @ApiProperty({ enum: ['sidereal', 'non_sidereal'] }) type: string;
@@ -231,9 +226,9 @@ export class TargetDto {
   @ApiProperty({ type: 'object', additionalProperties: true }) elements: Record<string, unknown>;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) extra: Record<string, string>;
   @ApiProperty({ enum: VISIBILITIES }) visibility: string;
-  @ApiProperty({ type: Number, nullable: true, description: 'the class it is shared with (visibility "class")' }) classroomId: number | null;
+  @ApiRowId({ nullable: true, description: 'the class it is shared with (visibility "class")' }) classroomId: number | null;
   @ApiProperty({ type: String, nullable: true, description: 'username of the owner' }) owner: string | null;
-  @ApiProperty() createdAt: string;
-  @ApiProperty() updatedAt: string;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
   @ApiPropertyOptional({ description: 'degrees from the cone centre (cone searches only)' }) distance?: number;
 }

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { IsText } from '../../common/text-input';
 import { StrictInput } from '../../common/validation';
 import { MAX_DISPLAY_NAME_LENGTH } from '../../users/account-rules';
 import { USER_ROLES, UserRole } from '../../users/user.entity';
@@ -42,8 +43,7 @@ export class CreateUserDto {
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_DISPLAY_NAME_LENGTH, example: 'Ada Lovelace' })
   @IsOptional()
-  @IsString()
-  @MaxLength(MAX_DISPLAY_NAME_LENGTH)
+  @IsText('displayName')
   displayName?: string | null;
 }
 
@@ -61,8 +61,7 @@ export class UpdateUserDto {
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_DISPLAY_NAME_LENGTH, description: 'null or "" clears it' })
   @ValidateIf((_object, value) => value !== null && value !== undefined)
-  @IsString()
-  @MaxLength(MAX_DISPLAY_NAME_LENGTH)
+  @IsText('displayName')
   displayName?: string | null;
 }
 

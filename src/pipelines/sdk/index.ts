@@ -6,6 +6,9 @@ export * from './pipeline-process';
 export * from './command-pipeline';
 export * from './pipeline-registry';
 export { createTestContext, inputFromFile } from './testing';
+// The portal's one CSV writer (formula-safe cells, quoting): write pipelines' CSV outputs with it.
+export { csvCell, csvRow, toCsv } from '../../common/csv-writer';
+export type { CsvValue } from '../../common/csv-writer';
 export type { TestRun } from './testing';
 export { BUILTIN_PIPELINES } from './builtins';
 export { HeaderSummaryPipeline } from './builtins/header-summary.pipeline';

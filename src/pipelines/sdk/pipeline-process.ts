@@ -38,6 +38,15 @@ export interface PipelineOutput {
 
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
 
+/**
+ * Pixel budgets for reading frames: one frame, and all the frames of a run together. The portal passes its
+ * settings (PIPELINE_MAX_FRAME_PIXELS, PIPELINE_MAX_RUN_PIXELS); the builtins' FrameReader holds a run to them.
+ */
+export interface FrameLimits {
+  maxFramePixels: number;
+  maxRunPixels: number;
+}
+
 export interface PipelineContext {
   inputs: PipelineInput[];
   target: PipelineTargetInfo;
@@ -46,6 +55,8 @@ export interface PipelineContext {
   signal: AbortSignal;
   /** The entry's "options" from the pipeline config (checked at boot by the class's static checkOptions). */
   options?: Record<string, unknown>;
+  /** Pixel budgets for the frames this run reads; the builtins' defaults when absent. */
+  limits?: FrameLimits;
 }
 
 /*

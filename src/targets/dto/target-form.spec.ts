@@ -67,4 +67,45 @@ describe('key = value lines', () => {
     expect(errors).toEqual({});
     expect(fields).toMatchObject({ name: 'M13', aliases: ['NGC 6205'], ra: 250.4235, dec: 36.4613, extra: { constellation: 'Hercules' }, visibility: 'public' });
   });
+
+  it('cleans names, aliases and extra fields by the text rule', () => {
+    const { fields, errors } = parseTargetForm({
+      name: ' M13\u200B ',
+      ra: '1',
+      dec: '1',
+      aliases: 'NGC\u00a06205, NGC 6205\uFEFF, Me\u0301sza\u0301ros',
+      extra: 'con\u200Bstellation = Her\u00adcules\n\uFEFFnote = M\u00e9sz\u00e1ros',
+    });
+    expect(errors).toEqual({});
+    expect(fields.name).toBe('M13');
+    expect(fields.aliases).toEqual(['NGC 6205', 'Mészáros']);
+    expect(fields.extra).toEqual({ constellation: 'Hercules', note: 'Mészáros' });
+  });
+
+  it('refuses bidi controls, control characters and over-long values, field by field', () => {
+    const { errors } = parseTargetForm({
+      name: 'M13\u202Egnp',
+      ra: '1',
+      dec: '1',
+      aliases: 'x'.repeat(101),
+      extra: `note = ${'x'.repeat(1001)}`,
+    });
+    expect(errors.name).toBe('The name cannot contain bidirectional control characters (they change how the text around them is shown)');
+    expect(errors.aliases).toBe('An alias is at most 100 characters (this one has 101)');
+    expect(errors.extra).toBe("Line 1: An extra field's value is at most 1000 characters (this one has 1001)");
+    expect(parseTargetForm({ name: '\u200B', ra: '1', dec: '1' }).errors.name).toBe('A name is required');
+    expect(parseTargetForm({ name: 'x'.repeat(100_000), ra: '1', dec: '1' }).errors.name).toBe('The name is at most 100 characters');
+  });
+
+  it('caps the number of aliases and extra fields', () => {
+    const many = Array.from({ length: 51 }, (_, i) => `a${i}`);
+    expect(parseTargetForm({ name: 'M13', ra: '1', dec: '1', aliases: many.join(',') }).errors.aliases).toBe('A target has at most 50 aliases');
+    expect(parseTargetForm({ name: 'M13', ra: '1', dec: '1', extra: many.map((key) => `${key} = 1`).join('\n') }).errors.extra).toBe('At most 50 entries');
+  });
+
+  it('refuses form fields that are not text instead of failing', () => {
+    const body = { name: 'M13', ra: '1', dec: '1', aliases: ['a', 'b'], extra: ['x = 1'] } as never;
+    expect(parseTargetForm(body).errors).toMatchObject({ aliases: 'Write the aliases as text, separated by commas', extra: 'Write the entries as text, one "key = value" per line' });
+  });
 });
+

@@ -1,5 +1,5 @@
 import { CoordinateError, formatDec, formatRa, parseDec, parseRa } from '../../coordinates/coordinates';
-import { hasControlCharacters } from '../../common/text';
+import { checkText, MAX_ALIASES, MAX_EXTRA_FIELDS } from '../../common/text';
 import { parseShareChoice } from '../../sharing/share-choice';
 import { NON_SIDEREAL_SCHEMES, NonSiderealScheme, Target, TargetType } from '../target.entity';
 
@@ -48,23 +48,28 @@ export const ELEMENT_NAMES = [
   'ephemeris_id',
 ] as const;
 
-/** 1 to 100 characters, none of them control characters. */
-function isValidName(name: string): boolean {
-  return name.length >= 1 && name.length <= 100 && !hasControlCharacters(name);
-}
-
-/** "key = value" lines into an object; a line without "=" is an error naming its line. */
-export function parseKeyValueLines(text: string): { values: Record<string, string>; error?: string } {
+/**
+ * "key = value" lines into an object; a line without "=" is an error naming its line. Keys and values are cleaned
+ * by the text rule (extraKey, extraValue; `valueField` for other uses), so a key with a zero-width space is the key.
+ */
+export function parseKeyValueLines(text: unknown, valueField: 'extraValue' | 'elementValue' = 'extraValue'): { values: Record<string, string>; error?: string } {
   const values: Record<string, string> = {};
+  if (text === undefined || text === null) return { values };
+  if (typeof text !== 'string') return { values, error: 'Write the entries as text, one "key = value" per line' };
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (!line) continue;
     const eq = line.indexOf('=');
     if (eq <= 0) return { values, error: `Line ${i + 1}: write each entry as "key = value"` };
-    const key = line.slice(0, eq).trim();
-    if (key.length > 64) return { values, error: `Line ${i + 1}: the key is longer than 64 characters` };
-    values[key] = line.slice(eq + 1).trim();
+    const key = checkText(line.slice(0, eq), 'extraKey', { required: true });
+    if (key.error !== undefined) return { values, error: `Line ${i + 1}: ${key.error}` };
+    const value = checkText(line.slice(eq + 1), valueField);
+    if (value.error !== undefined) return { values, error: `Line ${i + 1}: ${value.error}` };
+    if (!Object.prototype.hasOwnProperty.call(values, key.value) && Object.keys(values).length >= MAX_EXTRA_FIELDS) {
+      return { values, error: `At most ${MAX_EXTRA_FIELDS} entries` };
+    }
+    values[key.value] = value.value;
   }
   return { values };
 }
@@ -89,20 +94,27 @@ function optionalNumber(raw: string | undefined, field: string, errors: Record<s
 /** Validates and converts the target form; coordinates accept degrees or sexagesimal. */
 export function parseTargetForm(body: TargetFormBody): TargetFormResult {
   const errors: Record<string, string> = {};
-  const name = (body.name ?? '').trim();
-  if (!name) errors.name = 'A name is required';
-  else if (!isValidName(name)) errors.name = 'The name must be at most 100 characters, without control characters';
+  // Names pass the text rule (common/text.ts): NFC, invisible characters out, so "M13" + U+200B is "M13" and the
+  // unique check sees them equal; control and bidirectional characters refused; at most 100 characters.
+  const checkedName = checkText(body.name, 'targetName');
+  if (checkedName.error !== undefined) errors.name = checkedName.error;
+  else if (!checkedName.value) errors.name = 'A name is required';
+  const name = checkedName.value ?? String(body.name ?? '').trim();
 
-  const aliases = [
-    ...new Set(
-      (body.aliases ?? '')
-        .split(/[,\n]/)
-        .map((alias) => alias.trim())
-        .filter(Boolean),
-    ),
-  ];
-  if (aliases.some((alias) => !isValidName(alias))) errors.aliases = 'Each alias must be at most 100 characters';
-  if (aliases.some((alias) => alias.toLowerCase() === name.toLowerCase())) errors.aliases = 'An alias cannot repeat the name';
+  const aliases: string[] = [];
+  const seen = new Set([name.toLowerCase()]);
+  const aliasText = body.aliases ?? '';
+  if (typeof aliasText !== 'string') errors.aliases = 'Write the aliases as text, separated by commas';
+  for (const raw of typeof aliasText === 'string' ? aliasText.split(/[,\n]/) : []) {
+    const alias = checkText(raw, 'alias');
+    if (alias.error !== undefined) errors.aliases = alias.error;
+    else if (alias.value && alias.value.toLowerCase() === name.toLowerCase()) errors.aliases = 'An alias cannot repeat the name';
+    else if (alias.value && !seen.has(alias.value.toLowerCase())) {
+      seen.add(alias.value.toLowerCase());
+      aliases.push(alias.value);
+    }
+  }
+  if (aliases.length > MAX_ALIASES) errors.aliases = `A target has at most ${MAX_ALIASES} aliases`;
 
   const type: TargetType = body.type === 'non_sidereal' ? 'non_sidereal' : 'sidereal';
   // No choice at all keeps the old default, private; a choice that cannot be read is an error, not a guess.
@@ -141,7 +153,7 @@ export function parseTargetForm(body: TargetFormBody): TargetFormResult {
     } else {
       scheme = body.scheme as NonSiderealScheme;
     }
-    const parsed = parseKeyValueLines(body.elements ?? '');
+    const parsed = parseKeyValueLines(body.elements ?? '', 'elementValue');
     if (parsed.error) errors.elements = parsed.error;
     for (const [key, value] of Object.entries(parsed.values)) {
       if (!(ELEMENT_NAMES as readonly string[]).includes(key)) {

@@ -31,7 +31,7 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
  * Two frames 10 minutes apart: the target doubles in brightness; in the second frame thin cloud also dims
  * everything by 20 %. A comparison star stays constant, so only the differential magnitude shows the true change.
  */
-function writeFrames(withWcs: boolean): string[] {
+function writeFrames(withWcs: boolean, filter = 'V'): string[] {
   const target = tanWorldToPixel(TARGET.ra, TARGET.dec, WCS);
   const frames = [
     { date: '2024-03-01T22:10:00', gain: 1, factor: 1 },
@@ -47,13 +47,26 @@ function writeFrames(withWcs: boolean): string[] {
         { x: target.x, y: target.y, flux: 20000 * frame.gain },
         { x: 25.2, y: 70.6, flux: 40000 * frame.factor },
       ],
-      cards: { 'DATE-OBS': frame.date, EXPTIME: 30, FILTER: 'V', ...(withWcs ? WCS_CARDS : {}) },
+      cards: { 'DATE-OBS': frame.date, EXPTIME: 30, FILTER: filter, ...(withWcs ? WCS_CARDS : {}) },
     });
     return file;
   });
 }
 
 describe('AperturePhotometryPipeline', () => {
+  it('writes its CSVs through the one CSV writer: a FILTER card that looks like a formula is text, and read back as it was', async () => {
+    const filter = '=HYPERLINK("http://evil.example","V")';
+    const run = createTestContext(writeFrames(true, filter), { name: 'Test star', ...TARGET });
+    const [points, details] = await new AperturePhotometryPipeline(run.context).doPipeline(dir, { brightestWithoutWcs: false, comparisonStars: false });
+    const text = fs.readFileSync(points.path, 'utf8');
+    // Shortened to the light curve's 32 characters for a filter, " instrumental" included; the apostrophe keeps it text.
+    expect(text.split('\n')[1]).toMatch(/,"'=HYPERLINK\(""http:\/\/ instrumental"$/);
+    const parsed = parsePhotometryCsv(text);
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.points.map((point) => point.filter)).toEqual(['=HYPERLINK("http:// instrumental', '=HYPERLINK("http:// instrumental']);
+    expect(fs.readFileSync(details.path, 'utf8').split('\n')[1].startsWith('frame2.fits,')).toBe(true);
+  });
+
   it('finds the target through the WCS, measures each frame and writes points in time order', async () => {
     const run = createTestContext(writeFrames(true), { name: 'Test star', ...TARGET });
     const outputs = await new AperturePhotometryPipeline(run.context).doPipeline(dir, { brightestWithoutWcs: false, comparisonStars: false });

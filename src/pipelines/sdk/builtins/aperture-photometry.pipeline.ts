@@ -1,11 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { toCsv } from '../../../common/csv-writer';
+import { TEXT_RULES } from '../../../common/text';
 import { CelestialWcs, equatorialWcs, FitsImage, noRaDecReason, parseWcs, Wcs } from '../../../fits';
 import { aperturePhotometry, centroid, detectSources, differentialMagnitude, estimateFwhm, findBrightestSource, frameShift } from '../../../photometry';
-import { AsyncError, PipelineFlagValues, PipelineOutput, PipelineProcess } from '../pipeline-process';
-import { csvCell } from './header-summary.pipeline';
+import { AsyncError, PipelineFlagValues, PipelineOutput } from '../pipeline-process';
 import { saturationLevel } from './inspect.pipeline';
-import { FITS_SUFFIXES, keyword, observationMidpoint, observationStart, readFrame, readHeaders } from './frames';
+import { FITS_SUFFIXES, FrameReader, keyword, observationMidpoint, observationStart } from './frames';
+import { ThreadedPipeline } from './threaded-pipeline';
 
 const DEFAULT_FWHM = 4;
 const MAX_COMPARISONS = 5;
@@ -63,7 +65,7 @@ const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value
  * instrumental magnitude (-2.5 log10 of the flux in electrons per second, plus 25) with its error. Optionally the
  * same for a few comparison stars, giving differential magnitudes that cancel changes in sky transparency.
  */
-export class AperturePhotometryPipeline extends PipelineProcess {
+export class AperturePhotometryPipeline extends ThreadedPipeline {
   static shortName = 'aperture_photometry';
   static allowedSuffixes = FITS_SUFFIXES;
   static flags = {
@@ -73,7 +75,7 @@ export class AperturePhotometryPipeline extends PipelineProcess {
   static description = 'Measures the target in each frame (aperture photometry with a sky annulus) and adds the points to the light curve';
   static version = '1';
 
-  async doPipeline(tmpdir: string, flags: PipelineFlagValues): Promise<PipelineOutput[]> {
+  async work(tmpdir: string, flags: PipelineFlagValues): Promise<PipelineOutput[]> {
     const total = this.inputs.length;
     const results: FrameResult[] = [];
     let comparisons: Comparison[] | null = null;
@@ -82,13 +84,15 @@ export class AperturePhotometryPipeline extends PipelineProcess {
     let fixedAperture: { fwhm: number; aperture: Aperture } | null = null;
 
     // In time order, so that "the first frame" (where stars are chosen) is the first one taken.
-    const dated = await Promise.all(this.inputs.map(async (input) => ({ input, start: observationStart(await readHeaders(input)) })));
+    const frames = new FrameReader(this.context.limits);
+    await frames.checkRun(this.inputs);
+    const dated = await Promise.all(this.inputs.map(async (input) => ({ input, start: observationStart(await frames.headers(input)) })));
     dated.sort((a, b) => (a.start?.getTime() ?? Infinity) - (b.start?.getTime() ?? Infinity));
     for (const [index, { input }] of dated.entries()) {
       this.throwIfCancelled();
       this.updateStatus(`Measuring frame ${index + 1}/${total}`);
-      const image = await readFrame(input);
-      const headers = [image.header, ...(image.hduIndex > 0 ? await readHeaders(input) : [])];
+      const image = await frames.read(input);
+      const headers = [image.header, ...(image.hduIndex > 0 ? await frames.headers(input) : [])];
       const time = observationMidpoint(headers);
       if (!time) throw new AsyncError(`${input.originalName}: no DATE-OBS or MJD-OBS in the header, so the frame has no time for the light curve`);
       const filter = keyword(headers, 'FILTER');
@@ -175,35 +179,29 @@ export class AperturePhotometryPipeline extends PipelineProcess {
 
     this.throwIfCancelled();
     results.sort((a, b) => a.time.getTime() - b.time.getTime());
-    const points = ['time,magnitude,error,filter'];
+    // The series' filter is the header's FILTER plus " differential" / " instrumental", shortened to the light
+    // curve's filter limit (the text rule), so a long FILTER card cannot fail the run.
+    const series = (kind: string) => `${Array.from(filterName ?? 'unfiltered').slice(0, TEXT_RULES.filter.max - kind.length - 1).join('').trim()} ${kind}`;
+    const points: Array<Array<string | number>> = [];
     for (const r of results) {
       // With comparison stars the light curve gets the differential magnitudes only: instrumental ones (about 17)
       // and differential ones (about 0) on one axis would flatten both; the details CSV keeps the instrumental.
-      if (!flags.comparisonStars) {
-        points.push([r.time.toISOString(), fixed(r.magnitude, 4), fixed(r.magnitudeError, 4), csvCell(`${filterName} instrumental`)].join(','));
-      }
-      if (r.differential) {
-        points.push([r.time.toISOString(), fixed(r.differential.magnitude, 4), fixed(r.differential.error, 4), csvCell(`${filterName} differential`)].join(','));
-      }
+      if (!flags.comparisonStars) points.push([r.time.toISOString(), fixed(r.magnitude, 4), fixed(r.magnitudeError, 4), series('instrumental')]);
+      if (r.differential) points.push([r.time.toISOString(), fixed(r.differential.magnitude, 4), fixed(r.differential.error, 4), series('differential')]);
     }
     const pointsFile = path.join(tmpdir, 'aperture_photometry.csv');
-    await fs.promises.writeFile(pointsFile, points.join('\n') + '\n');
+    await fs.promises.writeFile(pointsFile, toCsv(['time', 'magnitude', 'error', 'filter'], points));
 
     const detailColumns = ['file', 'time', 'x', 'y', 'fwhm_px', 'aperture_px', 'sky_inner_px', 'sky_outer_px', 'sky', 'flux', 'flux_error', 'magnitude', 'magnitude_error', 'differential_magnitude', 'differential_error', 'comparisons', 'flags'];
-    const details = [detailColumns.join(',')];
-    for (const r of results) {
-      details.push(
-        [
-          csvCell(r.file), r.time.toISOString(), fixed(r.x, 2), fixed(r.y, 2), fixed(r.fwhm, 2), fixed(r.aperture.radius, 2), fixed(r.aperture.skyInner, 2),
-          fixed(r.aperture.skyOuter, 2), fixed(r.sky, 3), fixed(r.flux, 2), fixed(r.fluxError, 2), fixed(r.magnitude, 4), fixed(r.magnitudeError, 4),
-          r.differential ? fixed(r.differential.magnitude, 4) : '', r.differential ? fixed(r.differential.error, 4) : '', r.differential?.comparisons ?? '',
-          csvCell(r.flags.join(' ')),
-        ].join(','),
-      );
-    }
+    const details = results.map((r) => [
+      r.file, r.time.toISOString(), fixed(r.x, 2), fixed(r.y, 2), fixed(r.fwhm, 2), fixed(r.aperture.radius, 2), fixed(r.aperture.skyInner, 2),
+      fixed(r.aperture.skyOuter, 2), fixed(r.sky, 3), fixed(r.flux, 2), fixed(r.fluxError, 2), fixed(r.magnitude, 4), fixed(r.magnitudeError, 4),
+      r.differential ? fixed(r.differential.magnitude, 4) : '', r.differential ? fixed(r.differential.error, 4) : '', r.differential?.comparisons ?? '',
+      r.flags.join(' '),
+    ]);
     const detailsFile = path.join(tmpdir, 'aperture_photometry_details.csv');
-    await fs.promises.writeFile(detailsFile, details.join('\n') + '\n');
-    this.log(`Measured ${results.length} frame(s); the points go to the light curve as "${filterName} ${flags.comparisonStars ? 'differential' : 'instrumental'}"`);
+    await fs.promises.writeFile(detailsFile, toCsv(detailColumns, details));
+    this.log(`Measured ${results.length} frame(s); the points go to the light curve as "${series(flags.comparisonStars ? 'differential' : 'instrumental')}"`);
     return [
       { path: pointsFile, outputType: 'ReducedDatum' },
       { path: detailsFile, outputType: 'DataProduct', dataProductType: 'other', tag: 'aperture_photometry' },

@@ -1,32 +1,113 @@
 /**
- * What the teaching pipelines share: reading a frame (a FitsError becomes the student's failure message), the
- * observation time from its headers, and the list of FITS suffixes they accept.
+ * What the teaching pipelines share: reading frames under the run's pixel budgets (a FitsError becomes the
+ * student's failure message, naming the file as it was uploaded), the observation time from its headers, and the
+ * list of FITS suffixes they accept.
  */
-import { FitsCard, FitsError, FitsHduHeader, FitsImage, headerValue, readFitsHeaders, readFitsImage } from '../../../fits';
-import { AsyncError, PipelineInput } from '../pipeline-process';
+import {
+  DEFAULT_BYTES_PER_PIXEL,
+  FitsCard,
+  FitsError,
+  FitsHduHeader,
+  FitsImage,
+  FitsTooLargeError,
+  formatCount,
+  headerValue,
+  imagePixels,
+  readFitsHeaders,
+  readFitsImage,
+  readImageHeader,
+} from '../../../fits';
+import { AsyncError, FrameLimits, PipelineInput } from '../pipeline-process';
 
 export const FITS_SUFFIXES = ['.fits', '.fit', '.fts', '.fits.gz', '.fit.gz', '.fits.fz', '.fz'];
+
+/** The budgets when the context gives none: the portal's defaults of PIPELINE_MAX_FRAME_PIXELS and PIPELINE_MAX_RUN_PIXELS. */
+export const DEFAULT_FRAME_LIMITS: FrameLimits = { maxFramePixels: 50_000_000, maxRunPixels: 1_000_000_000 };
 
 const MJD_UNIX_EPOCH = 40587;
 const DAY_MS = 86_400_000;
 
-/** Reads the frame's image, turning a FitsError into a message the student can act on. */
-export async function readFrame(input: PipelineInput): Promise<FitsImage> {
-  try {
-    return await readFitsImage(input.path);
-  } catch (error) {
-    if (error instanceof FitsError) throw new AsyncError(`${input.originalName}: ${error.reason}${error.hdu !== undefined ? ` (HDU ${error.hdu})` : ''}`);
-    throw error;
+/** A FitsError as the student reads it: the uploaded name (never the storage name), the problem, the HDU. */
+function frameError(input: PipelineInput, error: unknown): unknown {
+  if (error instanceof FitsTooLargeError) return new AsyncError(`${input.originalName}: ${error.tooLargeTo('process')}`);
+  if (error instanceof FitsError) return new AsyncError(`${input.originalName}: ${error.reason}${error.hdu !== undefined ? ` (HDU ${error.hdu})` : ''}`);
+  return error;
+}
+
+/**
+ * Reads a run's frames under its budgets: each frame at most `maxFramePixels` (refused from its header, before
+ * anything is allocated), all the frames read together at most `maxRunPixels`. One per run.
+ */
+export class FrameReader {
+  private readonly limits: FrameLimits;
+  /** Pixels of the frames read (or promised by checkRun) so far. */
+  private used = 0;
+  private readonly checked = new Set<number>();
+
+  constructor(limits?: Partial<FrameLimits>) {
+    this.limits = { ...DEFAULT_FRAME_LIMITS, ...limits };
+  }
+
+  /**
+   * Before any pixels are read: every frame's size from its header, so that a run over a budget fails at once,
+   * naming the frame (or saying how many pixels all of them would be), rather than after hours of work.
+   */
+  async checkRun(inputs: PipelineInput[]): Promise<void> {
+    let total = 0;
+    for (const input of inputs) {
+      const header = await this.guard(input, () => readImageHeader(input.path, { maxInflatedBytes: this.maxBytes }));
+      const pixels = header ? await this.guard(input, () => imagePixels(header, input.originalName)) : 0;
+      if (pixels > this.limits.maxFramePixels) throw new AsyncError(`${input.originalName}: ${this.tooLarge(pixels, this.limits.maxFramePixels)}`);
+      total += pixels;
+    }
+    if (total > this.limits.maxRunPixels) {
+      throw new AsyncError(`These ${inputs.length} frames are ${this.tooLarge(total, this.limits.maxRunPixels)} in one run; choose fewer of them`);
+    }
+    for (const input of inputs) this.checked.add(input.id);
+    this.used = Math.max(this.used, total);
+  }
+
+  /** The frame's image (a FitsError becomes a message the student can act on). */
+  async read(input: PipelineInput): Promise<FitsImage> {
+    const image = await this.guard(input, () => readFitsImage(input.path, { maxPixels: this.limits.maxFramePixels }));
+    if (!this.checked.has(input.id)) {
+      this.used += image.width * image.height;
+      if (this.used > this.limits.maxRunPixels) {
+        throw new AsyncError(`${input.originalName}: the frames read so far are ${this.tooLarge(this.used, this.limits.maxRunPixels)} in one run`);
+      }
+    }
+    return image;
+  }
+
+  /** Every HDU's header, inflating a gzip file no further than a frame's byte budget. */
+  headers(input: PipelineInput): Promise<FitsHduHeader[]> {
+    return this.guard(input, () => readFitsHeaders(input.path, { maxInflatedBytes: this.maxBytes }));
+  }
+
+  private get maxBytes(): number {
+    return Math.min(Number.MAX_SAFE_INTEGER, this.limits.maxFramePixels * DEFAULT_BYTES_PER_PIXEL);
+  }
+
+  private tooLarge(pixels: number, limit: number): string {
+    return `too large to process (${formatCount(pixels)} pixels, limit ${formatCount(limit)})`;
+  }
+
+  private async guard<T>(input: PipelineInput, work: () => Promise<T> | T): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw frameError(input, error);
+    }
   }
 }
 
-export async function readHeaders(input: PipelineInput): Promise<FitsHduHeader[]> {
-  try {
-    return await readFitsHeaders(input.path);
-  } catch (error) {
-    if (error instanceof FitsError) throw new AsyncError(`${input.originalName}: ${error.reason}`);
-    throw error;
-  }
+/** Reads one frame's image under the default budgets, turning a FitsError into a message the student can act on. */
+export function readFrame(input: PipelineInput): Promise<FitsImage> {
+  return new FrameReader().read(input);
+}
+
+export function readHeaders(input: PipelineInput): Promise<FitsHduHeader[]> {
+  return new FrameReader().headers(input);
 }
 
 /** A keyword from the first HDU that has it (image extensions inherit the primary header's keywords). */

@@ -4,7 +4,9 @@ import * as path from 'node:path';
 import { AsyncError, CancelledError } from '../pipeline-process';
 import { createTestContext, inputFromFile } from '../testing';
 import { BUILTIN_PIPELINES } from './index';
-import { csvCell, HeaderSummaryPipeline } from './header-summary.pipeline';
+import { csvCell } from '../../../common/csv-writer';
+import { HeaderSummaryPipeline } from './header-summary.pipeline';
+import { writeSyntheticFrame } from './synthetic-frames';
 
 const FIXTURES = path.resolve(__dirname, '../../../../test/fixtures');
 const HORSEHEAD = path.join(FIXTURES, 'HorseHead.fits');
@@ -80,5 +82,12 @@ describe('HeaderSummaryPipeline', () => {
     expect(csvCell('M 13, "the great"')).toBe('"M 13, ""the great"""');
     expect(csvCell(null)).toBe('');
     expect(csvCell(-32)).toBe('-32');
+  });
+
+  it('writes header values that look like formulas as text (a FITS OBJECT of =HYPERLINK(...) was written unchanged)', async () => {
+    const frame = path.join(tmpdir, 'formula.fits');
+    writeSyntheticFrame(frame, { width: 8, height: 8, cards: { OBJECT: '=HYPERLINK("http://evil.example","M13")', FILTER: '@V', EXPTIME: -1.5 } });
+    const [output] = await new HeaderSummaryPipeline(createTestContext([frame]).context).doPipeline(tmpdir, {});
+    expect(readCsv(output.path)[1]).toBe(`formula.fits,0,"'=HYPERLINK(""http://evil.example"",""M13"")",,-1.5,'@V,8,8,-32`);
   });
 });

@@ -1,17 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CsvValue, toCsv } from '../../../common/csv-writer';
 import { FitsError, headerValue, readFitsHeaders } from '../../../fits';
 import { AsyncError, PipelineFlagValues, PipelineOutput, PipelineProcess } from '../pipeline-process';
 
 type FitsHdu = Awaited<ReturnType<typeof readFitsHeaders>>[number];
 
 export const HEADER_SUMMARY_COLUMNS = ['file', 'hdu', 'object', 'date_obs', 'exptime', 'filter', 'naxis1', 'naxis2', 'bitpix'];
-
-/** One CSV cell (RFC 4180): quoted when it holds a comma, quote or line break. */
-export function csvCell(value: unknown): string {
-  const text = value === undefined || value === null ? '' : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
 
 /** An image HDU: two or more axes, or a tile-compressed image (a table holding an image). */
 function isImage(hdu: FitsHdu): boolean {
@@ -27,7 +22,7 @@ export class HeaderSummaryPipeline extends PipelineProcess {
   static version = '1';
 
   async doPipeline(tmpdir: string, flags: PipelineFlagValues): Promise<PipelineOutput[]> {
-    const rows = [HEADER_SUMMARY_COLUMNS.join(',')];
+    const rows: CsvValue[][] = [];
     const total = this.inputs.length;
     for (const [i, input] of this.inputs.entries()) {
       this.throwIfCancelled();
@@ -49,27 +44,25 @@ export class HeaderSummaryPipeline extends PipelineProcess {
         const value = (keyword: string) => headerValue(hdu.cards, keyword) ?? (inherits ? headerValue(primary.cards, keyword) : undefined);
         const compressed = hdu.type === 'COMPRESSED_IMAGE';
         const own = (keyword: string) => headerValue(hdu.cards, keyword);
-        rows.push(
-          [
-            input.originalName,
-            hdu.index,
-            value('OBJECT'),
-            value('DATE-OBS'),
-            value('EXPTIME') ?? value('EXPOSURE'),
-            value('FILTER'),
-            compressed ? own('ZNAXIS1') : hdu.naxis[0],
-            compressed ? own('ZNAXIS2') : hdu.naxis[1],
-            compressed ? own('ZBITPIX') : hdu.bitpix,
-          ]
-            .map(csvCell)
-            .join(','),
-        );
+        // Header values are whatever the file says (an OBJECT of '=HYPERLINK(...)' included): the CSV writer
+        // keeps them from running as spreadsheet formulas.
+        rows.push([
+          input.originalName,
+          hdu.index,
+          value('OBJECT'),
+          value('DATE-OBS'),
+          value('EXPTIME') ?? value('EXPOSURE'),
+          value('FILTER'),
+          compressed ? own('ZNAXIS1') : hdu.naxis[0],
+          compressed ? own('ZNAXIS2') : hdu.naxis[1],
+          compressed ? own('ZBITPIX') : hdu.bitpix,
+        ]);
       }
     }
     this.throwIfCancelled();
     const file = path.join(tmpdir, 'header_summary.csv');
-    await fs.promises.writeFile(file, rows.join('\n') + '\n');
-    this.log(`Wrote ${rows.length - 1} row(s) to header_summary.csv`);
+    await fs.promises.writeFile(file, toCsv(HEADER_SUMMARY_COLUMNS, rows));
+    this.log(`Wrote ${rows.length} row(s) to header_summary.csv`);
     return [{ path: file, outputType: 'DataProduct', dataProductType: 'other', tag: 'header_summary' }];
   }
 }

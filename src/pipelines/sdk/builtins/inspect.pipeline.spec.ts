@@ -63,6 +63,14 @@ describe('InspectPipeline', () => {
     expect(Math.abs(png.width! - 798.2)).toBeLessThan(1);
     expect(run.logs.filter((line) => /^(synthetic|HorseHead)\.fits: /.test(line.text))).toHaveLength(2);
   });
+
+  it('writes header values that look like formulas as text', async () => {
+    const frame = path.join(dir, 'formula.fits');
+    writeSyntheticFrame(frame, { width: 40, height: 40, cards: { OBJECT: '=HYPERLINK("http://evil.example","M13")', FILTER: '+V', EXPTIME: 5 } });
+    const [csv] = await new InspectPipeline(createTestContext([frame]).context).doPipeline(dir, {});
+    const row = fs.readFileSync(csv.path, 'utf8').split('\n')[1];
+    expect(row.startsWith(`formula.fits,0,"'=HYPERLINK(""http://evil.example"",""M13"")",'+V,5,`)).toBe(true);
+  });
 });
 
 describe('seeingRegion', () => {

@@ -1,12 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { toCsv } from '../../../common/csv-writer';
 import { equatorialWcs, FitsImage, headerValue, imageStatistics, parseWcs } from '../../../fits';
 import { writePng } from '../../../imaging';
 import { countSaturated, detectSources, estimateFwhm } from '../../../photometry';
 import { renderFrame } from '../../../previews/fits-rendering';
-import { PipelineFlagValues, PipelineOutput, PipelineProcess } from '../pipeline-process';
-import { exposureSeconds, FITS_SUFFIXES, keyword, observationStart, readFrame, readHeaders, safeFileStem } from './frames';
-import { csvCell } from './header-summary.pipeline';
+import { PipelineFlagValues, PipelineOutput } from '../pipeline-process';
+import { exposureSeconds, FITS_SUFFIXES, FrameReader, keyword, observationStart, safeFileStem } from './frames';
+import { ThreadedPipeline } from './threaded-pipeline';
 
 export const INSPECT_COLUMNS = [
   'file', 'hdu', 'object', 'filter', 'exptime', 'date_obs', 'width', 'height', 'bitpix', 'wcs', 'center_ra', 'center_dec',
@@ -46,23 +47,25 @@ const round = (value: number | null | undefined, digits: number) =>
   value === null || value === undefined || !Number.isFinite(value) ? null : Number(value.toFixed(digits));
 
 /** A first look at each frame: what the header says, pixel statistics, saturation and a rough seeing. */
-export class InspectPipeline extends PipelineProcess {
+export class InspectPipeline extends ThreadedPipeline {
   static shortName = 'inspect';
   static allowedSuffixes = FITS_SUFFIXES;
   static flags = {};
   static description = 'Per frame: header summary, pixel statistics, saturated pixels, seeing (FWHM); a table and a preview image';
   static version = '1';
 
-  async doPipeline(tmpdir: string, _flags: PipelineFlagValues): Promise<PipelineOutput[]> {
+  async work(tmpdir: string, _flags: PipelineFlagValues): Promise<PipelineOutput[]> {
     const rows: InspectRow[] = [];
     const previewNames = new Set<string>();
     const outputs: PipelineOutput[] = [];
     const total = this.inputs.length;
+    const frames = new FrameReader(this.context.limits);
+    await frames.checkRun(this.inputs);
     for (const [index, input] of this.inputs.entries()) {
       this.throwIfCancelled();
       this.updateStatus(`Inspecting frame ${index + 1}/${total}`);
-      const image = await readFrame(input);
-      const headers = [image.header, ...(image.hduIndex > 0 ? await readHeaders(input) : [])];
+      const image = await frames.read(input);
+      const headers = [image.header, ...(image.hduIndex > 0 ? await frames.headers(input) : [])];
       const stats = imageStatistics(image.data);
       const wcs = parseWcs(image.header.cards);
       const centre = equatorialWcs(wcs)?.pixToWorld((image.width + 1) / 2, (image.height + 1) / 2) ?? null;
@@ -109,8 +112,8 @@ export class InspectPipeline extends PipelineProcess {
     }
     this.throwIfCancelled();
     const csv = path.join(tmpdir, 'inspect.csv');
-    const lines = [INSPECT_COLUMNS.join(','), ...rows.map((row) => INSPECT_COLUMNS.map((column) => csvCell(row[column])).join(','))];
-    await fs.promises.writeFile(csv, lines.join('\n') + '\n');
+    // OBJECT and FILTER come from the frames' headers as written: the CSV writer keeps formulas from running.
+    await fs.promises.writeFile(csv, toCsv(INSPECT_COLUMNS, rows.map((row) => INSPECT_COLUMNS.map((column) => row[column]))));
     const json = path.join(tmpdir, 'inspect.json');
     await fs.promises.writeFile(json, JSON.stringify({ frames: rows }, null, 2) + '\n');
     this.log(`Wrote inspect.csv and inspect.json (${rows.length} frame(s)) and ${outputs.length} preview(s)`);

@@ -2,8 +2,9 @@ import * as path from 'node:path';
 import { stretchToUint8, zscale } from '../../../fits';
 import { fitPixels } from '../../../previews/fits-rendering';
 import { AnimationFormat, animationFormatAvailable, GrayFrame, writeAnimation } from '../../../imaging';
-import { AsyncError, PipelineFlagValues, PipelineOutput, PipelineProcess } from '../pipeline-process';
-import { centreCrop, FITS_SUFFIXES, observationStart, readFrame, readHeaders, safeFileStem, sampledMedian } from './frames';
+import { AsyncError, PipelineFlagValues, PipelineOutput } from '../pipeline-process';
+import { centreCrop, FITS_SUFFIXES, FrameReader, observationStart, safeFileStem, sampledMedian } from './frames';
+import { ThreadedPipeline } from './threaded-pipeline';
 
 /** tom_education's defaults: an animated GIF at 10 frames per second, 500 pixels on its longest side. */
 export const TIMELAPSE_DEFAULTS = { format: 'gif' as AnimationFormat, fps: 10, size: 500 };
@@ -31,7 +32,7 @@ interface PreparedFrame {
  * the sky background of every frame brought to the first frame's level (so that changes in the sky do not
  * flicker and a variable star's changes show) and cropped to the centre.
  */
-export class TimelapsePipeline extends PipelineProcess {
+export class TimelapsePipeline extends ThreadedPipeline {
   static shortName = 'timelapse';
   static allowedSuffixes = FITS_SUFFIXES;
   static flags = {
@@ -56,10 +57,12 @@ export class TimelapsePipeline extends PipelineProcess {
     return { ...TIMELAPSE_DEFAULTS, ...(this.options as Partial<TimelapseOptions>) };
   }
 
-  async doPipeline(tmpdir: string, flags: PipelineFlagValues): Promise<PipelineOutput[]> {
+  async work(tmpdir: string, flags: PipelineFlagValues): Promise<PipelineOutput[]> {
     const settings = this.settings();
     const total = this.inputs.length;
     if (total < 2) throw new AsyncError('A timelapse needs at least two frames: tick more of them');
+    const reader = new FrameReader(this.context.limits);
+    await reader.checkRun(this.inputs);
 
     // Frames are read a few at a time: gzip inflation runs on libuv's threads, so both cores are used.
     let started = 0;
@@ -73,7 +76,7 @@ export class TimelapsePipeline extends PipelineProcess {
         this.throwIfCancelled();
         this.updateStatus(`Processing frame ${index + 1}/${total}`);
         this.log(`Processing frame ${index + 1}/${total}: ${input.originalName}`);
-        const image = await readFrame(input);
+        const image = await reader.read(input);
         sizes[index] = { width: image.width, height: image.height };
         const mismatch = sizes.findIndex((size) => size && (size.width !== image.width || size.height !== image.height));
         if (mismatch >= 0) {
@@ -84,7 +87,7 @@ export class TimelapsePipeline extends PipelineProcess {
           );
         }
         // The date may sit in the primary header while the image is in an extension: look in every header.
-        const date = observationStart([image.header, ...(image.hduIndex > 0 ? await readHeaders(input) : [])]);
+        const date = observationStart([image.header, ...(image.hduIndex > 0 ? await reader.headers(input) : [])]);
         const region = flags.crop ? centreCrop(image.data, image.width, image.height, CROP_FRACTION) : image;
         prepared[index] = {
           name: input.originalName,

@@ -18,7 +18,7 @@ describe('FrameCountPipeline (the example in docs/writing-pipelines.md)', () => 
     const run = createTestContext([HORSEHEAD, M13], { name: 'M 13' });
     const outputs = await new FrameCountPipeline(run.context).doPipeline(tmpdir, { withSizes: false });
     expect(outputs).toEqual([{ path: path.join(tmpdir, 'frame_count.csv'), outputType: 'DataProduct', dataProductType: 'other', tag: 'frame_count' }]);
-    expect(fs.readFileSync(outputs[0].path, 'utf8')).toBe('frame,file\n1,"HorseHead.fits"\n2,"M13_blue_0001.fits.gz"\n');
+    expect(fs.readFileSync(outputs[0].path, 'utf8')).toBe('frame,file\n1,HorseHead.fits\n2,M13_blue_0001.fits.gz\n');
     expect(run.logs.map((l) => l.text)).toEqual(['Counting 2 frame(s) of M 13', 'Found 2 frame(s)']);
     expect(run.statuses).toEqual(['Counting frames', '']);
     expect(isPipelineClass(FrameCountPipeline)).toBe(true);
@@ -27,7 +27,7 @@ describe('FrameCountPipeline (the example in docs/writing-pipelines.md)', () => 
   it('lists file sizes with the withSizes flag', async () => {
     const run = createTestContext([HORSEHEAD]);
     const [output] = await new FrameCountPipeline(run.context).doPipeline(tmpdir, { withSizes: true });
-    expect(fs.readFileSync(output.path, 'utf8')).toBe(`frame,file,bytes\n1,"HorseHead.fits",${fs.statSync(HORSEHEAD).size}\n`);
+    expect(fs.readFileSync(output.path, 'utf8')).toBe(`frame,file,bytes\n1,HorseHead.fits,${fs.statSync(HORSEHEAD).size}\n`);
   });
 
   it('asks for a frame when given none', async () => {

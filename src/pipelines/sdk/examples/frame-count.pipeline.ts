@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { csvRow } from '../../../common/csv-writer';
 import { AsyncError, PipelineFlagValues, PipelineOutput, PipelineProcess } from '../pipeline-process';
 
 export class FrameCountPipeline extends PipelineProcess {
@@ -23,12 +24,12 @@ export class FrameCountPipeline extends PipelineProcess {
     await this.withStatus('Counting frames', async () => {
       for (const [i, input] of this.inputs.entries()) {
         this.throwIfCancelled(); // stop early when the student presses Cancel
-        const name = `"${input.originalName.replace(/"/g, '""')}"`;
+        // csvRow quotes what needs it and keeps a name such as "=cmd()" from running as a spreadsheet formula.
         if (flags.withSizes) {
           const { size } = await fs.promises.stat(input.path);
-          rows.push(`${i + 1},${name},${size}`);
+          rows.push(csvRow([i + 1, input.originalName, size]));
         } else {
-          rows.push(`${i + 1},${name}`);
+          rows.push(csvRow([i + 1, input.originalName]));
         }
       }
     });
