@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { getQueueToken } from '@nestjs/bull';
 import { Queue } from 'bull';
+import passport from 'passport';
 import { Client } from 'pg';
 import { startEmbeddedPostgres } from '../src/infrastructure/embedded-postgres';
 import { jobIdFor, RUN_MAX_ATTEMPTS } from '../src/pipelines/pipeline-runs.service';
@@ -132,7 +133,7 @@ describe.each(MODES)('stopping the web process with runs in flight, on $name (e2
 
   afterAll(async () => {
     await Promise.all(processes.map((web) => killHard(web.child)));
-    await portal?.close();
+    await closePortal(portal);
     if (mode.embedded) fs.rmSync(dataDir, { recursive: true, force: true });
     fs.rmSync(gateDir, { recursive: true, force: true });
   });
@@ -364,7 +365,7 @@ describe.each(MODES)('stopping the web process with runs in flight, on $name (e2
 
   afterAll(async () => {
     await Promise.all(workers.map((worker) => killHard(worker.child)));
-    await portal?.close();
+    await closePortal(portal);
     fs.rmSync(gateDir, { recursive: true, force: true });
   });
 
@@ -421,6 +422,18 @@ describe.each(MODES)('stopping the web process with runs in flight, on $name (e2
   }, 240_000);
 });
 
+
+/**
+ * Closes the test's own app. Nest's PassportSerializer registers on passport's process-wide singleton, which asks
+ * the first one registered: forget the closed app's, or the next block's sessions are read through a closed database.
+ */
+async function closePortal(portal: TestPortal | undefined): Promise<void> {
+  if (!portal) return;
+  await portal.close();
+  const registry = passport as unknown as { _serializers: unknown[]; _deserializers: unknown[] };
+  registry._serializers.length = 0;
+  registry._deserializers.length = 0;
+}
 
 /** SIGTERM, then the exit: status 0, nothing logged at error level, no connection used after it closed. */
 async function stop(web: PortalProcess): Promise<void> {

@@ -16,6 +16,7 @@
   var earlier = document.getElementById('log-earlier');
   var earlierCount = document.getElementById('log-earlier-count');
   var earlierButton = document.getElementById('log-earlier-button');
+  var earlierError = document.getElementById('log-earlier-error');
   var firstSeq = earlier ? Number(earlier.getAttribute('data-first-seq')) || 1 : 1;
   var shown = logBox.querySelectorAll('.log-line').length;
   // A bound that keeps the page quick however long the log; the earlier lines are a click (or the download) away.
@@ -218,6 +219,7 @@
   if (earlierButton) earlierButton.addEventListener('click', function () {
     if (earlierButton.disabled || firstSeq <= 1) return;
     earlierButton.disabled = true;
+    earlierError.textContent = '';
     if (follow) follow.checked = false;
     fetch('/pipeline/' + runId + '/log?before=' + firstSeq + '&limit=' + EARLIER_PAGE, { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
       .then(function (response) {
@@ -239,7 +241,7 @@
         if (!page.hasMore) firstSeq = 1;
         showEarlierBar();
       })
-      .catch(function (error) { earlierCount.textContent = 'Could not load the earlier lines (' + error.message + '); '; })
+      .catch(function (error) { earlierError.textContent = 'Could not load them: ' + error.message; })
       .then(function () { earlierButton.disabled = false; });
   });
 

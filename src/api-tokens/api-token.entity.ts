@@ -12,7 +12,7 @@ export class ApiToken {
   userId: string;
 
   @ManyToOne(() => User, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'FK_api_tokens_user' })
   user: User;
 
   @Column({ type: 'varchar', length: 100 })

@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { User } from '../users/user.entity';
 import { Classroom } from './classroom.entity';
 
@@ -6,6 +6,8 @@ export type ClassroomRole = 'teacher' | 'student';
 
 /** A user's place in a class: its teachers (co-teachers alike) and its roster of students. */
 @Entity('classroom_members')
+@Index('classroom_members_user_idx', ['userId'])
+@Check('classroom_members_role_check', `"role" IN ('teacher', 'student')`)
 export class ClassroomMember {
   @PrimaryColumn({ name: 'classroom_id', type: 'int' })
   classroomId: number;
@@ -17,11 +19,11 @@ export class ClassroomMember {
   role: ClassroomRole;
 
   @ManyToOne(() => Classroom, (classroom) => classroom.members, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'classroom_id' })
+  @JoinColumn({ name: 'classroom_id', foreignKeyConstraintName: 'classroom_members_classroom_id_fkey' })
   classroom: Classroom;
 
   @ManyToOne(() => User, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'classroom_members_user_id_fkey' })
   user: User;
 
   @CreateDateColumn({ name: 'joined_at', type: 'timestamptz' })

@@ -21,8 +21,9 @@ export class Classroom {
   @Column({ name: 'created_by_id', type: 'uuid', nullable: true })
   createdById: string | null;
 
+  // Constraint names here and in the other entities are the ones the migrations made (Postgres's defaults).
   @ManyToOne(() => User, { onDelete: 'SET NULL', nullable: true })
-  @JoinColumn({ name: 'created_by_id' })
+  @JoinColumn({ name: 'created_by_id', foreignKeyConstraintName: 'classrooms_created_by_id_fkey' })
   createdBy: User | null;
 
   @OneToMany(() => ClassroomMember, (member) => member.classroom)

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Classroom } from '../classrooms/classroom.entity';
 import { Target } from '../targets/target.entity';
 import { User } from '../users/user.entity';
 import { Visibility } from '../sharing/visibility';
@@ -12,6 +13,8 @@ export type ProductType = (typeof PRODUCT_TYPES)[number];
 @Index('data_products_target_created_idx', { synchronize: false })
 // (target_id, product_type, created_at DESC, id DESC): a target's newest timelapse.
 @Index('data_products_target_type_created_idx', { synchronize: false })
+// An owner's products (migration ClassesAndSharing).
+@Index('data_products_owner_idx', ['uploadedById'])
 export class DataProduct {
   @PrimaryGeneratedColumn()
   id: number;
@@ -68,6 +71,10 @@ export class DataProduct {
   /** The class it is shared with when `visibility` is 'class'. */
   @Column({ name: 'classroom_id', type: 'int', nullable: true })
   classroomId: number | null;
+
+  @ManyToOne(() => Classroom, { onDelete: 'SET NULL', nullable: true })
+  @JoinColumn({ name: 'classroom_id', foreignKeyConstraintName: 'data_products_classroom_id_fkey' })
+  classroom: Classroom | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, JoinTable, ManyToMany, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Classroom } from '../classrooms/classroom.entity';
 import { DataProduct } from '../data-products/data-product.entity';
 import { User } from '../users/user.entity';
 import { Visibility } from '../sharing/visibility';
@@ -35,6 +36,10 @@ export class DataProductGroup {
   /** The class it is shared with when `visibility` is 'class'. */
   @Column({ name: 'classroom_id', type: 'int', nullable: true })
   classroomId: number | null;
+
+  @ManyToOne(() => Classroom, { onDelete: 'SET NULL', nullable: true })
+  @JoinColumn({ name: 'classroom_id', foreignKeyConstraintName: 'data_product_groups_classroom_id_fkey' })
+  classroom: Classroom | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -1,6 +1,6 @@
 import { isMainThread } from 'node:worker_threads';
 import * as path from 'node:path';
-import { ThreadPool, ThreadTaskStoppedError } from './thread-pool';
+import { ThreadPool, ThreadPoolClosedError, ThreadTaskStoppedError } from './thread-pool';
 
 const TASKS = path.join(__dirname, 'testing', 'pool-tasks.ts');
 const task = (fn: string, ...args: unknown[]) => ({ module: TASKS, fn, args });
@@ -74,6 +74,12 @@ describe('ThreadPool', () => {
     const closing = new ThreadPool({ name: 'closing', maxThreads: 1 });
     expect(await closing.run(task('chatty', 1))).toBe(1);
     await closing.close();
-    await expect(closing.run(task('chatty', 1))).rejects.toThrow('The closing threads are closed');
+    await expect(closing.run(task('chatty', 1))).rejects.toThrow(new ThreadPoolClosedError('closing'));
+    // A task running when the pool closes is told so too.
+    const again = new ThreadPool({ name: 'again', maxThreads: 1 });
+    const running = again.run(task('untilAborted'));
+    await again.run(task('chatty', 1)).catch(() => undefined);
+    await again.close();
+    await expect(running).rejects.toBeInstanceOf(ThreadPoolClosedError);
   });
 });

@@ -60,6 +60,14 @@ export class ThreadTaskStoppedError extends Error {
   }
 }
 
+/** The pool was closed (the process is stopping) before or while the task ran: nothing is wrong with the task. */
+export class ThreadPoolClosedError extends Error {
+  constructor(name: string) {
+    super(`The ${name} threads were closed`);
+    this.name = 'ThreadPoolClosedError';
+  }
+}
+
 export interface ThreadPoolOptions {
   /** Names the threads in messages. */
   name: string;
@@ -195,7 +203,7 @@ export class ThreadPool {
 
   /** Runs a task on a free thread (waiting for one if all are busy); resolves with what it returned. */
   run<T>(task: ThreadTask, options: RunOptions = {}): Promise<T> {
-    if (this.closed) return Promise.reject(new Error(`The ${this.options.name} threads are closed`));
+    if (this.closed) return Promise.reject(new ThreadPoolClosedError(this.options.name));
     if (options.signal?.aborted) return Promise.reject(new ThreadTaskStoppedError('The task was aborted before it started', options.signal.reason));
     return new Promise<T>((resolve, reject) => {
       const job: Job = { id: this.nextId++, task, options, resolve: resolve as (value: unknown) => void, reject };
@@ -208,8 +216,8 @@ export class ThreadPool {
   /** Terminates every thread; queued and running tasks are rejected. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.reject(new Error(`The ${this.options.name} threads were closed`));
-    await Promise.all([...this.threads].map((thread) => this.stop(thread, new Error(`The ${this.options.name} threads were closed`))));
+    for (const job of this.queue.splice(0)) job.reject(new ThreadPoolClosedError(this.options.name));
+    await Promise.all([...this.threads].map((thread) => this.stop(thread, new ThreadPoolClosedError(this.options.name))));
   }
 
   private dispatch(): void {

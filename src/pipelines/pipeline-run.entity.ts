@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Classroom } from '../classrooms/classroom.entity';
 import { DataProductGroup } from '../groups/data-product-group.entity';
 import { Target } from '../targets/target.entity';
 import { User } from '../users/user.entity';
@@ -12,6 +13,8 @@ export type PipelineState = (typeof PIPELINE_STATES)[number];
 // (target_id, created_at DESC, id DESC) and (created_at DESC, id DESC): runs newest first (migration RunIndexes).
 @Index('pipeline_processes_target_created_idx', { synchronize: false })
 @Index('pipeline_processes_created_idx', { synchronize: false })
+// (requested_by_id, created_at DESC): an owner's runs newest first (migration ClassesAndSharing).
+@Index('pipeline_processes_owner_idx', { synchronize: false })
 export class PipelineRun {
   @PrimaryGeneratedColumn()
   id: number;
@@ -76,6 +79,10 @@ export class PipelineRun {
   /** The class it is shared with when `visibility` is 'class'. */
   @Column({ name: 'classroom_id', type: 'int', nullable: true })
   classroomId: number | null;
+
+  @ManyToOne(() => Classroom, { onDelete: 'SET NULL', nullable: true })
+  @JoinColumn({ name: 'classroom_id', foreignKeyConstraintName: 'pipeline_processes_classroom_id_fkey' })
+  classroom: Classroom | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

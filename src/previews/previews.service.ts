@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DataProduct } from '../data-products/data-product.entity';
 import { equatorialWcs, FitsError, FitsTooLargeError, formatCount, isFitsFileName, noRaDecReason } from '../fits';
+import { ThreadPoolClosedError } from '../imaging/thread-pool';
 import { FileStorageService } from '../storage/file-storage.service';
 import { CachedImage, FitsImageCache } from './fits-image-cache';
 import { MappingName, StretchName } from './fits-rendering';
@@ -106,6 +107,8 @@ export class PreviewsService implements OnModuleDestroy {
           .toFile(destination);
       }
     } catch (error) {
+      // Stopping the process is no reason to give up on the thumbnail: the job is retried, or queued at the next start.
+      if (error instanceof ThreadPoolClosedError) throw error;
       const tooLarge = PreviewsService.tooLargeMessage(error);
       // Shown on the product's page: a decoder's message names the stored file by its path, the page by its name.
       const reason = error instanceof FitsError ? error.reason : (error instanceof Error ? error.message : String(error)).split(file).join(product.originalName);

@@ -1,6 +1,9 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Classroom } from '../classrooms/classroom.entity';
 import { DataProduct } from '../data-products/data-product.entity';
+import { PipelineRun } from '../pipelines/pipeline-run.entity';
 import { Target } from '../targets/target.entity';
+import { User } from '../users/user.entity';
 import { Visibility } from '../sharing/visibility';
 import { PointSourceKind } from './light-curve-series';
 
@@ -11,6 +14,8 @@ export type ReducedDatumSource = PointSourceKind;
 // Unique per (target, data type, owner, time, value): re-ingesting adds nothing to one owner's points, and another
 // owner's identical points stay theirs (an expression index; migration ClassesAndSharing).
 @Index('reduced_data_identity_key', { synchronize: false })
+// A run's points (partial: most points come from uploads or the API).
+@Index('reduced_data_run_idx', ['runId'], { where: '"run_id" IS NOT NULL' })
 export class ReducedDatum {
   @PrimaryGeneratedColumn()
   id: number;
@@ -46,11 +51,19 @@ export class ReducedDatum {
   @Column({ name: 'owner_id', type: 'uuid', nullable: true })
   ownerId: string | null;
 
+  @ManyToOne(() => User, { onDelete: 'SET NULL', nullable: true })
+  @JoinColumn({ name: 'owner_id', foreignKeyConstraintName: 'reduced_data_owner_id_fkey' })
+  owner: User | null;
+
   @Column({ type: 'varchar', length: 8, default: 'private' })
   visibility: Visibility;
 
   @Column({ name: 'classroom_id', type: 'int', nullable: true })
   classroomId: number | null;
+
+  @ManyToOne(() => Classroom, { onDelete: 'SET NULL', nullable: true })
+  @JoinColumn({ name: 'classroom_id', foreignKeyConstraintName: 'reduced_data_classroom_id_fkey' })
+  classroom: Classroom | null;
 
   /** Where the point came from; with the filter it names the series: an uploaded file, a run, or an API batch. */
   @Column({ name: 'source_kind', type: 'varchar', length: 8, default: 'api' })
@@ -58,6 +71,11 @@ export class ReducedDatum {
 
   @Column({ name: 'run_id', type: 'int', nullable: true })
   runId: number | null;
+
+  // Deleting a run deletes the points it measured.
+  @ManyToOne(() => PipelineRun, { onDelete: 'CASCADE', nullable: true })
+  @JoinColumn({ name: 'run_id', foreignKeyConstraintName: 'reduced_data_run_id_fkey' })
+  run: PipelineRun | null;
 
   /** Points sent in one API call share a batch id. */
   @Column({ name: 'batch_id', type: 'uuid', nullable: true })

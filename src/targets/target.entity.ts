@@ -8,6 +8,7 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
+import { Classroom } from '../classrooms/classroom.entity';
 import { Visibility } from '../sharing/visibility';
 import { User } from '../users/user.entity';
 
@@ -72,6 +73,10 @@ export class Target {
   /** The class it is shared with when `visibility` is 'class'. */
   @Column({ name: 'classroom_id', type: 'int', nullable: true })
   classroomId: number | null;
+
+  @ManyToOne(() => Classroom, { onDelete: 'SET NULL', nullable: true })
+  @JoinColumn({ name: 'classroom_id', foreignKeyConstraintName: 'targets_classroom_id_fkey' })
+  classroom: Classroom | null;
 
   @Column({ name: 'owner_id', type: 'uuid', nullable: true })
   ownerId: string | null;
