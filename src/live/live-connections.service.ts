@@ -1,5 +1,5 @@
 import { Emitter } from '@socket.io/redis-emitter';
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { pubSubPrefix } from '../pipelines/pipeline.tokens';
 import { sessionRoom, userRoom } from './live-rooms';
@@ -20,7 +20,7 @@ const PUBLISH_DEADLINE_MS = 3000;
  * Call it after the change is committed, or a quick reconnect could still see the old state.
  */
 @Injectable()
-export class LiveConnectionsService implements OnModuleDestroy {
+export class LiveConnectionsService implements OnApplicationShutdown {
   private readonly logger = new Logger('LiveConnections');
   private client?: { redis: Redis; emitter: Emitter };
   /** The publish the emitter started last (it starts them without returning them). */
@@ -78,7 +78,8 @@ export class LiveConnectionsService implements OnModuleDestroy {
     return this.client;
   }
 
-  async onModuleDestroy() {
+  /** At the last step of shutdown, as the run events' emitter: a logout during the grace period still reaches Redis. */
+  async onApplicationShutdown() {
     const redis = this.client?.redis;
     this.client = undefined;
     await redis?.quit().catch(() => redis.disconnect());
