@@ -3,7 +3,7 @@ import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayInit, Subsc
 import type { Store } from 'express-session';
 import { Server, Socket } from 'socket.io';
 import { sessionRoom, userRoom } from '../live/live-rooms';
-import { integerFrom, PG_INTEGER_MAX } from '../common/request-parsing';
+import { integerFrom, PG_INTEGER_MAX, ROW_ID_RULE, rowIdFrom } from '../common/request-parsing';
 import { canView } from '../sharing/sharing-policy';
 import { SessionUser } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
@@ -97,7 +97,9 @@ export class PipelineGateway implements OnGatewayInit, OnGatewayConnection {
     try {
       const user = await this.viewerOf(socket);
       if (!user) return { ok: false, error: 'Please log in' };
-      const run = await this.runs.findVisible(Number(body?.runId), user);
+      const runId = rowIdFrom(body?.runId);
+      if (runId === null) return { ok: false, error: `runId must be ${ROW_ID_RULE}` };
+      const run = await this.runs.findVisible(runId, user);
       const after = body?.after === undefined || body.after === null ? 0 : integerFrom(body.after, 0, PG_INTEGER_MAX);
       if (after === null) return { ok: false, error: `after must be a whole number from 0 to ${PG_INTEGER_MAX}` };
       // Join first, then read: a line stored in between arrives twice at most, and the page drops repeats by seq.
@@ -122,7 +124,9 @@ export class PipelineGateway implements OnGatewayInit, OnGatewayConnection {
     try {
       const user = await this.viewerOf(socket);
       if (!user) return { ok: false, error: 'Please log in' };
-      const target = await this.targets.findVisible(Number(body?.targetId), user);
+      const targetId = rowIdFrom(body?.targetId);
+      if (targetId === null) return { ok: false, error: `targetId must be ${ROW_ID_RULE}` };
+      const target = await this.targets.findVisible(targetId, user);
       await socket.join(targetRoom(target.id));
       return { ok: true };
     } catch (error) {
