@@ -77,9 +77,11 @@ describe('ThreadPool', () => {
     await expect(closing.run(task('chatty', 1))).rejects.toThrow(new ThreadPoolClosedError('closing'));
     // A task running when the pool closes is told so too.
     const again = new ThreadPool({ name: 'again', maxThreads: 1 });
-    const running = again.run(task('untilAborted'));
-    await again.run(task('chatty', 1)).catch(() => undefined);
+    const events: unknown[] = [];
+    const running = again.run(task('chattyThenWait'), { onEvent: (event) => events.push(event) });
+    while (!events.length) await new Promise((resolve) => setTimeout(resolve, 10));
+    const outcome = expect(running).rejects.toBeInstanceOf(ThreadPoolClosedError);
     await again.close();
-    await expect(running).rejects.toBeInstanceOf(ThreadPoolClosedError);
+    await outcome;
   });
 });

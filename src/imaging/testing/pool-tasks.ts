@@ -25,6 +25,12 @@ export function untilAborted(context: TaskContext): Promise<string> {
   return new Promise((resolve) => context.signal.addEventListener('abort', () => resolve(String(context.signal.reason)), { once: true }));
 }
 
+/** Says it has started, then waits until aborted. */
+export function chattyThenWait(context: TaskContext): Promise<string> {
+  context.emit('started');
+  return untilAborted(context);
+}
+
 /** Busy for `ms` without looking at its signal. */
 export function spin(ms: number): number {
   const end = Date.now() + ms;

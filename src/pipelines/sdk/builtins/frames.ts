@@ -101,15 +101,6 @@ export class FrameReader {
   }
 }
 
-/** Reads one frame's image under the default budgets, turning a FitsError into a message the student can act on. */
-export function readFrame(input: PipelineInput): Promise<FitsImage> {
-  return new FrameReader().read(input);
-}
-
-export function readHeaders(input: PipelineInput): Promise<FitsHduHeader[]> {
-  return new FrameReader().headers(input);
-}
-
 /** A keyword from the first HDU that has it (image extensions inherit the primary header's keywords). */
 export function keyword(hdus: Array<{ cards: FitsCard[] }>, name: string): string | number | boolean | null | undefined {
   for (const hdu of hdus) {
