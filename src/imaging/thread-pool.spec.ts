@@ -5,6 +5,9 @@ import { ThreadPool, ThreadPoolClosedError, ThreadTaskStoppedError } from './thr
 const TASKS = path.join(__dirname, 'testing', 'pool-tasks.ts');
 const task = (fn: string, ...args: unknown[]) => ({ module: TASKS, fn, args });
 
+// Under Jest each new thread compiles the TypeScript task module through ts-node: seconds each on a loaded machine.
+jest.setTimeout(180_000);
+
 let pool: ThreadPool;
 beforeAll(() => {
   pool = new ThreadPool({ name: 'spec', maxThreads: 2, idleMs: 60_000, abortGraceMs: 300 });
