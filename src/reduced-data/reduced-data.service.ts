@@ -193,6 +193,19 @@ export class ReducedDataService {
     return { ...counts, batchId };
   }
 
+  /** The photometry points (alias `d`) of a target that `viewer` may see in `view`, optionally of some series only. */
+  private static pointConditions(target: CurveTarget, viewer: Viewer, view: LightCurveView, only: SeriesIdentity[] | undefined, params: Params): string[] {
+    const conditions = [
+      `d.target_id = ${params.add(target.id)}`,
+      `d.data_type = ${params.add(PHOTOMETRY)}`,
+      NUMERIC_MAGNITUDE_SQL,
+      params.visible(viewer),
+      viewSql(view, viewer, target, params),
+    ];
+    if (only) conditions.push(seriesSql(only, params));
+    return conditions;
+  }
+
   /**
    * The series the viewer may see in this view (optionally only the named ones), labelled and ordered (see
    * orderSeries), with their SQL rows. `withPoints` adds each series' points as JSON array text, built by Postgres
@@ -205,14 +218,7 @@ export class ReducedDataService {
     options: { withPoints?: boolean; only?: SeriesIdentity[] } = {},
   ): Promise<Array<{ summary: SeriesSummary; row: CurveRow }>> {
     const params = new Params('positional');
-    const conditions = [
-      `d.target_id = ${params.add(target.id)}`,
-      `d.data_type = ${params.add(PHOTOMETRY)}`,
-      NUMERIC_MAGNITUDE_SQL,
-      params.visible(viewer),
-      viewSql(view, viewer, target, params),
-    ];
-    if (options.only) conditions.push(seriesSql(options.only, params));
+    const conditions = ReducedDataService.pointConditions(target, viewer, view, options.only, params);
     const ordered = `ORDER BY d.timestamp, d.id`;
     // Built as text with string_agg: json_agg would put a space after every comma, a tenth of the payload.
     const points = options.withPoints
@@ -358,14 +364,7 @@ export class ReducedDataService {
     const series = await this.seriesRows(target, viewer, view, { only });
     const origins = new Map(series.map(({ summary }) => [`${summary.ownerId ?? ''}\n${summary.kind}\n${summary.ref}\n${summary.filter}`, summary.origin]));
     const params = new Params('positional');
-    const conditions = [
-      `d.target_id = ${params.add(target.id)}`,
-      `d.data_type = ${params.add(PHOTOMETRY)}`,
-      NUMERIC_MAGNITUDE_SQL,
-      params.visible(viewer),
-      viewSql(view, viewer, target, params),
-    ];
-    if (only) conditions.push(seriesSql(only, params));
+    const conditions = ReducedDataService.pointConditions(target, viewer, view, only, params);
     const rows: Array<{ ownerId: string | null; kind: string; ref: string; filter: string; timestamp: Date; value: Record<string, unknown>; sourceName: string }> =
       await this.data.query(
         `SELECT ${SERIES_COLUMNS_SQL}, d.timestamp, d.value, d.source_name AS "sourceName"
