@@ -185,7 +185,8 @@ describe('JSON API: pipelines and processes (e2e)', () => {
     const started = await as('post', '/api/processes').send({ targetId: privateTarget, pipeline: 'Byte count', inputIds: [textId], flags: { verbose: true } }).expect(201);
     expect(started.body.requestedBy).toBe('alice');
     await waitForRun(portal, started.body.id, ['succeeded', 'failed']);
-    expect((await as('get', `/api/processes/${started.body.id}`).expect(200)).body.state).toBe('succeeded');
+    const finished = (await as('get', `/api/processes/${started.body.id}`).expect(200)).body;
+    expect(finished).toMatchObject({ state: 'succeeded', attempt: 1, maxAttempts: 3 });
     const log = await as('get', `/api/processes/${started.body.id}/log?after=0`).expect(200);
     expect(log.body.lines.length).toBeGreaterThan(0);
     expect((await as('get', `/api/processes/${started.body.id}/provenance`).expect(200)).body.flags.verbose).toEqual({ value: true, source: 'user' });

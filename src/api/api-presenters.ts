@@ -3,6 +3,7 @@ import { GroupSummary } from '../groups/groups.service';
 import { DataProductGroup } from '../groups/data-product-group.entity';
 import { PipelinePreset } from '../pipelines/pipeline-preset.entity';
 import { PipelineRun } from '../pipelines/pipeline-run.entity';
+import { RUN_MAX_ATTEMPTS } from '../pipelines/pipeline-runs.service';
 import { RegisteredPipeline } from '../pipelines/sdk/pipeline-registry';
 import { filterOf, seriesKey, sourceRef } from '../reduced-data/light-curve-series';
 import { ReducedDatum } from '../reduced-data/reduced-datum.entity';
@@ -136,6 +137,8 @@ export function processView(run: PipelineRun): ProcessDto {
     state: run.state,
     status: run.status,
     failureMessage: run.failureMessage,
+    attempt: run.attempt,
+    maxAttempts: RUN_MAX_ATTEMPTS,
     outputGroupId: run.outputGroupId,
     requestedBy: run.requestedBy?.username ?? null,
     visibility: run.visibility,

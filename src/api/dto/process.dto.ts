@@ -91,6 +91,8 @@ export class ProcessDto {
   @ApiProperty({ enum: PIPELINE_STATES }) state: string;
   @ApiProperty() status: string;
   @ApiProperty({ type: String, nullable: true }) failureMessage: string | null;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'how many times a worker has started the run (0 while it waits for its first start)' }) attempt: number;
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'how many starts it may have (a worker restarted or stopped counts one)' }) maxAttempts: number;
   @ApiRowId({ nullable: true }) outputGroupId: number | null;
   @ApiProperty({ type: String, nullable: true }) requestedBy: string | null;
   @ApiProperty({ enum: VISIBILITIES, description: 'who may see the run and its outputs besides you' }) visibility: string;
