@@ -1,3 +1,4 @@
+import { isUuid } from '../common/request-parsing';
 import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, QueryFailedError, Repository } from 'typeorm';
@@ -96,7 +97,6 @@ const JOIN_CODE_ATTEMPTS = 5;
 // Hashing runs on libuv's thread pool, which file access shares: keep two of its four threads free.
 const HASH_CONCURRENCY = 2;
 
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function uniqueViolation(error: unknown): { constraint?: string; detail?: string } | null {
   if (!(error instanceof QueryFailedError)) return null;
@@ -141,7 +141,7 @@ export class ClassroomsService {
     if (checked.error !== undefined) throw formErrors({ name: checked.error });
     const name = checked.value;
     if (!name) throw formErrors({ name: 'Give the class a name' });
-    const teacher = UUID_PATTERN.test(input.teacherId) ? await this.users.findOne({ where: { id: input.teacherId } }) : null;
+    const teacher = isUuid(input.teacherId) ? await this.users.findOne({ where: { id: input.teacherId } }) : null;
     if (!teacher || !teacher.active) throw new NotFoundException('There is no such teacher account');
     if (teacher.role === 'student') throw new BadRequestException(`"${teacher.username}" is a student account; a class is taught by a teacher or admin account`);
     return this.withFreshJoinCode(async (joinCode) =>
@@ -190,7 +190,7 @@ export class ClassroomsService {
   async enrolStudents(classroomId: number, userIds: string[]): Promise<number> {
     const classroom = await this.find(classroomId);
     const wanted = [...new Set(userIds)];
-    const ids = wanted.filter((id) => UUID_PATTERN.test(id));
+    const ids = wanted.filter((id) => isUuid(id));
     const students = ids.length ? await this.users.find({ where: { id: In(ids), role: 'student' } }) : [];
     if (students.length !== wanted.length) throw new BadRequestException('Only existing student accounts can be enrolled');
     const inserted = await this.dataSource.query(
@@ -431,7 +431,7 @@ export class ClassroomsService {
 
   /** A member of the class in this role, or 404. */
   private async member(classroomId: number, userId: string, role: ClassroomRole): Promise<User> {
-    const user = UUID_PATTERN.test(userId)
+    const user = isUuid(userId)
       ? await this.users
           .createQueryBuilder('u')
           .innerJoin(ClassroomMember, 'm', 'm.user_id = u.id AND m.classroom_id = :classroomId AND m.role = :role', { classroomId, role })

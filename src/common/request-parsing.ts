@@ -38,6 +38,10 @@ export function integerFrom(raw: unknown, min: number, max: number): number | nu
   return Number.isSafeInteger(value) && value >= min && value <= max ? value : null;
 }
 
+/** Whether `value` is a UUID (user ids): anything else names no user and is never sent to Postgres as one. */
+export const isUuid = (value: unknown): value is string =>
+  typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+
 /** `raw` as a row id, or null. */
 export const rowIdFrom = (raw: unknown): number | null => integerFrom(raw, 1, PG_INTEGER_MAX);
 

@@ -1,3 +1,4 @@
+import { isUuid } from '../common/request-parsing';
 import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
@@ -69,7 +70,7 @@ export class AccountsService {
 
   /** The account, if `actor` may manage it; another's account is "not found" to whoever may not. */
   async get(actor: Viewer, id: string): Promise<User> {
-    const user = UUID.test(id) ? await this.users.findOne({ where: { id } }) : null;
+    const user = isUuid(id) ? await this.users.findOne({ where: { id } }) : null;
     if (!user || !canManageAccount(actor, user)) throw new NotFoundException('There is no such user');
     return user;
   }
@@ -161,4 +162,3 @@ export class AccountsService {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,3 +1,4 @@
+import { isUuid } from '../common/request-parsing';
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
@@ -125,7 +126,7 @@ export class UsersService {
    * plain query rather than entities.
    */
   async findSessionUser(id: string): Promise<SessionUser | null> {
-    if (!UUID_PATTERN.test(id)) return null;
+    if (!isUuid(id)) return null;
     const [user]: SessionUser[] = await this.users.query(SESSION_USER_SQL, [id]);
     return user ?? null;
   }
@@ -142,7 +143,6 @@ export class UsersService {
 // A valid hash of a random password, so an unknown username costs one scrypt like a known one.
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$' + Buffer.alloc(64).toString('base64');
 
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const SESSION_USER_SQL = `
   SELECT u.id, u.username, u.role, u.display_name AS "displayName", u.must_change_password AS "mustChangePassword",
