@@ -13,7 +13,7 @@ import { passwordChangeGate } from './auth/password-change-gate';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { csrfTokenFor } from './common/csrf';
 import { PROJECT_ROOT } from './config/paths';
-import { takeFlash } from './common/flash';
+import { offerFlash } from './common/flash';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { refuseDeepJson, refuseUnreadableBody } from './common/request-parsing';
 import { PortalValidationPipe } from './common/validation';
@@ -102,7 +102,7 @@ export function configureApp(app: NestExpressApplication, options: { requestLogg
     // Only a logged-in session holds a token: storing one in an anonymous session would save it as a row.
     res.locals.csrfToken = req.user ? csrfTokenFor(req) : '';
     res.locals.currentPath = req.path;
-    if (req.method === 'GET') res.locals.flash = takeFlash(req);
+    if (req.method === 'GET') offerFlash(req, res);
     next();
   });
   // A user with a generated password reaches only the change-password page until they choose their own.

@@ -206,6 +206,18 @@ describe('classes (e2e)', () => {
       expect(await counts()).toEqual(before);
     });
 
+    it('keeps the message for the page it was meant for when a request that renders no page comes in between', async () => {
+      const code = await joinCodeOf(classA);
+      await joe.agent.post('/classes/join').type('form').send({ code, _csrf: joe.csrf }).expect(303);
+      // A thumbnail or JSON poll still running from the page before arrives after the redirect and before the page.
+      await joe.agent.get('/api/me').expect(200);
+      await joe.agent.get('/healthz').expect(200);
+      const page = (await joe.agent.get(`/classes/${classA}`).expect(200)).text;
+      expect(page).toContain('You are already in &quot;Year 10 Astronomy&quot;.');
+      // Shown once: the next page has no message.
+      expect((await joe.agent.get(`/classes/${classA}`).expect(200)).text).not.toContain('You are already in');
+    });
+
     it('refuses a wrong code with a message on the form, changing nothing', async () => {
       const before = await counts();
       const wrong = await kim.agent.post('/classes/join').type('form').send({ code: 'ZZZZ-ZZZZ', _csrf: kim.csrf }).expect(400);

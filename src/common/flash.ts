@@ -1,4 +1,4 @@
-import { Request } from 'express';
+import { Request, Response } from 'express';
 
 export interface Flash {
   kind: 'info' | 'error';
@@ -16,4 +16,25 @@ export function takeFlash(req: Request): Flash | undefined {
   const flash = session?.flash;
   if (flash && session) delete session.flash;
   return flash;
+}
+
+/**
+ * Offers the pending message to the page as `flash`, taken from the session only when a view reads it. A GET that
+ * renders no page (a thumbnail, a JSON poll, an image still loading from the page before) must not use up the
+ * message meant for the page the browser was redirected to.
+ */
+export function offerFlash(req: Request, res: Response): void {
+  let taken = false;
+  let flash: Flash | undefined;
+  Object.defineProperty(res.locals, 'flash', {
+    enumerable: true,
+    configurable: true,
+    get() {
+      if (!taken) {
+        taken = true;
+        flash = takeFlash(req);
+      }
+      return flash;
+    },
+  });
 }
