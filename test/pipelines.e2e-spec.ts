@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { io as connect, Socket } from 'socket.io-client';
+import { eventually } from './utils/fault-tools';
 import { createTarget, FIXTURES, LoggedIn, logOf, startTestPortal, TEST_PIPELINES, TestPortal, waitForRun } from './utils/test-app';
 
 describe('pipelines (e2e)', () => {
@@ -164,12 +165,14 @@ describe('pipelines (e2e)', () => {
     const joined: any = await new Promise((resolve) => client.on('connect', () => client.emit('join-run', { runId: id, after: 0 }, resolve)));
     expect(joined.ok).toBe(true);
     for (const line of joined.lines) seen.push(line.seq);
+    const replayed = seen.length;
     client.on('log-lines', (lines: Array<{ seq: number }>) => seen.push(...lines.map((line) => line.seq)));
-    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await eventually('three lines pushed live after the replay', () => seen.length >= replayed + 3);
     client.disconnect();
     const lastSeen = Math.max(...seen);
     expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => i + 1)); // 1, 2, 3... no gap, no repeat
-    await new Promise((resolve) => setTimeout(resolve, 600)); // lines keep coming while disconnected
+    // Lines keep coming while disconnected: wait until one past the last seen is stored.
+    await eventually('a line stored while disconnected', async () => (await logOf(portal, id)).length > lastSeen);
     const again: Socket = connect(baseUrl, { extraHeaders: { Cookie: cookie }, transports: ['websocket'] });
     const rejoined: any = await new Promise((resolve) => again.on('connect', () => again.emit('join-run', { runId: id, after: lastSeen }, resolve)));
     again.disconnect();

@@ -269,7 +269,9 @@ describe('sharing runs and groups (e2e)', () => {
       await form('a1', `/pipeline/${slow}/cancel`).expect(303);
       await waitForRun(portal, slow, ['cancelled']);
       await eventually('the allowed to hear the cancel', () => PRIVATE_VIEWERS.every((who) => about(who, 'run').some(([, s]) => s.state === 'cancelled')));
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // A socket delivers in order and the portal writes a broadcast to all its sockets at once: once the allowed
+      // heard the cancel, an answered round trip on each other socket proves nothing more is on its way to it.
+      for (const who of ['a2', 'b1', 'teacherB'] as Cast[]) await new Promise((resolve) => sockets[who].emit('join-run', { runId: 0 }, resolve));
       expect(heard.a2.slice(a2Count)).toEqual([]);
       for (const who of ['b1', 'teacherB'] as Cast[]) expect({ who, heard: about(who) }).toEqual({ who, heard: [] });
     } finally {

@@ -361,7 +361,9 @@ describe('hostile input (e2e, fault)', () => {
         expect((await bobSocket.timeout(5000).emitWithAck('join-run', { runId: nextId, after: 0 })).ok).toBe(false);
         await waitForRun(portal, nextId, ['succeeded', 'failed'], 30_000);
         await eventually('Alice to hear her run', () => aliceHeard.length + joined.lines.length > 0, 10_000);
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        // Sockets deliver in order and the portal writes a broadcast to all its sockets at once: an answered round
+        // trip on Bob's socket after Alice heard proves nothing of her run is still on its way to him.
+        await bobSocket.timeout(5000).emitWithAck('join-run', { runId: 0 });
         expect(bobHeard).toEqual([]);
       } finally {
         bobSocket.disconnect();
