@@ -4,6 +4,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { configureApp } from './configure-app';
+import { ShutdownState } from './health/shutdown-state';
 import { runMigrations } from './database/migrate';
 import { Infrastructure, startInfrastructure } from './infrastructure/infrastructure';
 import { PinoLoggerService } from './logging/pino-logger.service';
@@ -36,6 +37,7 @@ export async function createPortalApp(config: AppConfig, options: { logger?: fal
       close: async () => {
         if (closed) return;
         closed = true;
+        app.get(ShutdownState).begin();
         try {
           await app.close();
         } finally {

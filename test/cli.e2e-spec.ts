@@ -1,8 +1,7 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { getQueueToken } from '@nestjs/bull';
 import { INestApplicationContext } from '@nestjs/common';
 import Bull, { Queue } from 'bull';
@@ -13,6 +12,7 @@ import { ApiTokensService } from '../src/api-tokens/api-tokens.service';
 import { createPortalApp } from '../src/bootstrap';
 import { loadConfig } from '../src/config/app-config';
 import { PIPELINES_QUEUE, PREVIEWS_QUEUE } from '../src/queue/queue.module';
+import { builtEntry, ensureBuilt } from './utils/built-dist';
 import { csrfFrom, FIXTURES } from './utils/test-app';
 
 /**
@@ -22,34 +22,11 @@ import { csrfFrom, FIXTURES } from './utils/test-app';
  */
 
 const ROOT = path.join(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+const CLI = builtEntry('cli');
 const PASSPHRASE = /^[a-z]+-[a-z]+-[a-z]+-\d{3}$/;
 const STACK_LINE = /\n\s+at /;
 /** As students type it: 8 letters and digits without look-alikes, shown as ABCD-EF23. */
 const JOIN_CODE = /^[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}$/;
-
-/** The newest modification time of the TypeScript that `npm run build` compiles (spec files are not built). */
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(full));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) newest = Math.max(newest, fs.statSync(full).mtimeMs);
-  }
-  return newest;
-}
-
-/** dist/ may be missing (a fresh clone) or older than the sources: build it, so the test never runs stale code. */
-async function buildWhenStale(): Promise<void> {
-  const built = fs.existsSync(CLI) ? fs.statSync(CLI).mtimeMs : 0;
-  if (built >= Math.max(newestSource(path.join(ROOT, 'src')), newestSource(path.join(ROOT, 'migrations')))) return;
-  try {
-    await promisify(execFile)(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
-  } catch (error) {
-    const output = (error as { stdout?: string }).stdout ?? '';
-    throw new Error(`npm run build failed, so the CLI cannot be tested:\n${output.split('\n').slice(0, 20).join('\n')}`);
-  }
-}
 
 interface Run {
   code: number | null;
@@ -76,7 +53,7 @@ function readmeCommands(): string[] {
   return [...new Set(found)].sort();
 }
 
-beforeAll(() => buildWhenStale(), 300_000);
+beforeAll(() => ensureBuilt(), 300_000);
 
 describe.each(MODES)('the built CLI on $name (e2e)', (mode) => {
   // Made in beforeAll, so that a run filtered to the other mode leaves no directory behind.

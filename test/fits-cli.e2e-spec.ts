@@ -2,16 +2,16 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { headerValue, readFitsHeaders } from '../src/fits';
+import { builtEntry, ensureBuilt, ROOT } from './utils/built-dist';
 import { FIXTURES } from './utils/test-app';
 
-const ROOT = path.join(__dirname, '..');
 const HORSEHEAD = path.join(FIXTURES, 'HorseHead.fits');
 
-/** The CLI from its sources: the fits: commands need no database or server. */
+/** The built CLI: the fits: commands need no database or server. */
 function cli(args: string[]) {
-  const result = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'src', 'cli.ts'), ...args], {
+  const result = spawnSync(process.execPath, [builtEntry('cli'), ...args], {
     cwd: ROOT,
-    env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
+    env: { ...process.env },
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -46,6 +46,8 @@ function tanPixelToSky(cards: Parameters<typeof headerValue>[0], x: number, y: n
 }
 
 describe('fits: commands of the CLI (e2e)', () => {
+  beforeAll(() => ensureBuilt(), 300_000);
+
   it('fits:info --json gives every HDU with shape, header, statistics and the WCS centre', async () => {
     const run = cli(['fits:info', HORSEHEAD, '--json']);
     expect(run.stderr).toBe('');

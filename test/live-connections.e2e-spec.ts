@@ -1,7 +1,8 @@
 import { io as connect, Socket } from 'socket.io-client';
 import { createPortalApp, PortalApp } from '../src/bootstrap';
 import { loadConfig } from '../src/config/app-config';
-import { createTarget, csrfFrom, LoggedIn, loginAs, spawnFromSources, startTestPortal, TEST_PIPELINES, TestPortal, uploadOne, waitForRun } from './utils/test-app';
+import { createTarget, csrfFrom, LoggedIn, loginAs, spawnBuilt, startTestPortal, TEST_PIPELINES, TestPortal, uploadOne, waitForRun } from './utils/test-app';
+import { ensureBuilt } from './utils/built-dist';
 
 /**
  * An open Socket.IO connection must not outlive the right to see what it joined. Cast: an admin; teacher T with a
@@ -73,6 +74,7 @@ describe('live connections end with sessions and class membership (e2e)', () => 
     (await portal.dataSource.query(`SELECT count(*)::int AS n FROM sessions WHERE sess::jsonb #>> '{passport,user}' = $1`, [users[who].id]))[0].n;
 
   beforeAll(async () => {
+    await ensureBuilt();
     portal = await startTestPortal({ pipelinesConfig: TEST_PIPELINES });
     await portal.app.listen(0, '127.0.0.1');
     firstUrl = await portal.app.getUrl();
@@ -122,7 +124,7 @@ describe('live connections end with sessions and class membership (e2e)', () => 
     run = Number(/\/pipeline\/(\d+)/.exec(started.headers.location)![1]);
     await users.s1.agent.patch(`/api/processes/${run}`).set('X-CSRF-Token', users.s1.csrf).send({ visibility: 'class', classroomId: classC }).expect(200);
     await waitForRun(portal, run, ['running']);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     for (const { socket } of watchers) socket.disconnect();
@@ -282,7 +284,7 @@ describe('live connections end with sessions and class membership (e2e)', () => 
     expect((await joinTarget(demoted)).ok).toBe(true);
 
     // Another process: the command line publishes through Redis like the web does.
-    const cli = spawnFromSources(portal, 'cli.ts', ['user:deactivate', '--username', users.c.username]);
+    const cli = spawnBuilt(portal, 'cli', ['user:deactivate', '--username', users.c.username]);
     let output = '';
     cli.stdout.on('data', (chunk) => (output += chunk));
     cli.stderr.on('data', (chunk) => (output += chunk));

@@ -1,10 +1,11 @@
 import * as path from 'node:path';
-import { createTarget, FIXTURES, spawnFromSources, startTestPortal, TestPortal } from './utils/test-app';
+import { createTarget, FIXTURES, spawnBuilt, startTestPortal, TestPortal } from './utils/test-app';
+import { ensureBuilt } from './utils/built-dist';
 
 /** `npm run cli -- ...`, from the TypeScript sources, against the test portal. */
 function cli(portal: TestPortal, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawnFromSources(portal, 'cli.ts', args);
+    const child = spawnBuilt(portal, 'cli', args);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -18,11 +19,12 @@ describe('pipeline CLI (e2e)', () => {
   let targetId: number;
 
   beforeAll(async () => {
+    await ensureBuilt();
     portal = await startTestPortal();
     // The CLI runs as the first admin unless told otherwise (--as USER).
     const admin = await portal.login('cli-admin', 'admin');
     targetId = await createTarget(admin, { name: 'Horsehead Nebula', aliases: 'Barnard 33', ra: '85.2458', dec: '-2.4583' });
-  });
+  }, 300_000);
   afterAll(() => portal.close());
 
   it('lists the registry as JSON', async () => {

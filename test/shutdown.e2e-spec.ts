@@ -10,12 +10,13 @@ import { startEmbeddedPostgres } from '../src/infrastructure/embedded-postgres';
 import { jobIdFor, RUN_MAX_ATTEMPTS } from '../src/pipelines/pipeline-runs.service';
 import { PIPELINES_QUEUE } from '../src/queue/queue.module';
 import { UsersService } from '../src/users/users.service';
+import { builtEntry, ensureBuilt, ROOT } from './utils/built-dist';
 import { eventually, freePort, killHard } from './utils/fault-tools';
 import { createTarget, FIXTURES, LoggedIn, loginAs, startTestPortal, TestPortal, uploadOne } from './utils/test-app';
 
 /**
  * Stopping the web process (which hosts a worker) with runs in flight, as an operator does: SIGTERM to a real
- * `src/main.ts` process while four command-pipeline runs log 500 lines a second. Each run of the "Chatty gate"
+ * `dist/src/main.js` process while four command-pipeline runs log 500 lines a second. Each run of the "Chatty gate"
  * pipeline finishes only when the test creates its gate file, so the test decides which runs finish within the
  * grace period and which are interrupted, and awaits states and log lines instead of sleeping.
  *
@@ -27,7 +28,6 @@ import { createTarget, FIXTURES, LoggedIn, loginAs, startTestPortal, TestPortal,
  * Runs on the embedded default always, and on the servers when DATABASE_URL and REDIS_URL are set.
  */
 
-const ROOT = path.join(__dirname, '..');
 const SHUTDOWN_PIPELINES = path.join(FIXTURES, 'pipelines', 'shutdown', 'shutdown.config.json');
 const PASSWORD = 'shutdown-password-1';
 const RUNS = 4;
@@ -58,8 +58,8 @@ interface LogRow {
 }
 
 /**
- * A portal process as `npm start` (main.ts) or `npm run start:worker` (worker.ts) runs it, from the TypeScript
- * sources, with its output kept for the assertions.
+ * A portal process as `npm start` (dist/src/main.js) or `npm run start:worker` (dist/src/worker.js) runs it, with
+ * its output kept for the assertions.
  */
 class PortalProcess {
   readonly child: ChildProcess;
@@ -67,10 +67,10 @@ class PortalProcess {
   output = '';
   private readonly waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
 
-  constructor(entry: 'main.ts' | 'worker.ts', env: NodeJS.ProcessEnv, readonly url = '') {
-    this.child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'src', entry)], {
+  constructor(entry: 'main' | 'worker', env: NodeJS.ProcessEnv, readonly url = '') {
+    this.child = spawn(process.execPath, [builtEntry(entry)], {
       cwd: ROOT,
-      env: { ...env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const onData = (chunk: Buffer) => {
@@ -105,6 +105,9 @@ class PortalProcess {
     return this.output.split('\n').slice(-lines).join('\n');
   }
 }
+
+// The processes run the built portal, as users run it.
+beforeAll(() => ensureBuilt(), 300_000);
 
 describe.each(MODES)('stopping the web process with runs in flight, on $name (e2e, SIGTERM)', (mode) => {
   const gateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-gates-'));
@@ -157,7 +160,7 @@ describe.each(MODES)('stopping the web process with runs in flight, on $name (e2
       delete base.DATABASE_URL;
       delete base.REDIS_URL;
     }
-    const web = new PortalProcess('main.ts', base, `http://127.0.0.1:${port}`);
+    const web = new PortalProcess('main', base, `http://127.0.0.1:${port}`);
     processes.push(web);
     await web.waitFor(/Portal ready/, 90_000);
     return { web, user: await loginAs(web.url, username, PASSWORD) };
@@ -280,8 +283,9 @@ describe.each(MODES)('stopping the web process with runs in flight, on $name (e2
     web.child.kill('SIGTERM');
     // The process says how many runs it waits for; only then do their gates open, within the grace.
     await web.waitFor(new RegExp(`waiting up to 30 s for ${mode.concurrency} run`), 30_000);
-    // Pages keep answering during the grace period.
+    // Pages keep answering during the grace period, but the process no longer says it is ready for more.
     await user.agent.get('/healthz').expect(200);
+    expect((await user.agent.get('/readyz').expect(503)).body).toEqual({ status: 'stopping' });
     expect((await liveRun(user, running[0])).state).toBe('running');
     for (const id of running) fs.writeFileSync(gateOf(runIds.indexOf(id)), 'open');
     const { code } = await web.exited;
@@ -370,7 +374,7 @@ describe.each(MODES)('stopping the web process with runs in flight, on $name (e2
   });
 
   async function startWorker(): Promise<PortalProcess> {
-    const worker = new PortalProcess('worker.ts', {
+    const worker = new PortalProcess('worker', {
       ...process.env,
       DATA_DIR: portal.dataDir,
       PIPELINES_CONFIG: SHUTDOWN_PIPELINES,
@@ -454,12 +458,12 @@ function errorLines(output: string): string[] {
 
 /** The account the tests log in with, made by the CLI before any web process opens the embedded database. */
 async function createUserWithCli(dataDir: string, username: string): Promise<void> {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
   const child = spawn(
     process.execPath,
-    ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'src', 'cli.ts'), 'user:create', '--username', username, '--password', PASSWORD, '--role', 'teacher'],
+    [builtEntry('cli'), 'user:create', '--username', username, '--password', PASSWORD, '--role', 'teacher'],
     { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

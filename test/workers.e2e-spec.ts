@@ -2,13 +2,14 @@ import { ChildProcess } from 'node:child_process';
 import { RUN_MAX_ATTEMPTS } from '../src/pipelines/pipeline-runs.service';
 import { eventually, killHard, untilReady } from './utils/fault-tools';
 import { describeUnlessMissing } from './utils/required';
-import { createTarget, LoggedIn, logOf, spawnFromSources, startTestPortal, TEST_PIPELINES, TestPortal, uploadOne, waitForRun } from './utils/test-app';
+import { createTarget, LoggedIn, logOf, spawnBuilt, startTestPortal, TEST_PIPELINES, TestPortal, uploadOne, waitForRun } from './utils/test-app';
+import { ensureBuilt } from './utils/built-dist';
 
 // Separate workers need a Redis they can share; the embedded server forces the web process to run jobs itself.
 const realServers = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
 
 function startWorker(portal: TestPortal): Promise<ChildProcess> {
-  const child = spawnFromSources(portal, 'worker.ts', [], {
+  const child = spawnBuilt(portal, 'worker', [], {
     PIPELINES_CONFIG: TEST_PIPELINES,
     PIPELINE_CONCURRENCY: '1',
     PIPELINE_LOCK_SECONDS: '2',
@@ -26,13 +27,14 @@ describeUnlessMissing(realServers ? '' : 'needs DATABASE_URL and REDIS_URL', 'se
   const workers: ChildProcess[] = [];
 
   beforeAll(async () => {
+    await ensureBuilt();
     portal = await startTestPortal({ pipelinesConfig: TEST_PIPELINES, env: { IN_PROCESS_WORKER: 'false', PIPELINE_LOCK_SECONDS: '2' } });
     teacher = await portal.login('teacher-w', 'teacher');
     targetId = await createTarget(teacher, { name: 'Worker test', ra: '1', dec: '1' });
     productId = await uploadOne(teacher, targetId, Buffer.from('input'), 'input.txt', 'other');
     // Each worker is kept as soon as it is ready, so afterAll stops it even when the other one fails to start.
     await Promise.all([0, 1].map(async () => workers.push(await startWorker(portal))));
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await Promise.all(workers.map(killHard));

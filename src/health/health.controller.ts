@@ -6,12 +6,14 @@ import { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/auth.decorators';
 import { PIPELINES_QUEUE } from '../queue/queue.module';
+import { ShutdownState } from './shutdown-state';
 
 @Controller()
 export class HealthController {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectQueue(PIPELINES_QUEUE) private readonly queue: Queue,
+    private readonly shutdown: ShutdownState,
   ) {}
 
   /** The process is up. */
@@ -21,10 +23,16 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Postgres and Redis answer. */
+  /** Postgres and Redis answer, and the process is not stopping (it still serves during the grace period). */
   @Public()
   @Get('readyz')
   async readyz(@Res() res: Response) {
+    if (this.shutdown.stopping) {
+      // Expected while stopping: logged as information, not as a failure.
+      res.locals.logLevel = 'info';
+      res.status(503).json({ status: 'stopping' });
+      return;
+    }
     const check = async (probe: () => Promise<unknown>) =>
       Promise.race([
         probe().then(() => 'ok'),

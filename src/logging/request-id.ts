@@ -40,7 +40,9 @@ export function requestLoggingMiddleware(logger: Logger) {
     quietReqLogger: true,
     customAttributeKeys: { reqId: 'requestId' },
     // originalUrl: a mounted router (the queue board) shortens req.url while it handles the request.
+    // A handler whose refusal is expected (a readiness probe while the process stops) sets res.locals.logLevel.
     customLogLevel: (req, res, error) =>
+      (res as unknown as { locals?: { logLevel?: 'warn' | 'info' } }).locals?.logLevel ??
       requestLogLevel(req.method ?? '', (req as unknown as Request).originalUrl ?? req.url ?? '', res.statusCode, error),
     customSuccessMessage: () => 'request completed',
     customErrorMessage: () => 'request failed',

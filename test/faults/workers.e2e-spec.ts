@@ -1,9 +1,10 @@
 import { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import { createTarget, FIXTURES, LoggedIn, logOf, spawnFromSources, startTestPortal, TestPortal, uploadOne, waitForRun } from '../utils/test-app';
+import { createTarget, FIXTURES, LoggedIn, logOf, spawnBuilt, startTestPortal, TestPortal, uploadOne, waitForRun } from '../utils/test-app';
 import { RUN_MAX_ATTEMPTS } from '../../src/pipelines/pipeline-runs.service';
 import { eventually, killHard, untilReady } from '../utils/fault-tools';
 import { describeUnlessMissing } from '../utils/required';
+import { ensureBuilt } from '../utils/built-dist';
 
 // Worker processes share the queue through a real Redis; the embedded one lives inside the web process only.
 const realServers = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
@@ -14,7 +15,7 @@ const workerPidOf = (line: string) => Number(/worker [^:]+:(\d+)/.exec(line)?.[1
 const isStartLine = (line: string) => /^Running .*, worker /.test(line);
 
 function startWorker(portal: TestPortal, concurrency = 2): Promise<ChildProcess> {
-  const child = spawnFromSources(portal, 'worker.ts', [], {
+  const child = spawnBuilt(portal, 'worker', [], {
     PIPELINES_CONFIG: FAULT_PIPELINES,
     PIPELINE_CONCURRENCY: String(concurrency),
     PIPELINE_LOCK_SECONDS: LOCK_SECONDS,
@@ -30,11 +31,12 @@ describeUnlessMissing(realServers ? '' : 'needs DATABASE_URL and REDIS_URL (sepa
   const workers: ChildProcess[] = [];
 
   beforeAll(async () => {
+    await ensureBuilt();
     portal = await startTestPortal({ pipelinesConfig: FAULT_PIPELINES, env: { IN_PROCESS_WORKER: 'false', PIPELINE_LOCK_SECONDS: LOCK_SECONDS } });
     teacher = await portal.login('teacher-faults', 'teacher');
     targetId = await createTarget(teacher, { name: 'Fault target', ra: '1', dec: '1' });
     productId = await uploadOne(teacher, targetId, Buffer.from('input'), 'input.txt', 'other');
-  }, 60_000);
+  }, 300_000);
 
   afterAll(async () => {
     await Promise.all(workers.map(killHard));

@@ -13,6 +13,7 @@ import { createPortalApp, PortalApp } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config/app-config';
 import { UserRole } from '../../src/users/user.entity';
 import { UsersService } from '../../src/users/users.service';
+import { builtEntry, ROOT } from './built-dist';
 
 export interface TestPortal extends PortalApp {
   dataDir: string;
@@ -174,19 +175,17 @@ export async function uploadOne(user: LoggedIn, targetId: number, file: string |
 }
 
 /**
- * Starts one of the portal's entry points (src/cli.ts, src/worker.ts) from the TypeScript sources as a separate
- * process on the test portal's database, Redis and files.
+ * Starts one of the portal's built entry points (`dist/src/cli.js`, `dist/src/worker.js`) as a separate process on
+ * the test portal's database, Redis and files. The spec's beforeAll calls ensureBuilt() first.
  */
-export function spawnFromSources(portal: TestPortal, entry: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-  const root = path.join(__dirname, '..', '..');
-  return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(root, 'src', entry), ...args], {
-    cwd: root,
+export function spawnBuilt(portal: TestPortal, entry: 'cli' | 'worker', args: string[], env: NodeJS.ProcessEnv = {}) {
+  return spawn(process.execPath, [builtEntry(entry), ...args], {
+    cwd: ROOT,
     env: {
       ...process.env,
       DATABASE_URL: portal.infrastructure.databaseUrl,
       REDIS_URL: portal.infrastructure.redisUrl,
       DATA_DIR: portal.dataDir,
-      TS_NODE_PROJECT: path.join(root, 'tsconfig.json'),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
