@@ -294,11 +294,30 @@ describe('command pipelines', () => {
     await waitFor(() => testRun.logs.some((l) => l.text.startsWith('grandchild ')));
     const grandchild = Number(testRun.logs.find((l) => l.text.startsWith('grandchild '))!.text.split(' ')[1]);
     expect(isRunning(grandchild)).toBe(true);
-    const cancelledAt = Date.now();
     testRun.controller.abort('cancelled');
     const error = await outcome;
     expect(error).toBeInstanceOf(CancelledError);
-    expect(Date.now() - cancelledAt).toBeLessThan(2000); // SIGTERM was enough: no wait for the SIGKILL
+    expect(isRunning(grandchild)).toBe(false);
+  });
+
+  it('stops a group that obeys SIGTERM with SIGTERM alone, without waiting for the grace period', async () => {
+    const lines: string[] = [];
+    const controller = new AbortController();
+    const running = runCommand({
+      program: process.execPath,
+      args: [path.join(scripts, 'family.js')],
+      cwd: tmpdir,
+      env: process.env,
+      signal: controller.signal,
+      onStdout: (line) => lines.push(line),
+      onStderr: (line) => lines.push(line),
+      // Far beyond the test's timeout: had SIGTERM not been enough, the test would time out rather than pass.
+      graceMs: 10 * 60_000,
+    });
+    await waitFor(() => lines.some((l) => l.startsWith('grandchild ')));
+    const grandchild = Number(lines.find((l) => l.startsWith('grandchild '))!.split(' ')[1]);
+    controller.abort();
+    expect(await running).toMatchObject({ cancelled: true, signal: 'SIGTERM' });
     expect(isRunning(grandchild)).toBe(false);
   });
 
