@@ -102,8 +102,15 @@ describe('decompression bombs and pixel budgets (e2e)', () => {
         expect(preview.body.message).toBe(expected);
         const pixel = await alice.agent.get(`/data-products/${id}/pixel?x=1&y=1`).set('Accept', 'application/json').expect(422);
         expect(pixel.body.message).toBe(expected);
-        // The product page opens (the header is fine) and the file is still there to download.
-        await alice.agent.get(`/data-products/${id}`).expect(200);
+        // The product page opens (the header is fine) and says why there is no preview, instead of an image that
+        // cannot load; the file is still there to download.
+        const page = (await alice.agent.get(`/data-products/${id}`).expect(200)).text;
+        expect(page).not.toContain('id="preview-image"');
+        if (bomb.kind === 'plain-truncated') expect(page).toContain(`${bomb.name}, HDU 0: data runs past end of file`);
+        else expect(page).toContain(`Too large to preview (${bomb.pixels.toLocaleString('en-US')} pixels, limit 50,000,000): download the file to open it in a FITS viewer.`);
+        // Named as uploaded, never by the name it is stored under.
+        expect(page).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.fits/);
+        expect(page).toContain(`href="/data-products/${id}/download"`);
       }
     });
     expect(grewMb).toBeLessThan(256);

@@ -2,7 +2,6 @@ import { Body, Controller, Get, NotFoundException, Param, Post, Render, Req, Res
 import { Request, Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
 import { setFlash } from '../common/flash';
-import { equatorialWcs, findImageHdu, FitsError, imageHeaderOf, isFitsFileName, noRaDecReason, parseWcs, readFitsHeaders } from '../fits';
 import { MAPPINGS, STRETCHES } from '../previews/fits-rendering';
 import { shareOptions } from '../sharing/share-choice';
 import { storedSuffix } from '../storage/file-storage.service';
@@ -11,6 +10,7 @@ import { canViewTarget } from '../targets/target-access';
 import { TargetsService } from '../targets/targets.service';
 import { SessionUser } from '../users/user.entity';
 import { DataProductsService, IngestResult } from './data-products.service';
+import { FitsDescriptionService } from './fits-description.service';
 import { shareChoiceOf } from './dto/share-input';
 import { UploadInterceptor } from './upload.interceptor';
 import { ParseRowIdPipe } from '../common/request-parsing';
@@ -40,6 +40,7 @@ export class DataProductsController {
   constructor(
     private readonly products: DataProductsService,
     private readonly targets: TargetsService,
+    private readonly fitsDescriptions: FitsDescriptionService,
   ) {}
 
   /** Multipart upload; the CSRF token comes in the query string (see common/csrf.ts). */
@@ -77,29 +78,7 @@ export class DataProductsController {
   @Render('data-products/show')
   async show(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number) {
     const product = await this.products.findVisible(id, user);
-    let hdus: unknown[] = [];
-    let fitsError: string | null = null;
-    let image: { width: number; height: number; celestial: boolean; wcsNote: string | null } | null = null;
-    if (product.productType === 'fits_image' || isFitsFileName(product.originalName)) {
-      try {
-        const headers = await readFitsHeaders(this.products.absolutePath(product));
-        const imageHdu = findImageHdu(headers);
-        if (imageHdu) {
-          const { shape, cards } = imageHeaderOf(imageHdu);
-          const wcs = parseWcs(cards);
-          image = { width: shape[0], height: shape[1] ?? 1, celestial: Boolean(equatorialWcs(wcs)), wcsNote: noRaDecReason(wcs) };
-        }
-        hdus = headers.map((hdu) => ({
-          index: hdu.index,
-          type: hdu.type,
-          bitpix: hdu.bitpix,
-          shape: hdu.naxis.join(' × '),
-          cards: hdu.cards.map((card) => card.raw.trimEnd()).join('\n'),
-        }));
-      } catch (error) {
-        fitsError = error instanceof FitsError ? error.message : 'The FITS header could not be read';
-      }
-    }
+    const { hdus, fitsError, image } = await this.fitsDescriptions.describe(product);
     const canChange = DataProductsService.canChange(user, product);
     const className = await this.targets.className(product.visibility === 'class' ? product.classroomId : null);
     return {

@@ -5,12 +5,13 @@ import { TargetsModule } from '../targets/targets.module';
 import { DataProduct } from './data-product.entity';
 import { DataProductsController } from './data-products.controller';
 import { DataProductsService } from './data-products.service';
+import { FitsDescriptionService } from './fits-description.service';
 import { UploadInterceptor } from './upload.interceptor';
 
 @Module({
   imports: [TypeOrmModule.forFeature([DataProduct]), TargetsModule, ReducedDataModule],
   controllers: [DataProductsController],
-  providers: [DataProductsService, UploadInterceptor],
+  providers: [DataProductsService, FitsDescriptionService, UploadInterceptor],
   exports: [DataProductsService],
 })
 export class DataProductsModule {}

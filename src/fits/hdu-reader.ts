@@ -26,7 +26,7 @@ export async function readFitsHeaders(filePath: string, options: ReadFitsHeaders
   const source = await openByteSource(filePath, { maxInflatedBytes: options.maxInflatedBytes });
   try {
     const hdus: FitsHduHeader[] = [];
-    for await (const hdu of walkHdus(source, path.basename(filePath), maxHdus)) hdus.push(hdu);
+    for await (const hdu of walkHdus(source, options.fileName ?? path.basename(filePath), maxHdus)) hdus.push(hdu);
     return hdus;
   } finally {
     await source.close();

@@ -43,6 +43,8 @@ export interface ReadFitsHeadersOptions {
   maxHdus?: number;
   /** For gzip files: refuse to inflate more than this many bytes (default 2 GiB). */
   maxInflatedBytes?: number;
+  /** The name errors give the file (default: the path's base name), e.g. the name it was uploaded under. */
+  fileName?: string;
 }
 
 /** The pixels of one image HDU, as physical values. */

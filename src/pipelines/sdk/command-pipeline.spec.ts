@@ -191,6 +191,32 @@ describe('command pipelines', () => {
     return spec;
   };
 
+  it("holds FITS inputs to the run's pixel budgets before the program starts, naming the uploaded file", async () => {
+    const bomb = inputFromFile(path.join(REPO, 'test', 'fixtures', 'bombs', 'zeros-gzip1.fits.fz'), 1, 'my night.fits.fz');
+    const marker = path.join(tmpdir, 'ran');
+    const Pipeline = pipelineFor({ command: ['node', '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x')`, '{inputs}'] });
+    const testRun = createTestContext([bomb]);
+    const error = await new Pipeline(testRun.context).doPipeline(tmpdir, {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AsyncError);
+    expect((error as Error).message).toBe('my night.fits.fz: too large to process (100,000,000 pixels, limit 50,000,000)');
+    expect(fs.existsSync(marker)).toBe(false);
+
+    // Within the frame budget but not the run's: refused as a whole, still before the program runs.
+    const two = [inputFromFile(HORSEHEAD, 1), inputFromFile(HORSEHEAD, 2, 'again.fits')];
+    const limited = createTestContext(two);
+    limited.context.limits = { maxFramePixels: 1_000_000, maxRunPixels: 500_000 };
+    const overRun = await new Pipeline(limited.context).doPipeline(tmpdir, {}).catch((e: unknown) => e);
+    expect((overRun as Error).message).toMatch(/^These 2 frames are too large to process \([\d,]+ pixels, limit 500,000\) in one run; choose fewer of them$/);
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+
+  it('leaves FITS files its own reader cannot parse to the program', async () => {
+    const odd = path.join(tmpdir, 'odd.fits');
+    fs.writeFileSync(odd, 'not a FITS header at all');
+    const result = await run({ command: ['node', './argv.js', '{inputs}'] }, [odd]);
+    expect(result.infos).toEqual([JSON.stringify([odd])]);
+  });
+
   it('runs pipelines/example-command.js and returns its CSV with the right byte counts', async () => {
     const result = await run(exampleSpec(), [HORSEHEAD, M13], {}, REPO);
     expect(result.outputs).toEqual([{ path: path.join(tmpdir, 'byte_counts.csv'), outputType: 'DataProduct', dataProductType: 'other' }]);

@@ -7,6 +7,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { isFitsFileName } from '../../fits';
+import { FrameReader } from './builtins/frames';
 import {
   AsyncError,
   CancelledError,
@@ -383,6 +385,10 @@ export function createCommandPipeline(name: string, spec: CommandPipelineSpec, b
 
     async doPipeline(tmpdir: string, values: PipelineFlagValues): Promise<PipelineOutput[]> {
       this.throwIfCancelled();
+      // The run's pixel budgets hold for every pipeline: FITS inputs are checked from their headers before the
+      // program starts (a program reading a 10^10-pixel bomb would take the worker's machine down with it).
+      const fitsInputs = this.inputs.filter((input) => isFitsFileName(input.originalName));
+      if (fitsInputs.length) await new FrameReader(this.context.limits).checkRun(fitsInputs, { skipUnreadable: true });
       const argv = buildArgv(command, tmpdir, this.inputs.map((input) => input.path), values, flags);
       const workDir = cwd ?? tmpdir;
       if (!fs.statSync(workDir, { throwIfNoEntry: false })?.isDirectory()) {

@@ -52,11 +52,18 @@ export class FrameReader {
    * Before any pixels are read: every frame's size from its header, so that a run over a budget fails at once,
    * naming the frame (or saying how many pixels all of them would be), rather than after hours of work.
    */
-  async checkRun(inputs: PipelineInput[]): Promise<void> {
+  async checkRun(inputs: PipelineInput[], options: { skipUnreadable?: boolean } = {}): Promise<void> {
     let total = 0;
     for (const input of inputs) {
-      const header = await this.guard(input, () => readImageHeader(input.path, { maxInflatedBytes: this.maxBytes }));
-      const pixels = header ? await this.guard(input, () => imagePixels(header, input.originalName)) : 0;
+      let pixels: number;
+      try {
+        const header = await this.guard(input, () => readImageHeader(input.path, { maxInflatedBytes: this.maxBytes }));
+        pixels = header ? await this.guard(input, () => imagePixels(header, input.originalName)) : 0;
+      } catch (error) {
+        // A command pipeline's own program may read files this reader does not: only the budgets are its business.
+        if (!options.skipUnreadable || this.isBudgetRefusal(error)) throw error;
+        pixels = 0;
+      }
       if (pixels > this.limits.maxFramePixels) throw new AsyncError(`${input.originalName}: ${this.tooLarge(pixels, this.limits.maxFramePixels)}`);
       total += pixels;
     }
@@ -86,6 +93,10 @@ export class FrameReader {
 
   private get maxBytes(): number {
     return Math.min(Number.MAX_SAFE_INTEGER, this.limits.maxFramePixels * DEFAULT_BYTES_PER_PIXEL);
+  }
+
+  private isBudgetRefusal(error: unknown): boolean {
+    return error instanceof AsyncError && / too large to process \(/.test(error.message);
   }
 
   private tooLarge(pixels: number, limit: number): string {
