@@ -23,10 +23,12 @@ Commands:
                                                                  create an account; without --password a passphrase
                                                                  is generated, printed once, and must be changed at
                                                                  the first login
-  user:password --username U --password P                        set a new password
+  user:password --username U --password P                        set a new password; the account's sessions and
+                                                                 open live pages end
   user:list [--json]                                             accounts: username, role, display name, active, created
   user:deactivate --username U                                   deactivate an account: it cannot log in, its sessions
                                                                  end and its API tokens stop
+  user:activate --username U                                     let a deactivated account log in again
   class:create --teacher U --name N [--json]                     a class taught by U; prints its id and join code
   class:import --class ID [--json] FILE.csv                      a roster for the class (the /classes page's format);
                                                                  new students get accounts (passwords printed once),
@@ -45,7 +47,7 @@ The fits: commands only read the file (no database).
 Uses DATABASE_URL, or the embedded database in DATA_DIR (stop the portal first: one process per data directory).`;
 
 const FITS_COMMANDS = ['fits:info', 'fits:pix2world', 'fits:world2pix'];
-const DATABASE_COMMANDS = ['user:create', 'user:password', 'user:list', 'user:deactivate', 'class:create', 'class:import', 'migrate', 'seed:demo'];
+const DATABASE_COMMANDS = ['user:create', 'user:password', 'user:list', 'user:deactivate', 'user:activate', 'class:create', 'class:import', 'migrate', 'seed:demo'];
 const HELP_HINT = ' (npm run cli -- help lists the commands)';
 
 /** The options each database command needs; checked before the database is opened, so a typo costs nothing. */
@@ -53,6 +55,7 @@ const REQUIRED_OPTIONS: Record<string, string[]> = {
   'user:create': ['username', 'role'],
   'user:password': ['username', 'password'],
   'user:deactivate': ['username'],
+  'user:activate': ['username'],
   'class:create': ['teacher', 'name'],
   'class:import': ['class'],
 };
@@ -223,8 +226,8 @@ async function runDatabaseCommand(
     console.log(`Created ${user.role} "${user.username}"${user.displayName ? ` (${user.displayName})` : ''}`);
     if (generatedPassword) console.log(`Password: ${generatedPassword}   (shown once; it must be changed at the first login)`);
   } else if (command === 'user:password') {
-    await app.get(UsersService).setPassword(values.username!, values.password!);
-    console.log(`Password changed for "${values.username}"`);
+    const { sessionsEnded } = await app.get(UsersService).setPassword(values.username!, values.password!);
+    console.log(`Password changed for "${values.username}"; ${sessionsEnded} session(s) ended`);
   } else if (command === 'user:list') {
     const users = await commands.listUsers();
     if (values.json) return console.log(JSON.stringify(users));
@@ -235,6 +238,9 @@ async function runDatabaseCommand(
   } else if (command === 'user:deactivate') {
     const { alreadyInactive, sessionsEnded } = await commands.deactivateUser(values.username!);
     console.log(`${alreadyInactive ? 'Already deactivated' : 'Deactivated'}: "${values.username}"; ${sessionsEnded} session(s) ended`);
+  } else if (command === 'user:activate') {
+    const { wasInactive } = await commands.activateUser(values.username!);
+    console.log(`${wasInactive ? 'Activated' : 'Already active'}: "${values.username}"`);
   } else if (command === 'class:create') {
     const classroom = await commands.createClass(values.teacher!, values.name!);
     if (values.json) return console.log(JSON.stringify({ id: classroom.id, name: classroom.name, joinCode: classroom.joinCode }));

@@ -274,10 +274,20 @@ describe.each(MODES)('the built CLI on $name (e2e)', (mode) => {
     });
   }, 180_000);
 
-  it('user:password sets a new password: the new one logs in, the old one no longer does', async () => {
-    expect(await cli('user:password', '--username', 'ms.lee', '--password', 'new-secret-22')).toEqual({ code: 0, stdout: 'Password changed for "ms.lee"\n', stderr: '' });
+  it('user:password sets a new password and ends the sessions made with the old one: the new one logs in, the old one no longer does', async () => {
+    const session = await withPortal(async ({ http }) => {
+      const signedIn = await login(http, 'ms.lee', 'correct-horse-1');
+      expect(signedIn.status).toBe(303);
+      await http.get('/api/me').set('Cookie', signedIn.cookie!).expect(200);
+      return signedIn.cookie!;
+    });
+    const changed = await cli('user:password', '--username', 'ms.lee', '--password', 'new-secret-22');
+    expect({ ...changed, stdout: '' }).toEqual({ code: 0, stdout: '', stderr: '' });
+    // The session above and any earlier logins' ones.
+    expect(changed.stdout).toMatch(/^Password changed for "ms\.lee"; [1-9]\d* session\(s\) ended\n$/);
     expectRefused(await cli('user:password', '--username', 'nobody', '--password', 'new-secret-22'), 'There is no user "nobody"');
     await withPortal(async ({ http }) => {
+      await http.get('/api/me').set('Cookie', session).expect(401);
       expect((await login(http, 'ms.lee', 'new-secret-22')).status).toBe(303);
       expect((await login(http, 'ms.lee', 'correct-horse-1')).status).toBe(401);
     });
@@ -417,6 +427,13 @@ describe.each(MODES)('the built CLI on $name (e2e)', (mode) => {
     expectRefused(await cli('user:deactivate', '--username', 'admin'), '"admin" is the only active admin');
     expect((await userList()).find((u) => u.username === 'admin')).toMatchObject({ active: true });
     expectRefused(await cli('user:deactivate', '--username', 'nobody'), 'There is no user "nobody"');
+
+    // user:activate lets the account in again with the password it had; a second time says so and changes nothing.
+    expect(await cli('user:activate', '--username', 'ms.lee')).toEqual({ code: 0, stdout: 'Activated: "ms.lee"\n', stderr: '' });
+    expect(await cli('user:activate', '--username', 'ms.lee')).toEqual({ code: 0, stdout: 'Already active: "ms.lee"\n', stderr: '' });
+    expect((await userList()).find((u) => u.username === 'ms.lee')).toMatchObject({ active: true });
+    await withPortal(async ({ http }) => expect((await login(http, 'ms.lee', 'new-secret-22')).status).toBe(303));
+    expectRefused(await cli('user:activate', '--username', 'nobody'), 'There is no user "nobody"');
   }, 180_000);
 
   it('pipeline:list and pipeline:run, fits:info, fits:pix2world and fits:world2pix', async () => {
@@ -457,7 +474,7 @@ describe.each(MODES)('the built CLI on $name (e2e)', (mode) => {
     expect(help.code).toBe(0);
     expectRefused(await cli('user:remove', '--username', 'x'), 'Unknown command "user:remove"');
     const commands = readmeCommands();
-    expect(commands).toEqual(expect.arrayContaining(['user:create', 'user:password', 'user:list', 'user:deactivate', 'class:create', 'class:import', 'migrate', 'seed:demo']));
+    expect(commands).toEqual(expect.arrayContaining(['user:create', 'user:password', 'user:list', 'user:deactivate', 'user:activate', 'class:create', 'class:import', 'migrate', 'seed:demo']));
     for (const command of commands) {
       expect(help.stdout).toContain(`  ${command}`);
       expect([...ran]).toContain(command);

@@ -85,6 +85,13 @@ export class CliCommandsService {
     return result;
   }
 
+  /** Lets a deactivated account log in again (its password unchanged); true when it was deactivated. */
+  async activateUser(username: string): Promise<{ wasInactive: boolean }> {
+    const user = await this.userByName(username);
+    if (!user.active) await this.userRows.update({ id: user.id }, { active: true, deactivatedAt: null });
+    return { wasInactive: !user.active };
+  }
+
   /** A class taught by `teacherUsername` (a teacher or an admin): its id and join code as students type it. */
   async createClass(teacherUsername: string, name: string): Promise<{ id: number; name: string; joinCode: string }> {
     const teacher = await this.userByName(teacherUsername);

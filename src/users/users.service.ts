@@ -114,10 +114,22 @@ export class UsersService {
     return sessionUser ? { user: sessionUser } : { refused: 'deactivated' };
   }
 
-  async setPassword(username: string, password: string): Promise<void> {
+  /**
+   * An operator's new password for the account (the CLI): as with a reset, whoever was logged in with the old one
+   * is logged out, sessions and live connections alike. Returns how many sessions ended.
+   */
+  async setPassword(username: string, password: string): Promise<{ sessionsEnded: number }> {
     if (password.length < 8) throw new BadRequestException('Password must be at least 8 characters');
-    const result = await this.users.update({ username }, { passwordHash: await hashPassword(password) });
-    if (!result.affected) throw new NotFoundException(`There is no user "${username}"`);
+    const user = await this.users.findOne({ where: { username } });
+    if (!user) throw new NotFoundException(`There is no user "${username}"`);
+    const passwordHash = await hashPassword(password);
+    const sessionsEnded = await this.users.manager.transaction(async (manager) => {
+      await manager.update(User, { id: user.id }, { passwordHash });
+      const [, ended] = await manager.query(`DELETE FROM sessions WHERE sess::jsonb #>> '{passport,user}' = $1`, [user.id]);
+      return Number(ended) || 0;
+    });
+    await this.live.endForUsers([user.id]);
+    return { sessionsEnded };
   }
 
   /**
