@@ -13,7 +13,7 @@ import { passwordChangeGate } from './auth/password-change-gate';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { csrfTokenFor } from './common/csrf';
 import { PROJECT_ROOT } from './config/paths';
-import { offerFlash } from './common/flash';
+import { offerFlash, storeFlashBeforeRedirect } from './common/flash';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { refuseDeepJson, refuseUnreadableBody } from './common/request-parsing';
 import { PortalValidationPipe } from './common/validation';
@@ -89,6 +89,7 @@ export function configureApp(app: NestExpressApplication, options: { requestLogg
       cookie: { ...sessionCookieOptions(config), maxAge: SESSION_MAX_AGE_MS },
   });
   app.use(sessionMiddleware);
+  app.use(storeFlashBeforeRedirect);
   app.use(passport.initialize());
   app.use(passport.session());
   app.useWebSocketAdapter(

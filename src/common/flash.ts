@@ -38,3 +38,18 @@ export function offerFlash(req: Request, res: Response): void {
     },
   });
 }
+
+/**
+ * Express middleware: a redirect that carries a flash message waits until the session is stored. express-session
+ * stores a changed session while the response ends, after it has sent the headers, and a browser follows a 303 as
+ * soon as it has them: under load the next page was read before the message was stored, and showed none.
+ */
+export function storeFlashBeforeRedirect(req: Request, res: Response, next: () => void): void {
+  const redirect = res.redirect.bind(res) as (...args: unknown[]) => void;
+  (res as unknown as { redirect: (...args: unknown[]) => void }).redirect = (...args: unknown[]) => {
+    const session = req.session as unknown as ({ flash?: Flash } & { save(callback: (error?: unknown) => void): void }) | undefined;
+    if (!session?.flash) return redirect(...args);
+    session.save(() => redirect(...args));
+  };
+  next();
+}
