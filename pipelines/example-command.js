@@ -11,10 +11,13 @@ const crypto = require('node:crypto');
 const CHUNK = 100 * 1024;
 
 // The portal's CSV rule (src/common/csv-writer.ts), for a program that cannot import it: a file name such as
-// "=cmd()" gets an apostrophe in front so spreadsheets show it instead of running it; plain numbers stay numbers.
+// "=cmd()" (or its full-width "＝cmd()", or after blanks) gets an apostrophe in front so spreadsheets show it instead
+// of running it; plain numbers stay numbers; a name that starts with apostrophes before such a sign gets one more.
+const FORMULA_START = /^(?:[=+\-@\uFF1D\uFF0B\uFF0D\uFF20\t\r\n]|\s+[=+\-@\uFF1D\uFF0B\uFF0D\uFF20])/;
+const PLAIN_NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+const isFormulaLike = (text) => FORMULA_START.test(text) && !PLAIN_NUMBER.test(text);
 function csvCell(text) {
-  const formula = /^(?:[=+\-@\t\r\n]|\s+[=+\-@])/.test(text.replace(/^'+/, '')) && !/^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(text);
-  const safe = formula ? `'${text}` : text;
+  const safe = isFormulaLike(text.replace(/^'+/, '')) ? `'${text}` : text;
   return /[",;\r\n]|^\s|\s$/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 

@@ -4,6 +4,7 @@ import { ApiModule } from './api/api.module';
 import { ApiTokensModule } from './api-tokens/api-tokens.module';
 import { AdminModule } from './admin/admin.module';
 import { AdminUsersModule } from './admin-users/admin-users.module';
+import { AssignmentsModule } from './assignments/assignments.module';
 import { AuthModule } from './auth/auth.module';
 import { BearerTokenMiddleware } from './auth/bearer-token.middleware';
 import { ClassroomPagesModule } from './classrooms/classroom-pages.module';
@@ -13,10 +14,12 @@ import { APP_CONFIG, AppConfig } from './config/app-config';
 import { DataProductsModule } from './data-products/data-products.module';
 import { typeormOptions } from './database/typeorm-options';
 import { DemoModule } from './demo/demo.module';
+import { ExportsModule } from './exports/exports.module';
 import { GroupsModule } from './groups/groups.module';
 import { HealthModule } from './health/health.module';
 import { Infrastructure } from './infrastructure/infrastructure';
 import { LiveModule } from './live/live.module';
+import { NotificationPagesModule } from './notifications/notification-pages.module';
 import { PipelinePagesModule } from './pipelines/pipeline-pages.module';
 import { PipelinesModule } from './pipelines/pipelines.module';
 import { PreviewsModule } from './previews/previews.module';
@@ -52,12 +55,15 @@ export class AppModule implements NestModule {
         AuthModule,
         ApiTokensModule,
         ProfileModule,
+        NotificationPagesModule,
         // TargetsModule before TargetPageModule: /targets/new must match before /targets/:id.
         TargetsModule,
         TargetPageModule,
+        AssignmentsModule,
         DataProductsModule,
         PreviewsModule,
         GroupsModule,
+        ExportsModule,
         ReducedDataModule,
         PipelinePagesModule,
         ClassroomsModule,

@@ -7,6 +7,7 @@ import { APP_CONFIG, loadConfig } from './config/app-config';
 import { runMigrations } from './database/migrate';
 import { typeormOptions } from './database/typeorm-options';
 import { startInfrastructure } from './infrastructure/infrastructure';
+import { LiveModule } from './live/live.module';
 import { useProcessLogger } from './logging/process-logger';
 import { PipelineWorkerService } from './pipelines/pipeline-worker.service';
 import { PipelinesModule } from './pipelines/pipelines.module';
@@ -35,6 +36,8 @@ async function main() {
       StorageModule,
       PipelinesModule.forRoot({ redisUrl: infrastructure.redisUrl, runWorker: true, concurrency: config.pipelineConcurrency }),
       PreviewsModule,
+      // Notifications of the runs that end here reach their users' open pages through the web processes' Redis adapter.
+      LiveModule.forRoot(infrastructure.redisUrl),
     ],
     providers: [{ provide: APP_CONFIG, useValue: config }],
     exports: [APP_CONFIG],

@@ -31,6 +31,11 @@ const TARGET_FORM: Record<string, FieldKind> = {
   scheme: 'choice', elements: 'text', extra: 'text', visibility: 'choice', classroomId: 'id',
 };
 
+const ASSIGNMENT_FORM: Record<string, FieldKind> = {
+  classId: 'id', title: 'text', instructions: 'text', targetId: 'id', groupId: 'id', pipelines: 'list', presetIds: 'ids', dueAt: 'text',
+  timezoneOffset: 'number', shareAfterDue: 'flag',
+};
+
 /**
  * The pages' forms and the query parameters each page reads: with the router (routes) and the OpenAPI document
  * (the API's parameters and bodies), every input of the app is listed here. A page POST route that is neither in
@@ -41,6 +46,11 @@ const PAGE_FORMS: Record<string, Record<string, FieldKind>> = {
   'POST /profile/display-name': { displayName: 'text' },
   'POST /profile/password': { currentPassword: 'text', newPassword: 'text', confirmPassword: 'text', next: 'text' },
   'POST /profile/tokens': { name: 'text' },
+  'POST /profile/email': { email: 'text' },
+  'POST /profile/notifications': Object.fromEntries(
+    ['run-ended', 'assignment-new', 'hand-in', 'feedback', 'due-soon'].flatMap((kind): Array<[string, FieldKind]> => [[`portal:${kind}`, 'flag'], [`email:${kind}`, 'flag']]),
+  ),
+  'POST /notifications/read': { ids: 'ids', all: 'flag' },
   'POST /targets': TARGET_FORM,
   'POST /targets/:id': TARGET_FORM,
   'POST /target-lists': { name: 'text' },
@@ -66,13 +76,19 @@ const PAGE_FORMS: Record<string, Record<string, FieldKind>> = {
   'POST /admin/users': { username: 'text', displayName: 'text', role: 'choice' },
   'POST /admin/users/:id/role': { role: 'choice' },
   'POST /admin/users/:id/display-name': { displayName: 'text' },
+  'POST /admin/users/:id/email': { email: 'text' },
+  'POST /assignments': ASSIGNMENT_FORM,
+  'POST /assignments/:id': ASSIGNMENT_FORM,
+  'POST /assignments/:id/runs': { pipeline: 'choice', productIds: 'ids', 'flag:verbose': 'flag', 'preset:Photometry maker': 'id' },
+  'POST /assignments/:id/hand-in': { runId: 'id', answer: 'text', value: 'number' },
+  'POST /assignments/:id/feedback/:studentId': { feedback: 'text', grade: 'text' },
 };
 /** Page POST routes that read no body: the path says it all. */
 const BODILESS = [
-  'POST /profile/tokens/:id/revoke', 'POST /targets/:id/delete', 'POST /target-lists/:id/delete', 'POST /data-products/:id/delete',
+  'POST /profile/tokens/:id/revoke', 'POST /notifications/:id/open', 'POST /targets/:id/delete', 'POST /target-lists/:id/delete', 'POST /data-products/:id/delete',
   'POST /groups/:id/delete', 'POST /pipelines/presets/:id/delete', 'POST /pipeline/:id/cancel', 'POST /classes/:id/teachers/:userId/remove',
   'POST /classes/:id/students/:userId/remove', 'POST /classes/:id/students/:userId/reset-password', 'POST /classes/:id/join-code/regenerate',
-  'POST /classes/:id/join-code/:state', 'POST /admin/users/:id/deactivate', 'POST /admin/users/:id/reactivate', 'POST /admin/users/:id/reset-password',
+  'POST /classes/:id/join-code/:state', 'POST /assignments/:id/close', 'POST /assignments/:id/reopen', 'POST /assignments/:id/delete', 'POST /admin/users/:id/deactivate', 'POST /admin/users/:id/reactivate', 'POST /admin/users/:id/reset-password',
 ];
 /** Routes left out, and why. */
 const LEFT_OUT: Record<string, string> = {
@@ -82,7 +98,8 @@ const PAGE_QUERIES: Record<string, string[]> = {
   'GET /login': ['next'],
   'GET /profile/password': ['next'],
   'GET /targets': ['q', 'ra', 'dec', 'radius', 'list', 'limit', 'offset'],
-  'GET /targets/:id': ['limit', 'offset', 'scope', 'type', 'rerun', 'curve'],
+  'GET /targets/:id': ['limit', 'offset', 'scope', 'type', 'rerun', 'curve', 'assignment'],
+  'GET /assignments/new': ['classId'],
   'GET /targets/:id/gallery': ['limit', 'offset', 'scope'],
   'GET /data-products/:id/preview.png': ['stretch', 'mapping', 'size'],
   'GET /data-products/:id/pixel': ['x', 'y'],
@@ -95,6 +112,7 @@ const PAGE_QUERIES: Record<string, string[]> = {
   'GET /classes/join': ['code'],
   'GET /signup': ['code'],
   'GET /admin/users': ['q', 'role', 'status', 'limit', 'offset'],
+  'GET /notifications': ['unread', 'limit', 'offset'],
   'POST /targets/:id/data-products': ['_csrf'],
 };
 

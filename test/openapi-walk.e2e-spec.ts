@@ -56,7 +56,7 @@ interface Payload {
 }
 
 /** Numbers that are measurements, not counts or ids: everything else numeric in the document is an integer. */
-const FRACTIONAL = /^(CreateTargetDto|UpdateTargetDto|TargetDto|PhotometryPointDto|LightCurveSeriesDto)\.(ra|dec|epoch|pmRa|pmDec|distance|magnitude|error|t|mag|err)\b/;
+const FRACTIONAL = /^((CreateTargetDto|UpdateTargetDto|TargetDto|PhotometryPointDto|LightCurveSeriesDto)\.(ra|dec|epoch|pmRa|pmDec|distance|magnitude|error|t|mag|err)|(HandInRequestDto|HandInDto|ProgressRowDto)\.value)\b/;
 /** Statuses every route can answer whoever calls: bad input or body, no login, not allowed, too large, too many. */
 const EVERY_ROUTE = ['400', '401', '403', '413', '429'];
 /** Documented answers the walk cannot provoke from outside, and why. */
@@ -224,11 +224,14 @@ describe('OpenAPI document against the live routes (e2e)', () => {
       expect(page({ total: 1, limit: 50, offset: 0 })).toBe(false);
     });
 
-    it('declares the real content types of the download and the CSV export', () => {
+    it('declares the real content types of the downloads, the zips and the CSV export', () => {
       const download = doc.paths['/api/data-products/{id}/download'].get!.responses['200'].content!;
       expect(Object.keys(download)).toEqual(expect.arrayContaining(['image/fits', 'text/csv', 'image/png', 'application/gzip', 'application/octet-stream']));
       for (const media of Object.values(download)) expect(media.schema).toEqual({ type: 'string', format: 'binary' });
       expect(Object.keys(doc.paths['/api/targets/{id}/photometry.csv'].get!.responses['200'].content!)).toEqual(['text/csv']);
+      for (const zip of ['/api/groups/{id}/download', '/api/processes/{id}/outputs.zip']) {
+        expect(doc.paths[zip].get!.responses['200'].content).toEqual({ 'application/zip': { schema: { type: 'string', format: 'binary' } } });
+      }
     });
   });
 
@@ -258,6 +261,11 @@ describe('OpenAPI document against the live routes (e2e)', () => {
           UNION ALL SELECT 'gm' || (to_jsonb(t))::text FROM data_product_group_members t
           UNION ALL SELECT 'r' || (to_jsonb(t))::text FROM reduced_data t
           UNION ALL SELECT 'run' || row(t.id, t.visibility, t.classroom_id, t.requested_by_id, t.target_id, t.input_ids, t.flags, t.output_group_id)::text FROM pipeline_processes t
+          UNION ALL SELECT 'a' || (to_jsonb(t) - 'updated_at')::text FROM assignments t
+          UNION ALL SELECT 'h' || (to_jsonb(t))::text FROM hand_ins t
+          UNION ALL SELECT 'ra' || t.id || ':' || coalesce(t.assignment_id, 0) FROM pipeline_processes t
+          -- Which notifications are read (a run ending may add an unread one at any moment; no refusal reads it).
+          UNION ALL SELECT 'n' || t.id || ':' || t.read_at::text FROM notifications t WHERE t.read_at IS NOT NULL
         ) rows`);
       const files = (dir: string): string[] =>
         fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? files(path.join(dir, entry.name)) : [entry.name])) : [];
@@ -504,6 +512,9 @@ describe('OpenAPI document against the live routes (e2e)', () => {
       await call('get', '/api/groups/{id}', a, 200, { params: { id: made.group } });
       await call('get', '/api/groups/{id}', b, 403, { params: { id: made.group } });
       await call('get', '/api/groups/{id}', b, 404, { params: { id: 999_999 } });
+      await call('get', '/api/groups/{id}/download', aliceToken, 200, { params: { id: made.group } });
+      await call('get', '/api/groups/{id}/download', b, 403, { params: { id: made.group } });
+      await call('get', '/api/groups/{id}/download', b, 404, { params: { id: 999_999 } });
       await call('post', '/api/groups/{id}/products', a, 200, { params: { id: made.group }, json: { productIds: [made.csv, made.png] } });
       await call('post', '/api/groups/{id}/products', a, 400, { params: { id: made.group }, json: { productIds: 'all' } });
       await call('post', '/api/groups/{id}/products', a, 404, { params: { id: made.group }, json: { productIds: [999_999] } });
@@ -549,6 +560,9 @@ describe('OpenAPI document against the live routes (e2e)', () => {
       await call('get', '/api/processes/{id}/provenance', a, 200, { params: { id: made.run } });
       await call('get', '/api/processes/{id}/provenance', b, 403, { params: { id: made.run } });
       await call('get', '/api/processes/{id}/provenance', b, 404, { params: { id: 999_999 } });
+      await call('get', '/api/processes/{id}/outputs.zip', aliceToken, 200, { params: { id: made.run } });
+      await call('get', '/api/processes/{id}/outputs.zip', bobToken, 403, { params: { id: made.run } });
+      await call('get', '/api/processes/{id}/outputs.zip', b, 404, { params: { id: 999_999 } });
       await call('patch', '/api/processes/{id}', a, 200, { params: { id: made.run }, json: { visibility: 'class', classroomId: made.classId } });
       await call('patch', '/api/processes/{id}', a, 400, { params: { id: made.run }, json: { visibility: 'friends' } });
       await call('patch', '/api/processes/{id}', b, 403, { params: { id: made.run }, json: { visibility: 'public' } });
@@ -608,6 +622,65 @@ describe('OpenAPI document against the live routes (e2e)', () => {
       await call('delete', '/api/targets/{id}/series/{key}', a, 400, { params: { id: made.target, key: 'not-a-key' } });
       await call('delete', '/api/targets/{id}/series/{key}', a, 404, { params: { id: made.target, key: unknownKey } });
       await call('delete', '/api/targets/{id}/series/{key}', a, 200, { params: { id: made.target, key } });
+      expectNoProblems();
+    }, 120_000);
+
+    it('notifications: the list (paged, unread only) and marking read by ids or all; refusals by body', async () => {
+      const { alice: a, aliceToken, bob: b } = callers;
+      // Alice's runs above have ended: each told her so.
+      const page = await call('get', '/api/notifications', aliceToken, 200);
+      expect(page.total).toBeGreaterThan(0);
+      await call('get', '/api/notifications', a, 200, { query: { unread: 'true', limit: 1, offset: 0 } });
+      await call('get', '/api/notifications', b, 200);
+      await call('get', '/api/notifications', a, 400, { query: { unread: 'maybe' } });
+      await call('get', '/api/notifications', a, 400, { query: { offset: -1 } });
+      await call('post', '/api/notifications/read', a, 200, { json: { ids: [page.items[0].id] } });
+      await call('post', '/api/notifications/read', b, 200, { json: { ids: [page.items[0].id] } });
+      await call('post', '/api/notifications/read', a, 400, { json: { ids: [1], all: true } });
+      await call('post', '/api/notifications/read', a, 400, { json: {} });
+      await call('post', '/api/notifications/read', a, 400, { json: { ids: [0] } });
+      await call('post', '/api/notifications/read', aliceToken, 200, { json: { all: true } });
+      expectNoProblems();
+    }, 60_000);
+
+    it('assignments: post, list, read, change, start a linked run, hand in, progress, close and delete; refusals', async () => {
+      const { teacher: t, alice: a, aliceToken, bob: b } = callers;
+      const dueAt = new Date(Date.now() + 3 * 86_400_000).toISOString();
+      const input = (
+        await call('post', '/api/targets/{id}/data-products', a, 201, {
+          params: { id: made.publicTarget },
+          multipart: { fields: { productType: 'other' }, files: [{ field: 'files', content: 'walk frame\n', name: 'walk-assignment.txt' }] },
+        })
+      ).created[0].id;
+      const json = { classId: made.classId, title: 'Walk assignment', instructions: 'Run *Photometry maker*.', targetId: made.publicTarget, pipelines: ['Photometry maker'], dueAt };
+      const created = await call('post', '/api/assignments', t, 201, { json });
+      await call('post', '/api/assignments', t, 400, { json: { ...json, title: '', dueAt: 'soon' } });
+      await call('post', '/api/assignments', t, 400, { json: { ...json, pipelines: ['Astrology'] } });
+      await call('post', '/api/assignments', a, 403, { json });
+      await call('post', '/api/assignments', t, 404, { json: { ...json, targetId: 999_999 } });
+      await call('get', '/api/assignments', aliceToken, 200);
+      await call('get', '/api/assignments', t, 200);
+      await call('get', '/api/assignments/{id}', a, 200, { params: { id: created.id } });
+      await call('get', '/api/assignments/{id}', b, 403, { params: { id: created.id } });
+      await call('get', '/api/assignments/{id}', a, 404, { params: { id: 999_999 } });
+      await call('patch', '/api/assignments/{id}', t, 200, { params: { id: created.id }, json: { title: 'Walk assignment, changed' } });
+      await call('patch', '/api/assignments/{id}', t, 400, { params: { id: created.id }, json: { dueAt: 'soon' } });
+      await call('patch', '/api/assignments/{id}', a, 403, { params: { id: created.id }, json: { title: 'Mine now' } });
+      await call('patch', '/api/assignments/{id}', t, 404, { params: { id: 999_999 }, json: { title: 'Nobody' } });
+      const run = (await call('post', '/api/processes', aliceToken, 201, { json: { targetId: made.publicTarget, pipeline: 'Photometry maker', inputIds: [input], assignmentId: created.id } })).id;
+      await call('post', '/api/processes', b, 403, { json: { targetId: made.publicTarget, pipeline: 'Photometry maker', inputIds: [input], assignmentId: created.id } });
+      await waitForRun(portal, run, ['succeeded'], 60_000);
+      await call('post', '/api/assignments/{id}/hand-in', a, 201, { params: { id: created.id }, json: { runId: run, answer: 'walk answer', value: 12.5 } });
+      await call('post', '/api/assignments/{id}/hand-in', a, 400, { params: { id: created.id }, json: { runId: made.run } });
+      await call('post', '/api/assignments/{id}/hand-in', t, 403, { params: { id: created.id }, json: { runId: run } });
+      await call('post', '/api/assignments/{id}/hand-in', a, 404, { params: { id: 999_999 }, json: { runId: run } });
+      await call('get', '/api/assignments/{id}/progress', t, 200, { params: { id: created.id } });
+      await call('get', '/api/assignments/{id}/progress', a, 403, { params: { id: created.id } });
+      await call('get', '/api/assignments/{id}/progress', t, 404, { params: { id: 999_999 } });
+      await call('patch', '/api/assignments/{id}', t, 200, { params: { id: created.id }, json: { closed: true } });
+      await call('delete', '/api/assignments/{id}', a, 403, { params: { id: created.id } });
+      await call('delete', '/api/assignments/{id}', t, 404, { params: { id: 999_999 } });
+      await call('delete', '/api/assignments/{id}', t, 204, { params: { id: created.id } });
       expectNoProblems();
     }, 120_000);
 

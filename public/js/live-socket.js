@@ -8,8 +8,12 @@
   var SHORTEST = 500;
   var LONGEST = 30000;
   var LASTED = 10000;
+  // One connection per page, shared by its scripts (the runs table and the thumbnails of the target page).
+  var shared = null;
   window.portalLiveSocket = function () {
+    if (shared) return shared;
     var socket = io({ transports: ['websocket', 'polling'] });
+    shared = socket;
     var pause = 0;
     var connectedAt = 0;
     var timer = null;

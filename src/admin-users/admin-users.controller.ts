@@ -56,6 +56,14 @@ export class AdminUsersController {
     return this.change(actor, id, { displayName: text(name) }, req, res, (user) => `Saved the display name of ${user.username}.`);
   }
 
+  @Post(':id/email')
+  email(@CurrentUser() actor: SessionUser, @Param('id') id: string, @Body('email') email: unknown, @Req() req: Request, @Res() res: Response) {
+    // An empty box or none clears it; anything but text reaches the rule as it is, which refuses it.
+    return this.change(actor, id, { email: (email ?? null) as string | null }, req, res, (user) =>
+      user.email ? `The email address of ${user.username} is now ${user.email}.` : `Removed the email address of ${user.username}.`,
+    );
+  }
+
   @Post(':id/deactivate')
   deactivate(@CurrentUser() actor: SessionUser, @Param('id') id: string, @Req() req: Request, @Res() res: Response) {
     return this.change(actor, id, { active: false }, req, res, (user) => `Deactivated ${user.username}: their sessions have ended and their API tokens no longer work.`);

@@ -5,6 +5,7 @@ import {
   ApiCookieAuth,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
+  ApiOkResponse,
   ApiPayloadTooLargeResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
@@ -39,6 +40,17 @@ export function ApiResource(tag: string) {
     }),
   );
 }
+
+/**
+ * A zip download's success: application/zip bytes, streamed (no Content-Length), as an attachment. Only on the
+ * success: the errors stay JSON ErrorDto (ApiProduces would claim the zip type for them too).
+ */
+export const ApiZipDownload = (description: string) =>
+  ApiOkResponse({
+    description,
+    content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } },
+    headers: { 'Content-Disposition': { description: 'attachment; filename="…"; filename*=UTF-8\'\'… (the name in UTF-8)', schema: { type: 'string' } } },
+  });
 
 /** A 404 for a route that names something (`what`) in its path or body; a path id that cannot be an id is one too. */
 export const ApiMissing = (what: string) => ApiNotFoundResponse({ type: ErrorDto, description: `no such ${what}` });

@@ -1,9 +1,12 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Logger, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
 import { GroupsService } from '../groups/groups.service';
 import { SessionUser } from '../users/user.entity';
-import { ApiMissing, ApiResource } from './api-docs.decorators';
+import { ExportsService } from '../exports/exports.service';
+import { sendZip } from '../exports/zip-stream';
+import { ApiMissing, ApiResource, ApiZipDownload } from './api-docs.decorators';
 import { groupSummaryView, groupView } from './api-presenters';
 import { ErrorDto, ProductIdsDto } from './dto/common.dto';
 import { AddedDto, CreateGroupDto, GroupDetailDto, GroupDto, UpdateGroupDto } from './dto/group.dto';
@@ -14,7 +17,12 @@ import { ParseRowIdPipe } from '../common/request-parsing';
 @ApiResource('groups')
 @Controller('api/groups')
 export class GroupsApiController {
-  constructor(private readonly groups: GroupsService) {}
+  private readonly logger = new Logger('GroupsApi');
+
+  constructor(
+    private readonly groups: GroupsService,
+    private readonly exports: ExportsService,
+  ) {}
 
   @Get()
   @ApiOperation({
@@ -32,6 +40,20 @@ export class GroupsApiController {
   @ApiMissing('group')
   async get(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number): Promise<GroupDetailDto> {
     return groupView(await this.groups.findForViewer(id, user));
+  }
+
+  @Get(':id/download')
+  @ApiOperation({
+    summary: 'The products in a group that you may see, as one zip, under their uploaded names',
+    description:
+      'Streamed as it is made (no Content-Length). Repeated names are numbered before the suffix ("a.fits", "a (2).fits"); ' +
+      'a product in the group that is not shared with you is left out; a group with none you may see gives an empty zip. 403/404 as `GET /api/groups/{id}`.',
+  })
+  @ApiZipDownload('the zip, named after the group')
+  @ApiMissing('group')
+  async download(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Res() res: Response): Promise<void> {
+    const archive = await this.exports.groupArchive(id, user);
+    await sendZip(res, archive.downloadName, archive.sources, this.logger);
   }
 
   @Post()

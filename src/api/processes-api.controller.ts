@@ -1,11 +1,16 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Logger, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { Response } from 'express';
+import { AssignmentsService } from '../assignments/assignments.service';
+import { ExportsService } from '../exports/exports.service';
+import { sendZip } from '../exports/zip-stream';
 import { CurrentUser } from '../auth/auth.decorators';
 import { PipelineLogService } from '../pipelines/pipeline-log.service';
+import { PipelineRegistryService } from '../pipelines/pipeline-registry.service';
 import { PipelineRunsService } from '../pipelines/pipeline-runs.service';
 import { TargetsService } from '../targets/targets.service';
 import { SessionUser } from '../users/user.entity';
-import { ApiMissing, ApiResource } from './api-docs.decorators';
+import { ApiMissing, ApiResource, ApiZipDownload } from './api-docs.decorators';
 import { processView } from './api-presenters';
 import { ErrorDto } from './dto/common.dto';
 import { LogLinesDto, LogQueryDto, ProcessDto, ProcessQueryDto, ShareProcessDto, StartProcessDto } from './dto/process.dto';
@@ -16,10 +21,15 @@ import { ParseRowIdPipe } from '../common/request-parsing';
 @ApiResource('processes')
 @Controller('api/processes')
 export class ProcessesApiController {
+  private readonly logger = new Logger('ProcessesApi');
+
   constructor(
     private readonly runs: PipelineRunsService,
     private readonly logs: PipelineLogService,
     private readonly targets: TargetsService,
+    private readonly exports: ExportsService,
+    private readonly assignments: AssignmentsService,
+    private readonly registry: PipelineRegistryService,
   ) {}
 
   @Post()
@@ -28,12 +38,14 @@ export class ProcessesApiController {
   @ApiMissing('target or data product')
   @ApiConflictResponse({ type: ErrorDto, description: 'no free run identifier could be chosen; try again' })
   async start(@CurrentUser() user: SessionUser, @Body() body: StartProcessDto): Promise<ProcessDto> {
+    if (body.assignmentId !== undefined) await this.assignments.checkStart(user, body.assignmentId, { targetId: body.targetId, pipelineName: this.registry.get(body.pipeline).name });
     const run = await this.runs.start(user, {
       pipelineName: body.pipeline,
       targetId: body.targetId,
       inputIds: body.inputIds,
       flags: body.flags ?? {},
       presetId: body.presetId,
+      assignmentId: body.assignmentId ?? null,
     });
     return processView(await this.runs.findVisible(run.id, user));
   }
@@ -74,6 +86,20 @@ export class ProcessesApiController {
     const run = await this.runs.findVisible(id, user);
     const { lines, hasMore } = await this.logs.page(run.id, { after: query.after, limit: query.limit });
     return { state: run.state, lines, lastSeq: lines.length ? lines[lines.length - 1].seq : query.after, hasMore };
+  }
+
+  @Get(':id/outputs.zip')
+  @ApiOperation({
+    summary: 'A run\'s outputs that you may see and its whole log (log.txt), as one zip',
+    description:
+      'The products of its output group under their uploaded names (repeated names numbered), streamed as it is made (no Content-Length); ' +
+      'a run without outputs yet gives just its log. 403/404 as `GET /api/processes/{id}`.',
+  })
+  @ApiZipDownload('the zip, named after the run')
+  @ApiMissing('run')
+  async outputs(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Res() res: Response): Promise<void> {
+    const archive = await this.exports.runArchive(id, user);
+    await sendZip(res, archive.downloadName, archive.sources, this.logger);
   }
 
   @Post(':id/cancel')

@@ -144,7 +144,7 @@ export function queryText(value: unknown, name?: string): string | undefined {
 }
 
 /** The fields a page form may repeat: its checkbox lists. Any other field given twice is a mistake. */
-export const FORM_LIST_FIELDS: ReadonlySet<string> = new Set(['productIds', 'targetIds']);
+export const FORM_LIST_FIELDS: ReadonlySet<string> = new Set(['productIds', 'targetIds', 'pipelines', 'presetIds']);
 
 /** Why one field of a page form cannot be read, or null: repeated (outside FORM_LIST_FIELDS) or nested. */
 export function formFieldProblem(name: string, value: unknown): string | null {

@@ -88,3 +88,15 @@ describe('characterCount', () => {
     expect(characterCount('a\uD800')).toBe(2);
   });
 });
+
+describe('text of several lines', () => {
+  it('keeps line breaks (any kind becomes \\n), turns tabs into spaces and trims the ends', () => {
+    expect(checkText('  Step 1:\r\n\tTick the frames\u2028\n\n\n\nStep 2 \u200B', 'instructions')).toEqual({ value: 'Step 1:\n    Tick the frames\n\nStep 2' });
+  });
+
+  it('refuses other control and bidirectional characters, and text over its limit', () => {
+    expect(checkText('a\u0007b', 'answer').error).toBe('The answer cannot contain control characters');
+    expect(checkText('a\u202Eb', 'feedback').error).toMatch(/^The feedback cannot contain bidirectional control characters/);
+    expect(checkText('x'.repeat(2_001), 'answer').error).toBe('The answer is at most 2000 characters (this one has 2001)');
+  });
+});

@@ -27,10 +27,13 @@ export interface TextRule {
   collapseSpaces: boolean;
   /** What a control character becomes where it is removed: a space, or nothing (file names, as before). */
   controlAs?: string;
+  /** Line breaks are kept (as \n) in text of several lines: instructions, answers, feedback. */
+  multiline?: boolean;
 }
 
 const typed = (label: string, max: number): TextRule => ({ label, max, strict: true, collapseSpaces: true });
 const fromFiles = (label: string, max: number): TextRule => ({ label, max, strict: false, collapseSpaces: true });
+const paragraphs = (label: string, max: number): TextRule => ({ label, max, strict: true, collapseSpaces: false, multiline: true });
 
 /** Every text field's rule and limit; README "Texts and limits" lists the same. */
 export const TEXT_RULES = {
@@ -48,7 +51,15 @@ export const TEXT_RULES = {
   sourceName: typed('The source name', 255),
   filter: fromFiles('The filter', 32),
   tag: fromFiles('A tag', 64),
+  email: typed('The email address', 254),
+  notificationTitle: fromFiles("A notification's title", 200),
+  notificationBody: fromFiles("A notification's text", 2000),
   fileName: { label: 'The file name', max: 200, strict: false, collapseSpaces: false, controlAs: '' },
+  assignmentTitle: typed('The title', 200),
+  instructions: paragraphs('The instructions', 20_000),
+  answer: paragraphs('The answer', 2_000),
+  feedback: paragraphs('The feedback', 5_000),
+  grade: typed('The grade', 32),
 } satisfies Record<string, TextRule>;
 
 export type TextField = keyof typeof TEXT_RULES;
@@ -103,6 +114,18 @@ export function normalizeText(text: string, field: TextField): TextCheck {
     text = text.replace(LONE_SURROGATE, '\uFFFD');
   }
   text = text.normalize('NFC').replace(INVISIBLE, '');
+  // Text of several lines keeps its line breaks (any kind becomes \n; a tab becomes spaces): they are not
+  // controls there. Other control and bidirectional characters are refused as in any typed field.
+  if (rule.multiline) {
+    text = text.replace(/\r\n?|[\u2028\u2029]/g, '\n').replace(/\t/g, '    ');
+    const withoutBreaks = text.replace(/\n/g, '');
+    if (has(CONTROL, withoutBreaks)) return { error: `${rule.label} cannot contain control characters` };
+    if (has(BIDI_CONTROLS, withoutBreaks)) {
+      return { error: `${rule.label} cannot contain bidirectional control characters (they change how the text around them is shown)` };
+    }
+    const value = text.split('\n').map((line) => line.replace(SPACES, ' ').trimEnd()).join('\n');
+    return { value: value.replace(/\n{3,}/g, '\n\n').trim() };
+  }
   if (rule.strict) {
     if (has(CONTROL, text)) return { error: `${rule.label} cannot contain line breaks, tabs or other control characters` };
     if (has(BIDI_CONTROLS, text)) {

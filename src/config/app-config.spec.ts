@@ -56,4 +56,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
     expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8');
   });
+  it('reads the notification email settings: none by default, smtp(s) URLs only, and the address for links', () => {
+    expect(loadConfig({})).toMatchObject({ smtpUrl: '', mailFrom: 'Astro Edu Portal <no-reply@localhost>', portalUrl: 'http://localhost:3000' });
+    expect(loadConfig({ SMTP_URL: ' smtp://u:p@mail.school.example:587?ignoreTLS=true ', MAIL_FROM: 'Portal <portal@school.example>' })).toMatchObject({
+      smtpUrl: 'smtp://u:p@mail.school.example:587?ignoreTLS=true',
+      mailFrom: 'Portal <portal@school.example>',
+    });
+    expect(loadConfig({ SMTP_URL: 'smtps://mail.school.example' }).smtpUrl).toBe('smtps://mail.school.example');
+    for (const url of ['mail.school.example', 'http://mail.school.example', 'smtp://']) expect(() => loadConfig({ SMTP_URL: url })).toThrow(/SMTP_URL/);
+    expect(loadConfig({ PORT: '8080' }).portalUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ ALLOWED_ORIGINS: 'https://portal.school.example' }).portalUrl).toBe('https://portal.school.example');
+    expect(loadConfig({ PORTAL_URL: 'https://school.example/portal/' }).portalUrl).toBe('https://school.example/portal');
+    expect(() => loadConfig({ PORTAL_URL: 'portal.school.example' })).toThrow(/PORTAL_URL/);
+  });
 });

@@ -57,6 +57,12 @@ export interface AppConfig {
    * the host the request was sent to.
    */
   allowedOrigins: string[];
+  /** Where notification emails go out (smtp:// or smtps://, e.g. smtp://user:pass@mail.school.example:587); empty: no email. */
+  smtpUrl: string;
+  /** The From of notification emails. */
+  mailFrom: string;
+  /** The portal's address as users reach it (scheme://host[:port]), for links in emails. */
+  portalUrl: string;
 }
 
 /** Each limit counts within its window; a key that reaches it is refused for one window. */
@@ -141,6 +147,38 @@ function parseOrigins(value: string | undefined): string[] {
   return origins;
 }
 
+/** SMTP_URL: empty (no email) or an smtp:// / smtps:// URL, which nodemailer reads (query options such as ?ignoreTLS=true too). */
+function parseSmtpUrl(value: string | undefined): string {
+  const text = value?.trim() ?? '';
+  if (!text) return '';
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^smtps?:$/.test(url.protocol) || !url.hostname) {
+    throw new Error('SMTP_URL: not an address like smtp://mail.school.example:587 or smtps://user:password@mail.school.example');
+  }
+  return text;
+}
+
+/** PORTAL_URL: the address in emails' links; by default the first allowed origin, else http://localhost:PORT. */
+function parsePortalUrl(value: string | undefined, origins: string[], port: number): string {
+  const text = value?.trim() ?? '';
+  if (!text) return origins[0] ?? `http://localhost:${port || 3000}`;
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || url.username || url.password) {
+    throw new Error(`PORTAL_URL: "${text}" is not an address like https://portal.school.example`);
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT: "${env.PORT}" is not a port number`);
@@ -179,6 +217,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     allowedOrigins: parseOrigins(env.ALLOWED_ORIGINS),
+    smtpUrl: parseSmtpUrl(env.SMTP_URL),
+    mailFrom: env.MAIL_FROM?.trim() || 'Astro Edu Portal <no-reply@localhost>',
+    portalUrl: parsePortalUrl(env.PORTAL_URL, parseOrigins(env.ALLOWED_ORIGINS), port),
   };
 }
 

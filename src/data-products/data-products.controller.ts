@@ -62,16 +62,22 @@ export class DataProductsController {
       size: file.size,
     }));
     const result = await this.products.ingest(target, files, productType, user, shareChoiceOf(visibility, classroomId, true));
+    const next = `/targets/${target.id}#data`;
     if (req.accepts(['html', 'json']) === 'json') {
-      return res.status(201).json({
+      const answer = {
         created: result.created.map((p) => ({ id: p.id, name: p.originalName, sha256: p.sha256, size: p.size })),
         duplicates: result.duplicates.map((p) => ({ id: p.id, name: p.originalName })),
         pointsAdded: result.pointsAdded,
         pointsSkipped: result.pointsSkipped,
-      });
+      };
+      // The page's own upload script (public/js/upload-progress.js) asks for JSON to show the progress, then goes
+      // where the form would have gone: the message is set for that page, as for the form.
+      if (req.get('X-Requested-With') !== 'XMLHttpRequest') return res.status(201).json(answer);
+      setFlash(req, 'info', summary(result));
+      return res.status(201).json({ ...answer, redirect: next });
     }
     setFlash(req, 'info', summary(result));
-    res.redirect(303, `/targets/${target.id}#data`);
+    res.redirect(303, next);
   }
 
   @Get('data-products/:id')

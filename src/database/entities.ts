@@ -1,8 +1,12 @@
 import { ApiToken } from '../api-tokens/api-token.entity';
+import { Assignment } from '../assignments/assignment.entity';
+import { HandIn } from '../assignments/hand-in.entity';
 import { ClassroomMember } from '../classrooms/classroom-member.entity';
 import { Classroom } from '../classrooms/classroom.entity';
 import { DataProduct } from '../data-products/data-product.entity';
 import { DataProductGroup } from '../groups/data-product-group.entity';
+import { NotificationPreference } from '../notifications/notification-preference.entity';
+import { Notification } from '../notifications/notification.entity';
 import { PipelineLogLine } from '../pipelines/pipeline-log-line.entity';
 import { PipelinePreset } from '../pipelines/pipeline-preset.entity';
 import { PipelineRun } from '../pipelines/pipeline-run.entity';
@@ -12,4 +16,4 @@ import { Target } from '../targets/target.entity';
 import { User } from '../users/user.entity';
 
 /** Every entity, listed once for the app module and the TypeORM CLI data source. */
-export const ENTITIES = [User, Target, TargetList, DataProduct, DataProductGroup, ReducedDatum, PipelineRun, PipelineLogLine, PipelinePreset, ApiToken, Classroom, ClassroomMember];
+export const ENTITIES = [User, Target, TargetList, DataProduct, DataProductGroup, ReducedDatum, PipelineRun, PipelineLogLine, PipelinePreset, ApiToken, Classroom, ClassroomMember, Assignment, HandIn, Notification, NotificationPreference];

@@ -43,7 +43,22 @@ export class LiveConnectionsService implements OnApplicationShutdown {
     await this.publish('a session', (emitter) => emitter.in(sessionRoom(sessionId)).disconnectSockets(true));
   }
 
-  private async publish(whose: string, send: (emitter: Emitter) => void): Promise<void> {
+  /**
+   * Sends events to every socket of their users, in every web process (notifications, src/notifications/). Best
+   * effort as the rest: what they tell is stored first, and a failed publish is logged, never thrown.
+   */
+  async sendToUsers(messages: Array<{ userId: string; event: string; payload: unknown }>): Promise<void> {
+    if (messages.length === 0) return;
+    await this.publish(
+      `${new Set(messages.map((message) => message.userId)).size} user(s)`,
+      (emitter) => {
+        for (const { userId, event, payload } of messages) emitter.to(userRoom(userId)).emit(event, payload);
+      },
+      'Could not send live events to',
+    );
+  }
+
+  private async publish(whose: string, send: (emitter: Emitter) => void, failure = 'Could not end the live connections of'): Promise<void> {
     // A CLI on the embedded default: the embedded Redis lives in the web process, which cannot run beside it.
     if (!this.redisUrl) return;
     send(this.connect().emitter);
@@ -57,7 +72,7 @@ export class LiveConnectionsService implements OnApplicationShutdown {
       await Promise.race([sent, deadline]);
     } catch (error) {
       // The change stands; the sockets keep their rooms until they reconnect, and every join checks afresh.
-      this.logger.warn(`Could not end the live connections of ${whose}: ${(error as Error).message}`);
+      this.logger.warn(`${failure} ${whose}: ${(error as Error).message}`);
     } finally {
       clearTimeout(timer);
     }

@@ -33,6 +33,16 @@ export const runRoom = (runId: number) => `run:${runId}`;
  * process hands each run's state to each socket in it that may see that run (PipelineGateway).
  */
 export const targetRoom = (targetId: number) => `target:${targetId}`;
+/** An assignment's progress table: joined only by those who teach its class (AssignmentsGateway). */
+export const assignmentRoom = (assignmentId: number) => `assignment:${assignmentId}`;
+
+/** What the progress table hears: which student's row changed (it then reads the row again). */
+export interface AssignmentProgressEvent {
+  assignmentId: number;
+  studentId: string | null;
+  runId: number | null;
+  state: string | null;
+}
 
 /** Server-side events (web processes only, never sent to a browser as they are), with the run's sharing facts. */
 export const TARGET_RUN_STATE = 'portal:target-run-state';
@@ -43,6 +53,19 @@ export interface TargetRunStateEvent {
 }
 export interface RunAccessChangedEvent {
   runId: number;
+  owned: Owned;
+}
+/** A product's thumbnail was made (or could not be): for the target pages showing it as "preview pending". */
+export const TARGET_PRODUCT_PREVIEW = 'portal:target-product-preview';
+export interface ProductPreviewState {
+  productId: number;
+  targetId: number;
+  state: 'made' | 'failed';
+  /** Why there is no preview, when it failed. */
+  reason: string | null;
+}
+export interface TargetProductPreviewEvent {
+  preview: ProductPreviewState;
   owned: Owned;
 }
 /** Where the web process tells workers to stop a run. */
@@ -102,14 +125,28 @@ export class PipelineEventsService implements OnApplicationShutdown {
    * A run's new state: to its room, and to every web process, which passes it to the target pages' sockets whose
    * users may see the run (a run's room has only those; a target's room has every viewer of the target).
    */
-  runState(owned: Owned, state: RunStateEvent) {
+  runState(owned: Owned, state: RunStateEvent, assignmentId: number | null = null) {
     this.emitter.to(runRoom(state.runId)).emit('run', state);
     this.emitter.serverSideEmit(TARGET_RUN_STATE, { state, owned } satisfies TargetRunStateEvent);
+    if (assignmentId !== null) this.assignmentProgress({ assignmentId, studentId: owned.ownerId, runId: state.runId, state: state.state });
+  }
+
+  /** A student's row of an assignment's progress changed (a run of theirs, a hand-in, feedback). */
+  assignmentProgress(event: AssignmentProgressEvent) {
+    this.emitter.to(assignmentRoom(event.assignmentId)).emit('assignment-progress', event);
   }
 
   /** A run's sharing changed: each web process sends the sockets that may no longer see it out of its room. */
   accessChanged(runId: number, owned: Owned) {
     this.emitter.serverSideEmit(RUN_ACCESS_CHANGED, { runId, owned } satisfies RunAccessChangedEvent);
+  }
+
+  /**
+   * A product's preview settled (the previews worker, in any process): each web process passes it to the target
+   * pages' sockets whose users may see the product, as the `product-preview` event (PipelineGateway).
+   */
+  productPreview(owned: Owned, preview: ProductPreviewState) {
+    this.emitter.serverSideEmit(TARGET_PRODUCT_PREVIEW, { preview, owned } satisfies TargetProductPreviewEvent);
   }
 
   async requestCancel(runId: number) {

@@ -1,23 +1,32 @@
 import { PipelinePreset } from './pipeline-preset.entity';
-import { PipelineRun } from './pipeline-run.entity';
 import { RegisteredPipeline } from './sdk/pipeline-registry';
+
+/** What the picker opens with: an earlier run's pipeline and flags ("Run again"), or an assignment's pipeline and preset. */
+export interface PickerPrefill {
+  pipelineKey: string;
+  /** Flags set (others keep their defaults). */
+  flags: Record<string, boolean>;
+  presetId?: number | null;
+}
 
 /**
  * What the pipeline picker partial shows for each pipeline: its flags as checkboxes with their defaults, its
- * presets, and, for "Run again", the earlier run's pipeline and flags ticked.
+ * presets, and the prefill's pipeline, preset and flags ticked.
  */
-export function pickerChoices(pipelines: RegisteredPipeline[], presets: PipelinePreset[], rerun?: PipelineRun | null) {
+export function pickerChoices(pipelines: RegisteredPipeline[], presets: PipelinePreset[], prefill?: PickerPrefill | null) {
   return pipelines.map((pipeline) => ({
     name: pipeline.name,
     shortName: pipeline.shortName,
     description: pipeline.description,
     allowedSuffixes: pipeline.allowedSuffixes,
-    selected: rerun?.pipelineKey === pipeline.key,
-    presets: presets.filter((preset) => preset.pipelineKey === pipeline.key),
+    selected: prefill?.pipelineKey === pipeline.key,
+    presets: presets
+      .filter((preset) => preset.pipelineKey === pipeline.key)
+      .map((preset) => ({ id: preset.id, name: preset.name, flags: preset.flags, selected: prefill?.pipelineKey === pipeline.key && prefill.presetId === preset.id })),
     flagList: Object.entries(pipeline.flags).map(([name, spec]) => ({
       name,
       longName: spec.longName,
-      checked: rerun?.pipelineKey === pipeline.key ? Boolean(rerun.flags[name]) : spec.default,
+      checked: prefill?.pipelineKey === pipeline.key && name in prefill.flags ? Boolean(prefill.flags[name]) : spec.default,
     })),
   }));
 }

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Assignment } from '../assignments/assignment.entity';
 import { Classroom } from '../classrooms/classroom.entity';
 import { DataProductGroup } from '../groups/data-product-group.entity';
 import { Target } from '../targets/target.entity';
@@ -15,6 +16,7 @@ export type PipelineState = (typeof PIPELINE_STATES)[number];
 @Index('pipeline_processes_created_idx', { synchronize: false })
 // (requested_by_id, created_at DESC): an owner's runs newest first (migration ClassesAndSharing).
 @Index('pipeline_processes_owner_idx', { synchronize: false })
+@Index('pipeline_processes_assignment_idx', ['assignmentId', 'requestedById'])
 export class PipelineRun {
   @PrimaryGeneratedColumn()
   id: number;
@@ -83,6 +85,14 @@ export class PipelineRun {
   @ManyToOne(() => Classroom, { onDelete: 'SET NULL', nullable: true })
   @JoinColumn({ name: 'classroom_id', foreignKeyConstraintName: 'pipeline_processes_classroom_id_fkey' })
   classroom: Classroom | null;
+
+  /** The assignment this run was started for (its progress table and hand-ins read it). */
+  @Column({ name: 'assignment_id', type: 'int', nullable: true })
+  assignmentId: number | null;
+
+  @ManyToOne(() => Assignment, { onDelete: 'SET NULL', nullable: true })
+  @JoinColumn({ name: 'assignment_id' })
+  assignment: Assignment | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -8,6 +8,7 @@ import { In, Repository } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { APP_VERSION } from '../config/paths';
 import { DataProduct } from '../data-products/data-product.entity';
+import { NotificationsService } from '../notifications/notifications.service';
 import { MAX_JOB_ATTEMPTS, PIPELINES_QUEUE } from '../queue/queue.module';
 import { checkedSharing, sharingChoices, sharingLabel } from '../sharing/sharing-request';
 import { ShareOption } from '../sharing/share-choice';
@@ -29,6 +30,9 @@ export const jobIdFor = (runId: number) => `run-${runId}`;
 
 export const TERMINAL_STATES: PipelineState[] = ['succeeded', 'failed', 'cancelled', 'interrupted'];
 
+/** The ends of a run its requester is told of (notifications, kind `run-ended`). */
+const NOTIFIED_ENDS: Partial<Record<PipelineState, string>> = { succeeded: 'succeeded', failed: 'failed', cancelled: 'was cancelled' };
+
 /**
  * The most times a run is started: the first start, and restarts after its worker stopped (a shutdown that
  * interrupted it, or a crash). Each start is counted in `pipeline_processes.attempt`; a run that used them all is
@@ -49,6 +53,8 @@ export interface StartRunRequest {
   flags: Record<string, unknown>;
   /** The preset the flags were started from, if any: recorded as the source of the values that match it. */
   presetId?: number;
+  /** The assignment it is started for, already checked by AssignmentsService.checkStart. */
+  assignmentId?: number | null;
 }
 
 /** The parts of the target and of the inputs start() uses. */
@@ -89,6 +95,7 @@ export class PipelineRunsService {
     @InjectQueue(PIPELINES_QUEUE) private readonly queue: Queue,
     private readonly registry: PipelineRegistryService,
     private readonly events: PipelineEventsService,
+    private readonly notifications: NotificationsService,
   ) {}
 
   /** A run as the sharing policy sees it: owned by the student who started it. */
@@ -138,6 +145,7 @@ export class PipelineRunsService {
       state: 'queued',
       status: 'Waiting for a worker',
       requestedById: user.id,
+      assignmentId: request.assignmentId ?? null,
       provenance: {
         pipeline: { key: pipeline.key, kind: pipeline.kind, shortName: pipeline.shortName, version: pipeline.version, configHash: pipeline.configHash },
         flags: Object.fromEntries(Object.entries(resolved.values).map(([name, value]) => [name, { value, source: sources[name] }])),
@@ -351,6 +359,7 @@ export class PipelineRunsService {
     if (!result.raw.length) return null;
     const run = this.hydrate(result.raw[0]);
     this.publishState(run);
+    if (values.state) await this.notifyEnded(run);
     return run;
   }
 
@@ -396,7 +405,34 @@ export class PipelineRunsService {
       outputGroupId: run.outputGroupId,
       startedAt: run.startedAt?.toISOString() ?? null,
       finishedAt: run.finishedAt?.toISOString() ?? null,
-    });
+    }, run.assignmentId ?? null);
+  }
+
+  /**
+   * Tells the student who started a run that it ended (succeeded, failed with its message, or was cancelled), once
+   * the state is committed: every state change of a run passes transition() or handOver(), and a run leaves
+   * queued/running only once, so this is called once per end, in whichever process ended it (web, worker, CLI).
+   * Best effort: a run's end never fails for want of a notification.
+   */
+  private async notifyEnded(run: PipelineRun): Promise<void> {
+    const ended = NOTIFIED_ENDS[run.state];
+    if (!ended || !run.requestedById) return;
+    try {
+      const [target]: Array<{ name: string }> = await this.runs.manager.query('SELECT name FROM targets WHERE id = $1', [run.targetId]);
+      const pipeline = this.registry.find(run.pipelineKey)?.name ?? run.pipelineKey;
+      const body = run.state === 'failed' ? run.failureMessage ?? run.status : `Run ${run.identifier}: ${run.status}`;
+      await this.notifications.notify([
+        {
+          userId: run.requestedById,
+          kind: 'run-ended',
+          title: `Your run of ${pipeline} on ${target?.name ?? 'a deleted target'} ${ended}`,
+          body,
+          link: `/pipeline/${run.id}`,
+        },
+      ]);
+    } catch (error) {
+      this.logger.warn(`Could not notify the end of run ${run.id}: ${(error as Error).message}`);
+    }
   }
 
   /**
@@ -464,6 +500,7 @@ export class PipelineRunsService {
     if (!done) return null;
     this.events.logLines(id, [done.line]);
     this.publishState(done.run);
+    await this.notifyEnded(done.run);
     return done.run;
   }
 

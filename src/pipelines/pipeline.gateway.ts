@@ -14,6 +14,8 @@ import {
   RunAccessChangedEvent,
   runRoom,
   TARGET_RUN_STATE,
+  TARGET_PRODUCT_PREVIEW,
+  TargetProductPreviewEvent,
   TargetRunStateEvent,
   targetRoom,
 } from './pipeline-events.service';
@@ -55,6 +57,20 @@ function sessionStillThere(request: HandshakeRequest, userId: string): Promise<b
  * so LiveConnectionsService (src/live/) can disconnect it from any process when the user's sessions end or what they
  * may see narrows; its page connects again and every join is checked anew.
  */
+/**
+ * A socket's user, read again now; null when logged out (here or since the handshake) or deactivated. Every join
+ * of every gateway asks this before the sharing policy.
+ */
+export async function socketViewer(socket: Socket, users: UsersService): Promise<SessionUser | null> {
+  const request = handshakeOf(socket);
+  const user = request.user;
+  // A socket that connected just before its session ended might have joined its rooms after the disconnect went
+  // out; asking the store on every join closes that gap.
+  const viewer = user && (await sessionStillThere(request, user.id)) ? await users.findSessionUser(user.id) : null;
+  (socket.data as SocketData).viewer = viewer ?? undefined;
+  return viewer;
+}
+
 @WebSocketGateway()
 export class PipelineGateway implements OnGatewayInit, OnGatewayConnection {
   private readonly logger = new Logger('PipelineGateway');
@@ -70,6 +86,7 @@ export class PipelineGateway implements OnGatewayInit, OnGatewayConnection {
     // Server-side events from any process (the Redis emitter's serverSideEmit), delivered by this one to its sockets.
     server.sockets.on(TARGET_RUN_STATE, (event: TargetRunStateEvent) => this.deliverToTargetPages(server, event));
     server.sockets.on(RUN_ACCESS_CHANGED, (event: RunAccessChangedEvent) => this.recheckRunRoom(server, event));
+    server.sockets.on(TARGET_PRODUCT_PREVIEW, (event: TargetProductPreviewEvent) => this.deliverPreviewToTargetPages(server, event));
   }
 
   /**
@@ -81,15 +98,8 @@ export class PipelineGateway implements OnGatewayInit, OnGatewayConnection {
     if (request.user && request.sessionID) void socket.join([userRoom(request.user.id), sessionRoom(request.sessionID)]);
   }
 
-  /** The socket's user, read again now; null when logged out (here or since the handshake) or deactivated. */
-  private async viewerOf(socket: Socket): Promise<SessionUser | null> {
-    const request = handshakeOf(socket);
-    const user = request.user;
-    // A socket that connected just before its session ended might have joined its rooms after the disconnect went
-    // out; asking the store on every join closes that gap.
-    const viewer = user && (await sessionStillThere(request, user.id)) ? await this.users.findSessionUser(user.id) : null;
-    (socket.data as SocketData).viewer = viewer ?? undefined;
-    return viewer;
+  private viewerOf(socket: Socket): Promise<SessionUser | null> {
+    return socketViewer(socket, this.users);
   }
 
   @SubscribeMessage('join-run')
@@ -140,6 +150,14 @@ export class PipelineGateway implements OnGatewayInit, OnGatewayConnection {
     for (const id of server.sockets.adapter.rooms.get(room) ?? []) {
       const socket = server.sockets.sockets.get(id);
       if (socket) yield socket;
+    }
+  }
+
+  /** A product's new thumbnail (or why there is none) to the target pages whose users may see that product. */
+  private deliverPreviewToTargetPages(server: Server, { preview, owned }: TargetProductPreviewEvent) {
+    for (const socket of this.socketsIn(server, targetRoom(preview.targetId))) {
+      const viewer = (socket.data as SocketData).viewer;
+      if (viewer && canView(viewer, owned)) socket.emit('product-preview', preview);
     }
   }
 

@@ -4,6 +4,7 @@ import { Body, Controller, Get, Logger, Param, Post, Query, Render, Req, Res } f
 import { Request, Response } from 'express';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { setFlash } from '../common/flash';
+import { flagsFromForm } from './pipeline-form';
 import { optionalRowIdParam, ParseRowIdPipe, rowIdList } from '../common/request-parsing';
 import { canChange } from '../sharing/sharing-policy';
 import { SessionUser } from '../users/user.entity';
@@ -11,24 +12,6 @@ import { LOG_PAGE_LINES, logPageRequest, PipelineLogService } from './pipeline-l
 import { PipelinePresetsService } from './pipeline-presets.service';
 import { PipelineRegistryService } from './pipeline-registry.service';
 import { PipelineRunsService, RUN_MAX_ATTEMPTS, TERMINAL_STATES } from './pipeline-runs.service';
-
-const FLAG_FIELD = 'flag:';
-
-/**
- * Checkbox fields into flag values; absent means off. `flag:<name>` is for a form of one pipeline (a `flag:` field
- * the pipeline lacks is kept, so it is refused); the target page's picker, which lists every pipeline, names them
- * `flag:<shortName>:<name>` and only the chosen pipeline's are read.
- */
-function flagsFromForm(pipeline: { shortName: string; flags: Record<string, unknown> }, body: Record<string, unknown>): Record<string, unknown> {
-  const flags: Record<string, unknown> = Object.fromEntries(Object.keys(pipeline.flags).map((name) => [name, false]));
-  for (const [field, value] of Object.entries(body)) {
-    if (!field.startsWith(FLAG_FIELD)) continue;
-    const parts = field.slice(FLAG_FIELD.length).split(':');
-    if (parts.length === 2 && parts[0] !== pipeline.shortName) continue;
-    flags[parts[parts.length - 1]] = value === 'on' || value === 'true' || value === true;
-  }
-  return flags;
-}
 
 /** "1,234 earlier lines", or '' when none (the page hides the bar). */
 const earlierLinesLabel = (count: number) => (count > 0 ? `${count.toLocaleString('en-US')} earlier line${count === 1 ? '' : 's'}` : '');

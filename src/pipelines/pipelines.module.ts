@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataProduct } from '../data-products/data-product.entity';
 import { DataProductsModule } from '../data-products/data-products.module';
+import { NotificationsModule } from '../notifications/notifications.module';
 import { ReducedDataModule } from '../reduced-data/reduced-data.module';
 import { TargetsModule } from '../targets/targets.module';
 import { PipelineEventsService } from './pipeline-events.service';
@@ -23,7 +24,7 @@ export class PipelinesModule {
     return {
       module: PipelinesModule,
       global: true,
-      imports: [TypeOrmModule.forFeature([PipelineRun, PipelineLogLine, PipelinePreset, DataProduct]), TargetsModule, DataProductsModule, ReducedDataModule],
+      imports: [TypeOrmModule.forFeature([PipelineRun, PipelineLogLine, PipelinePreset, DataProduct]), TargetsModule, DataProductsModule, ReducedDataModule, NotificationsModule],
       providers: [
         { provide: PIPELINE_REDIS_URL, useValue: options.redisUrl },
         { provide: PIPELINE_WORKER_ENABLED, useValue: options.runWorker },
@@ -36,7 +37,7 @@ export class PipelinesModule {
         PipelineRunnerService,
         PipelineWorkerService,
       ],
-      exports: [PIPELINE_WORKER_ENABLED, PipelineRegistryService, PipelinePresetsService, PipelineRunsService, PipelineLogService, PipelineRunnerService, PIPELINE_REDIS_URL],
+      exports: [PIPELINE_WORKER_ENABLED, PipelineEventsService, PipelineRegistryService, PipelinePresetsService, PipelineRunsService, PipelineLogService, PipelineRunnerService, PIPELINE_REDIS_URL],
     };
   }
 }

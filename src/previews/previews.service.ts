@@ -8,6 +8,8 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DataProduct } from '../data-products/data-product.entity';
 import { equatorialWcs, FitsError, FitsTooLargeError, formatCount, isFitsFileName, noRaDecReason } from '../fits';
 import { ThreadPoolClosedError } from '../imaging/thread-pool';
+import { ProductPreviewState } from '../pipelines/pipeline-events.service';
+import { Owned } from '../sharing/visibility';
 import { FileStorageService } from '../storage/file-storage.service';
 import { CachedImage, FitsImageCache } from './fits-image-cache';
 import { MappingName, StretchName } from './fits-rendering';
@@ -123,6 +125,22 @@ export class PreviewsService implements OnModuleDestroy {
       return 'gone';
     }
     return 'made';
+  }
+
+  /**
+   * A product's preview as the target pages are told of it (made, or failed with its reason) with its sharing;
+   * null while none is settled or when the product is gone.
+   */
+  async settledPreview(productId: number): Promise<{ preview: ProductPreviewState; owned: Owned } | null> {
+    const product = await this.products.findOne({
+      select: { id: true, targetId: true, uploadedById: true, visibility: true, classroomId: true, thumbnailPath: true, previewError: true },
+      where: { id: productId },
+    });
+    if (!product || (!product.thumbnailPath && !product.previewError)) return null;
+    return {
+      preview: { productId: product.id, targetId: product.targetId, state: product.thumbnailPath ? 'made' : 'failed', reason: product.thumbnailPath ? null : product.previewError },
+      owned: { ownerId: product.uploadedById, visibility: product.visibility, classroomId: product.classroomId },
+    };
   }
 
   /** A stretched PNG of the product's image, at most `maxSide` pixels on its longest side. */

@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, Get, Param, Post, Query, Render, Req, Res } from '@nestjs/common';
+import { BadRequestException, Body, ConflictException, Controller, Get, Param, Post, Query, Render, Req, Res } from '@nestjs/common';
 import { Request, Response } from 'express';
 import { ApiTokensService } from '../api-tokens/api-tokens.service';
 import { CurrentUser } from '../auth/auth.decorators';
@@ -6,6 +6,8 @@ import { safeNext } from '../auth/auth.controller';
 import { FailureThrottleService, TooManyFailuresException } from '../auth/failure-throttle.service';
 import { setFlash } from '../common/flash';
 import { userMessage } from '../common/http-exception.filter';
+import { parsePreferenceForm } from '../notifications/notification-preferences-form';
+import { NotificationsService } from '../notifications/notifications.service';
 import { MIN_PASSWORD_LENGTH } from '../users/account-rules';
 import { SessionUser } from '../users/user.entity';
 import { passwordForm, ProfileService } from './profile.service';
@@ -21,6 +23,7 @@ export class ProfileController {
     private readonly profile: ProfileService,
     private readonly apiTokens: ApiTokensService,
     private readonly throttle: FailureThrottleService,
+    private readonly notifications: NotificationsService,
   ) {}
 
   @Get()
@@ -39,6 +42,27 @@ export class ProfileController {
       if (!(error instanceof BadRequestException)) throw error;
       res.status(400).render('profile/show', { ...(await this.profile.page(user)), nameError: userMessage(error), displayNameValue: value });
     }
+  }
+
+  /** The user's own email address, where notification emails go; empty clears it. */
+  @Post('email')
+  async email(@CurrentUser() user: SessionUser, @Body('email') value: unknown, @Req() req: Request, @Res() res: Response) {
+    try {
+      const email = await this.profile.setEmail(user, value);
+      setFlash(req, 'info', email ? `Your email address is now ${email}.` : 'Your email address is removed: the portal sends you no email.');
+      res.redirect(303, '/profile#notifications');
+    } catch (error) {
+      if (!(error instanceof BadRequestException || error instanceof ConflictException)) throw error;
+      res.status(error.getStatus()).render('profile/show', { ...(await this.profile.page(user)), emailError: userMessage(error), emailValue: value });
+    }
+  }
+
+  /** Which kinds of notification the user gets in the portal and by email. */
+  @Post('notifications')
+  async notificationChoices(@CurrentUser() user: SessionUser, @Body() body: unknown, @Req() req: Request, @Res() res: Response) {
+    await this.notifications.setPreferences(user, parsePreferenceForm(body));
+    setFlash(req, 'info', 'Your notification choices are saved.');
+    res.redirect(303, '/profile#notifications');
   }
 
   @Get('password')

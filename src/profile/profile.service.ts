@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ApiTokensService } from '../api-tokens/api-tokens.service';
 import { FailureKey, FailureThrottleService } from '../auth/failure-throttle.service';
+import { preferenceField } from '../notifications/notification-preferences-form';
+import { NotificationsService } from '../notifications/notifications.service';
 import { AccountsService, WrongCurrentPasswordException } from '../users/accounts.service';
 import { SessionUser } from '../users/user.entity';
 
@@ -17,17 +19,25 @@ export const passwordForm = (body: Record<string, unknown>): PasswordForm => ({
   confirm: typeof body.confirmPassword === 'string' ? body.confirmPassword : '',
 });
 
-/** The /profile page: the user's name, password and API tokens. */
+/** The /profile page: the user's name, email address, password, notification choices and API tokens. */
 @Injectable()
 export class ProfileService {
   constructor(
     private readonly accounts: AccountsService,
     private readonly apiTokens: ApiTokensService,
     private readonly throttle: FailureThrottleService,
+    private readonly notifications: NotificationsService,
   ) {}
 
   async page(user: SessionUser) {
-    return { title: 'Your profile', profile: user, tokens: await this.apiTokens.listFor(user.id) };
+    const [tokens, email, preferences] = await Promise.all([this.apiTokens.listFor(user.id), this.accounts.ownEmail(user.id), this.notifications.preferences(user)]);
+    return {
+      title: 'Your profile',
+      profile: user,
+      email,
+      tokens,
+      notificationPreferences: preferences.map((choice) => ({ ...choice, portalField: preferenceField('portal', choice.kind), emailField: preferenceField('email', choice.kind) })),
+    };
   }
 
   /**
@@ -46,5 +56,9 @@ export class ProfileService {
 
   setDisplayName(user: SessionUser, value: unknown): Promise<string | null> {
     return this.accounts.setOwnDisplayName(user.id, value);
+  }
+
+  setEmail(user: SessionUser, value: unknown): Promise<string | null> {
+    return this.accounts.setOwnEmail(user.id, value);
   }
 }

@@ -6,7 +6,8 @@ import { DataProductsService, ProductTableRow } from '../data-products/data-prod
 import { parseProductFilter, PRODUCT_SCOPES, ProductFilter, SCOPE_LABELS } from '../data-products/product-filter';
 import { shareOptions } from '../sharing/share-choice';
 import { GroupsService } from '../groups/groups.service';
-import { pickerChoices } from '../pipelines/pipeline-picker';
+import { AssignmentsService } from '../assignments/assignments.service';
+import { PickerPrefill, pickerChoices } from '../pipelines/pipeline-picker';
 import { PipelinePresetsService } from '../pipelines/pipeline-presets.service';
 import { PipelineRegistryService } from '../pipelines/pipeline-registry.service';
 import { PipelineRunsService } from '../pipelines/pipeline-runs.service';
@@ -31,6 +32,7 @@ export class TargetPageController {
     private readonly runs: PipelineRunsService,
     private readonly presets: PipelinePresetsService,
     private readonly pageQueries: TargetPageQueries,
+    private readonly assignments: AssignmentsService,
   ) {}
 
   /**
@@ -55,9 +57,20 @@ export class TargetPageController {
       rerunId !== null ? this.runs.findVisible(rerunId, user) : Promise.resolve(null),
       this.targets.classChoices(user),
     ]);
-    const pipelines = pickerChoices(this.registry.list(), presets, rerun);
-    // A rerun's inputs stay ticked even when they are not on this page: they are shown above it.
-    const rerunInputs = rerun?.targetId === target.id ? rerun.inputIds : [];
+    // "Start" on an assignment: its frames ticked, its first pipeline and preset chosen, the run linked to it.
+    const assignmentId = optionalRowIdParam(query.assignment, 'assignment') ?? null;
+    const assignment = assignmentId !== null ? await this.assignments.findVisible(assignmentId, user) : null;
+    if (assignment && assignment.targetId !== target.id) throw new BadRequestException(`"${assignment.title}" is about another target`);
+    const start = assignment && !rerun ? await this.assignments.startChoices(assignment, user) : null;
+    const startPreset = start?.pipeline?.presetId ? presets.find((preset) => preset.id === start.pipeline!.presetId) : undefined;
+    const prefill: PickerPrefill | null = rerun
+      ? { pipelineKey: rerun.pipelineKey, flags: rerun.flags }
+      : start?.pipeline
+        ? { pipelineKey: start.pipeline.name, flags: startPreset?.flags ?? {}, presetId: startPreset?.id ?? null }
+        : null;
+    const pipelines = pickerChoices(this.registry.list(), presets, prefill);
+    // A rerun's (or an assignment's) inputs stay ticked even when they are not on this page: they are shown above it.
+    const rerunInputs = rerun?.targetId === target.id ? rerun.inputIds : (start?.inputIds ?? []);
     const shownIds = new Set(page.rows.map((product) => product.id));
     const missing = rerunInputs.filter((inputId) => !shownIds.has(inputId));
     const pinned = missing.length ? (await this.products.tableForTarget(target, user, filter, { limit: missing.length, offset: 0 }, missing)).rows : [];
@@ -81,13 +94,14 @@ export class TargetPageController {
       scopeOptions: scopeOptions(filter),
       typeOptions: PRODUCT_TYPES.map((type) => ({ value: type, selected: type === filter.productType })),
       rerunId: rerun ? rerun.id : null,
+      assignment: assignment ? { id: assignment.id, title: assignment.title } : null,
       galleryUrl: pageUrl(`/targets/${target.id}/gallery`, { scope: filterParams.scope }, { limit: IMAGES_PER_PAGE, offset: 0 }, IMAGES_PER_PAGE),
       // The upload's default: the target's sharing for those who may change the target, else private.
       uploadDefaultLabel: `Default: ${uploadDefault.visibility === 'class' ? `class ${className ?? ''}` : uploadDefault.visibility === 'public' ? 'public' : 'private (you and your teachers)'}`,
       uploadShareOptions: shareOptions(classes, null),
       pager: pageView(
         `/targets/${target.id}`,
-        { ...filterParams, rerun: rerun ? String(rerun.id) : undefined },
+        { ...filterParams, rerun: rerun ? String(rerun.id) : undefined, assignment: assignment ? String(assignment.id) : undefined },
         { ...paging, total: page.total, shown: page.rows.length },
         PRODUCTS_PER_PAGE,
         { one: 'data product', many: 'data products' },

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AssignmentsModule } from '../assignments/assignments.module';
 import { DataProductsModule } from '../data-products/data-products.module';
 import { GroupsModule } from '../groups/groups.module';
 import { ReducedDataModule } from '../reduced-data/reduced-data.module';
@@ -7,7 +8,7 @@ import { TargetPageQueries } from './target-page.queries';
 import { TargetsModule } from './targets.module';
 
 @Module({
-  imports: [TargetsModule, DataProductsModule, GroupsModule, ReducedDataModule],
+  imports: [TargetsModule, DataProductsModule, GroupsModule, ReducedDataModule, AssignmentsModule],
   controllers: [TargetPageController],
   providers: [TargetPageQueries],
 })

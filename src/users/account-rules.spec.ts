@@ -1,4 +1,4 @@
-import { AccountRuleError, cleanDisplayName, newPasswordProblem } from './account-rules';
+import { AccountRuleError, cleanDisplayName, cleanEmail, newPasswordProblem } from './account-rules';
 
 describe('account rules', () => {
   it('cleans a display name: trimmed, blank is none, bounded, one line', () => {
@@ -23,5 +23,23 @@ describe('account rules', () => {
     expect(newPasswordProblem('long enough', 'long enougH')).toBe('The two new passwords differ; type the same one twice');
     expect(newPasswordProblem('comet-maple-river-482', 'comet-maple-river-482', 'comet-maple-river-482')).toBe('Choose a password different from the current one');
     expect(newPasswordProblem('my own words', 'my own words', 'comet-maple-river-482')).toBeNull();
+  });
+});
+
+describe('cleanEmail', () => {
+  it('keeps an address as written, trimmed; blank is none', () => {
+    expect(cleanEmail('  Ann.Lee+astro@School.example ')).toBe('Ann.Lee+astro@School.example');
+    expect(cleanEmail('élève@école.example')).toBe('élève@école.example');
+    expect(cleanEmail('')).toBeNull();
+    expect(cleanEmail(null)).toBeNull();
+  });
+
+  it('refuses what is not an address, saying how to write one', () => {
+    for (const value of ['ann', 'ann@school', 'ann@@school.example', 'ann lee@school.example', 'ann@school..example', '<ann@school.example>', 'ann@.example', 'a@b.c']) {
+      expect(() => cleanEmail(value)).toThrow(/is not an email address: write it as name@school.example/);
+    }
+    expect(() => cleanEmail('ann\n@school.example')).toThrow(/control characters/);
+    expect(() => cleanEmail(`${'a'.repeat(250)}@school.example`)).toThrow(/at most 254 characters/);
+    expect(() => cleanEmail(42)).toThrow(/must be text/);
   });
 });

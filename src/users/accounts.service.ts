@@ -1,10 +1,10 @@
 import { isUuid } from '../common/request-parsing';
-import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { LiveConnectionsService } from '../live/live-connections.service';
 import { canManageAccount, isAdmin, Viewer } from '../sharing/sharing-policy';
-import { AccountRuleError, cleanDisplayName, newPasswordProblem } from './account-rules';
+import { AccountRuleError, cleanDisplayName, cleanEmail, newPasswordProblem } from './account-rules';
 import { generatePassphrase } from './passphrase';
 import { hashPassword, verifyPassword } from './password-hasher';
 import { User, USER_ROLES, UserRole } from './user.entity';
@@ -22,6 +22,8 @@ export interface AccountChanges {
   active?: boolean;
   /** null or blank clears it (the username is shown instead). */
   displayName?: string | null;
+  /** Admins only; null or blank clears it. Unique in any case. */
+  email?: string | null;
 }
 
 /** The current password given on /profile was wrong: a failed login for the throttle, a 400 for the page. */
@@ -30,6 +32,14 @@ export class WrongCurrentPasswordException extends BadRequestException {
     super('Your current password is not right');
   }
 }
+
+/** The unique index on lower(email) refused the address (migration Notifications). */
+const EMAIL_TAKEN = 'users_email_lower_key';
+const emailTaken = (error: unknown) => {
+  const driver = (error as { driverError?: { code?: string; constraint?: string } }).driverError;
+  return driver?.code === '23505' && driver.constraint === EMAIL_TAKEN;
+};
+const emailTakenException = () => new ConflictException('That email address is already used by another account');
 
 const likeEscape = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
@@ -108,11 +118,22 @@ export class AccountsService {
       const displayName = rule(() => cleanDisplayName(changes.displayName));
       if (displayName !== user.displayName) patch.displayName = displayName;
     }
+    if (changes.email !== undefined) {
+      const email = rule(() => cleanEmail(changes.email));
+      if (email !== user.email) {
+        if (!isAdmin(actor)) throw new ForbiddenException("Only admins may change another account's email address");
+        patch.email = email;
+      }
+    }
     if (Object.keys(patch).length === 0) return user;
-    await this.dataSource.transaction(async (manager) => {
-      await manager.update(User, { id: user.id }, patch);
-      if (patch.active === false) await this.endSessions(user.id, undefined, manager);
-    });
+    await this.dataSource
+      .transaction(async (manager) => {
+        await manager.update(User, { id: user.id }, patch);
+        if (patch.active === false) await this.endSessions(user.id, undefined, manager);
+      })
+      .catch((error) => {
+        throw emailTaken(error) ? emailTakenException() : error;
+      });
     if (patch.active === false || patch.role !== undefined) await this.live.endForUsers([user.id]);
     return Object.assign(user, patch);
   }
@@ -150,6 +171,24 @@ export class AccountsService {
     const displayName = rule(() => cleanDisplayName(value));
     await this.users.update({ id: userId }, { displayName });
     return displayName;
+  }
+
+  /** The user's own email address (null when none), for /profile. */
+  async ownEmail(userId: string): Promise<string | null> {
+    const user = await this.users.findOne({ where: { id: userId }, select: { id: true, email: true } });
+    return user?.email ?? null;
+  }
+
+  /**
+   * The user's own email address, where notifications are sent (src/notifications/): cleaned and checked by
+   * cleanEmail (400 with the reason), null or blank clears it; one used by another account (in any case) is a 409.
+   */
+  async setOwnEmail(userId: string, value: unknown): Promise<string | null> {
+    const email = rule(() => cleanEmail(value));
+    await this.users.update({ id: userId }, { email }).catch((error) => {
+      throw emailTaken(error) ? emailTakenException() : error;
+    });
+    return email;
   }
 
   /** Deletes the user's stored sessions (but `exceptSessionId`); their next request is not logged in. */

@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 import type { Viewer } from '../sharing/sharing-policy';
 
@@ -7,6 +7,8 @@ export type UserRole = 'admin' | 'teacher' | 'student';
 export const USER_ROLES: readonly UserRole[] = ['admin', 'teacher', 'student'];
 
 @Entity('users')
+// Unique in any case when set (lower(email)), made by the Notifications migration.
+@Index('users_email_lower_key', { synchronize: false })
 export class User {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -32,6 +34,10 @@ export class User {
   /** Set when the portal generated the password: the next login must choose a new one. */
   @Column({ name: 'must_change_password', type: 'boolean', default: false })
   mustChangePassword: boolean;
+
+  /** Where notifications are emailed (when the user's choices say so); set by the user on /profile or by an admin. */
+  @Column({ type: 'varchar', length: 254, nullable: true })
+  email: string | null;
 
   @Column({ name: 'deactivated_at', type: 'timestamptz', nullable: true })
   deactivatedAt: Date | null;

@@ -37,6 +37,11 @@ export class StartProcessDto {
   @IsOptional()
   @IsRowId()
   presetId?: number;
+
+  @ApiRowIdOptional({ description: "an assignment of your class this run is for: its target and one of its pipelines; the run is linked to it" })
+  @IsOptional()
+  @IsRowId()
+  assignmentId?: number;
 }
 
 export class ProcessQueryDto extends PaginationQueryDto {

@@ -12,6 +12,7 @@ import {
   runCommand,
   validateCommand,
 } from './command-pipeline';
+import { csvRow } from '../../common/csv-writer';
 import { AsyncError, CancelledError, PipelineFlagValues, PipelineInput } from './pipeline-process';
 import { createTestContext, inputFromFile } from './testing';
 
@@ -230,6 +231,21 @@ describe('command pipelines', () => {
       ].join('\n'),
     );
     expect(result.infos).toEqual(['Counting bytes of HorseHead.fits', 'Counting bytes of M13_blue_0001.fits.gz', 'Done']);
+  });
+
+  it('writes formula-like file names in example-command.js\'s CSV as the portal\'s CSV writer does', async () => {
+    const names = ['=HYPERLINK("evil.example").fits', '\uFF1Dcmd().fits', '@SUM(A1).fits', " '=x.fits", "'-1.fits", '-1.5'];
+    const inputs = names.map((name) => {
+      const file = path.join(tmpdir, name);
+      fs.copyFileSync(HORSEHEAD, file);
+      return file;
+    });
+    const counted = await run(exampleSpec(), inputs, {}, REPO);
+    const rows = fs.readFileSync(counted.outputs[0].path, 'utf8').trimEnd().split('\n').slice(1);
+    const size = fs.statSync(HORSEHEAD).size;
+    const digest = createHash('sha256').update(fs.readFileSync(HORSEHEAD)).digest('hex');
+    expect(rows).toEqual(names.map((name) => csvRow([name, size, digest])));
+    expect(rows[1].startsWith("'\uFF1Dcmd()")).toBe(true);
   });
 
   it('passes --verbose only when the flag is on', async () => {

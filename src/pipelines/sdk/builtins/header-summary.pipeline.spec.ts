@@ -87,7 +87,12 @@ describe('HeaderSummaryPipeline', () => {
   it('writes header values that look like formulas as text (a FITS OBJECT of =HYPERLINK(...) was written unchanged)', async () => {
     const frame = path.join(tmpdir, 'formula.fits');
     writeSyntheticFrame(frame, { width: 8, height: 8, cards: { OBJECT: '=HYPERLINK("http://evil.example","M13")', FILTER: '@V', EXPTIME: -1.5 } });
-    const [output] = await new HeaderSummaryPipeline(createTestContext([frame]).context).doPipeline(tmpdir, {});
-    expect(readCsv(output.path)[1]).toBe(`formula.fits,0,"'=HYPERLINK(""http://evil.example"",""M13"")",,-1.5,'@V,8,8,-32`);
+    // The same after blanks, which spreadsheets skip, and a filter that is a plain number (kept as a number).
+    const blanks = path.join(tmpdir, 'blanks.fits');
+    writeSyntheticFrame(blanks, { width: 8, height: 8, cards: { OBJECT: '  =HYPERLINK("http://x")', FILTER: '+1', EXPTIME: 5 } });
+    const [output] = await new HeaderSummaryPipeline(createTestContext([frame, blanks]).context).doPipeline(tmpdir, {});
+    const rows = readCsv(output.path);
+    expect(rows[1]).toBe(`formula.fits,0,"'=HYPERLINK(""http://evil.example"",""M13"")",,-1.5,'@V,8,8,-32`);
+    expect(rows[2]).toBe(`blanks.fits,0,"'  =HYPERLINK(""http://x"")",,5,+1,8,8,-32`);
   });
 });

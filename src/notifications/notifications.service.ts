@@ -1,0 +1,198 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { isUuid } from '../common/request-parsing';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { LiveConnectionsService } from '../live/live-connections.service';
+import { notificationEmail } from './notification-email';
+import { CleanNotification, cleanNotification, isNotificationKind, NOTIFICATION_KIND_LABELS, NOTIFICATION_KINDS, NotificationEvent, NotificationKind } from './notification-kinds';
+import { NotificationMailer } from './notification-mailer';
+import { Notification } from './notification.entity';
+
+export type { NotificationEvent, NotificationKind } from './notification-kinds';
+
+/** Socket.IO events to the user's room (their every open page): a new notification, and notifications read. */
+export const NOTIFICATION_EVENT = 'notification';
+export const NOTIFICATIONS_READ_EVENT = 'notifications-read';
+
+/** What the live events and the API say about one notification. */
+export interface NotificationView {
+  id: number;
+  kind: NotificationKind;
+  title: string;
+  body: string | null;
+  link: string | null;
+  createdAt: string;
+  readAt: string | null;
+}
+
+/** A user's choice for one kind, with what the form calls it. */
+export interface NotificationPreferenceView {
+  kind: NotificationKind;
+  label: string;
+  inPortal: boolean;
+  byEmail: boolean;
+}
+
+export type NotificationPreferenceChoices = Record<NotificationKind, { inPortal: boolean; byEmail: boolean }>;
+
+export const notificationView = (row: Notification): NotificationView => ({
+  id: row.id,
+  kind: row.kind,
+  title: row.title,
+  body: row.body,
+  link: row.link,
+  createdAt: row.createdAt.toISOString(),
+  readAt: row.readAt ? row.readAt.toISOString() : null,
+});
+
+/** A recipient as notify() reads them: their address and their choices for the kinds at hand. */
+interface Recipient {
+  id: string;
+  username: string;
+  displayName: string | null;
+  email: string | null;
+  active: boolean;
+  /** kind → [in the portal, by email]; kinds without a row are on. */
+  choices: Record<string, [boolean, boolean]> | null;
+}
+
+/**
+ * Notifications: the one writer of `notifications` and `notification_preferences`. notify() is how the rest of
+ * the portal tells users what happened (a run of theirs ended, a new assignment, a hand-in, feedback, a due date):
+ * it follows each user's choices per kind, stores the in-portal ones, pushes them to the user's open pages through
+ * the Socket.IO Redis emitter (any process: the web, a worker, the CLI), and hands the email ones to the mailer,
+ * which sends them after this returns. Live events and email are best effort: logged when they fail, never thrown.
+ */
+@Injectable()
+export class NotificationsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly live: LiveConnectionsService,
+    private readonly mailer: NotificationMailer,
+  ) {}
+
+  /**
+   * Tells each event's user, as their choices for its kind say. Unknown users (deleted meanwhile) are skipped; an
+   * unknown kind or a user id that is not a UUID is a programming error and throws before anything is stored.
+   */
+  async notify(events: Array<{ userId: string; kind: NotificationKind; title: string; body?: string; link?: string }>): Promise<void> {
+    for (const event of events) {
+      if (!isNotificationKind(event.kind)) throw new TypeError(`Unknown notification kind ${JSON.stringify(event.kind)}`);
+      if (!isUuid(event.userId)) throw new TypeError(`A notification's userId must be a user's UUID, not ${JSON.stringify(event.userId)}`);
+    }
+    if (events.length === 0) return;
+    const cleaned = events.map((event: NotificationEvent) => cleanNotification(event));
+    const recipients = await this.recipients(cleaned);
+    const choice = (notification: CleanNotification): [boolean, boolean] => recipients.get(notification.userId)?.choices?.[notification.kind] ?? [true, true];
+    const inPortal = cleaned.filter((notification) => recipients.has(notification.userId) && choice(notification)[0]);
+
+    if (inPortal.length) {
+      // Stored, and each user's unread count with them, in one statement (the CTE's rows are not yet in the table).
+      const stored: Array<Notification & { unreadCount: number }> = await this.dataSource.query(
+        `WITH added AS (
+           INSERT INTO notifications (user_id, kind, title, body, link)
+           SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::text[], $5::varchar[])
+           RETURNING id, user_id, kind, title, body, link, created_at, read_at)
+         SELECT a.id, a.user_id AS "userId", a.kind, a.title, a.body, a.link, a.created_at AS "createdAt", a.read_at AS "readAt",
+                ((SELECT count(*) FROM notifications n WHERE n.user_id = a.user_id AND n.read_at IS NULL)
+                 + (SELECT count(*) FROM added b WHERE b.user_id = a.user_id))::int AS "unreadCount"
+           FROM added a ORDER BY a.id`,
+        [inPortal.map((n) => n.userId), inPortal.map((n) => n.kind), inPortal.map((n) => n.title), inPortal.map((n) => n.body), inPortal.map((n) => n.link)],
+      );
+      await this.live.sendToUsers(
+        stored.map((row) => ({
+          userId: row.userId,
+          event: NOTIFICATION_EVENT,
+          payload: { notification: notificationView({ ...row, createdAt: new Date(row.createdAt) }), unreadCount: row.unreadCount },
+        })),
+      );
+    }
+
+    if (!this.mailer.enabled) return;
+    for (const notification of cleaned) {
+      const recipient = recipients.get(notification.userId);
+      if (!recipient?.active || !recipient.email || !choice(notification)[1]) continue;
+      this.mailer.send(recipient.id, notificationEmail(notification, { ...recipient, email: recipient.email }, this.config.portalUrl));
+    }
+  }
+
+  /** The users of these notifications that exist, with their address and their choices for these kinds, in one query. */
+  private async recipients(notifications: CleanNotification[]): Promise<Map<string, Recipient>> {
+    const rows: Recipient[] = await this.dataSource.query(
+      `SELECT u.id, u.username, u.display_name AS "displayName", u.email, u.active,
+              (SELECT json_object_agg(p.kind, json_build_array(p.in_portal, p.by_email)) FROM notification_preferences p
+                WHERE p.user_id = u.id AND p.kind = ANY($2::varchar[])) AS choices
+         FROM users u WHERE u.id = ANY($1::uuid[])`,
+      [[...new Set(notifications.map((n) => n.userId))], [...new Set(notifications.map((n) => n.kind))]],
+    );
+    return new Map(rows.map((row) => [row.id, row]));
+  }
+
+  /** How many of the user's notifications are unread (the bell). */
+  async unreadCount(user: { id: string }): Promise<number> {
+    const [{ n }]: Array<{ n: number }> = await this.dataSource.query(`SELECT count(*)::int AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL`, [user.id]);
+    return n;
+  }
+
+  /** A page of the user's notifications, newest first (only the unread ones with `unread`), and how many match. */
+  async list(user: { id: string }, page: { limit: number; offset: number; unread?: boolean }): Promise<{ items: Notification[]; total: number }> {
+    const query = this.dataSource.getRepository(Notification).createQueryBuilder('n').where('n.user_id = :userId', { userId: user.id });
+    if (page.unread) query.andWhere('n.read_at IS NULL');
+    const [items, total] = await query.orderBy('n.id', 'DESC').offset(page.offset).limit(page.limit).getManyAndCount();
+    return { items, total };
+  }
+
+  /**
+   * Marks the user's notifications read: those of `ids` (others' ids, and ids of nothing, are passed over) or all.
+   * Their other open pages hear of it, so every bell shows the same count. Returns how many changed.
+   */
+  async markRead(user: { id: string }, ids: number[] | 'all'): Promise<{ marked: number; unreadCount: number }> {
+    if (ids !== 'all' && ids.length === 0) return { marked: 0, unreadCount: await this.unreadCount(user) };
+    const [rows]: [Array<{ id: number }>, number] = await this.dataSource.query(
+      `UPDATE notifications SET read_at = now() WHERE user_id = $1 AND read_at IS NULL ${ids === 'all' ? '' : 'AND id = ANY($2::int[])'} RETURNING id`,
+      ids === 'all' ? [user.id] : [user.id, ids],
+    );
+    const unreadCount = await this.unreadCount(user);
+    if (rows.length) {
+      await this.live.sendToUsers([{ userId: user.id, event: NOTIFICATIONS_READ_EVENT, payload: { ids: rows.map((row) => row.id), unreadCount } }]);
+    }
+    return { marked: rows.length, unreadCount };
+  }
+
+  /**
+   * Marks one of the user's notifications read and returns it (the page's "open": read, then on to its link);
+   * null when the user has no notification `id`.
+   */
+  async open(user: { id: string }, id: number): Promise<Notification | null> {
+    const notification = await this.dataSource.getRepository(Notification).findOne({ where: { id, userId: user.id } });
+    if (notification && !notification.readAt) await this.markRead(user, [id]);
+    return notification;
+  }
+
+  /** The user's choice for every kind (defaults where they chose nothing). */
+  async preferences(user: { id: string }): Promise<NotificationPreferenceView[]> {
+    const rows: Array<{ kind: string; inPortal: boolean; byEmail: boolean }> = await this.dataSource.query(
+      `SELECT kind, in_portal AS "inPortal", by_email AS "byEmail" FROM notification_preferences WHERE user_id = $1`,
+      [user.id],
+    );
+    const chosen = new Map(rows.map((row) => [row.kind, row]));
+    return NOTIFICATION_KINDS.map((kind) => ({
+      kind,
+      label: NOTIFICATION_KIND_LABELS[kind],
+      inPortal: chosen.get(kind)?.inPortal ?? true,
+      byEmail: chosen.get(kind)?.byEmail ?? true,
+    }));
+  }
+
+  /** Stores the user's choice for every kind, in one statement. */
+  async setPreferences(user: { id: string }, choices: NotificationPreferenceChoices): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO notification_preferences (user_id, kind, in_portal, by_email)
+       SELECT $1, * FROM unnest($2::varchar[], $3::boolean[], $4::boolean[])
+       ON CONFLICT (user_id, kind) DO UPDATE SET in_portal = EXCLUDED.in_portal, by_email = EXCLUDED.by_email`,
+      [user.id, [...NOTIFICATION_KINDS], NOTIFICATION_KINDS.map((kind) => choices[kind].inPortal), NOTIFICATION_KINDS.map((kind) => choices[kind].byEmail)],
+    );
+  }
+}
