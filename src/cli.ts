@@ -186,7 +186,7 @@ async function main(argv: string[]): Promise<void> {
     if (command === 'migrate') return console.log(ran.length ? `Applied migrations: ${ran.join(', ')}` : 'No pending migrations');
     if (ran.length) console.error(`Applied migrations: ${ran.join(', ')}`);
     const queueRedisUrl = command === 'seed:demo' && config.redisUrl ? config.redisUrl : null;
-    const app = await NestFactory.createApplicationContext(CliModule.forRoot(config, databaseUrl, queueRedisUrl), {
+    const app = await NestFactory.createApplicationContext(CliModule.forRoot(config, databaseUrl, queueRedisUrl, { presets: command === 'seed:demo' }), {
       logger: QUIET_LOGGER,
       abortOnError: false,
     });

@@ -217,6 +217,10 @@ describe.each(MODES)('the built CLI on $name (e2e)', (mode) => {
         { name: 'M13', visibility: 'public', owner: 'teacher', frames: 5, public: 5 },
         { name: 'Sun', visibility: 'public', owner: 'teacher', frames: 13, public: 13 },
       ]);
+      // The preset the README's demo assignment uses: the frames have no WCS.
+      expect(await db.query(`SELECT p.pipeline_key, p.name, p.flags, u.username FROM pipeline_presets p JOIN users u ON u.id = p.created_by_id`)).toEqual([
+        { pipeline_key: 'Aperture photometry', name: 'Demo frames (no WCS)', flags: { brightestWithoutWcs: true, comparisonStars: false }, username: 'teacher' },
+      ]);
       // The printed passwords log in, and the frames' thumbnails get made (the queued jobs, or the start-up sweep).
       for (const [username, password] of Object.entries(demo.passwords)) expect((await login(http, username, password)).status).toBe(303);
       const deadline = Date.now() + 120_000;

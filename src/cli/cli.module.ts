@@ -6,6 +6,9 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { typeormOptions } from '../database/typeorm-options';
 import { DemoModule } from '../demo/demo.module';
 import { LiveModule } from '../live/live.module';
+import { PipelinePreset } from '../pipelines/pipeline-preset.entity';
+import { PipelinePresetsService } from '../pipelines/pipeline-presets.service';
+import { PipelineRegistryService } from '../pipelines/pipeline-registry.service';
 import { QueueModule } from '../queue/queue.module';
 import { StorageModule } from '../storage/storage.module';
 import { User } from '../users/user.entity';
@@ -19,13 +22,13 @@ import { CliCommandsService } from './cli-commands.service';
  */
 @Module({})
 export class CliModule {
-  static forRoot(config: AppConfig, databaseUrl: string, queueRedisUrl: string | null): DynamicModule {
+  static forRoot(config: AppConfig, databaseUrl: string, queueRedisUrl: string | null, options: { presets?: boolean } = {}): DynamicModule {
     return {
       module: CliModule,
       global: true,
       imports: [
         TypeOrmModule.forRoot(typeormOptions(databaseUrl)),
-        TypeOrmModule.forFeature([User, Classroom]),
+        TypeOrmModule.forFeature([User, Classroom, ...(options.presets ? [PipelinePreset] : [])]),
         ...(queueRedisUrl ? [QueueModule.forRoot(queueRedisUrl)] : []),
         // On servers a deactivation here also ends the account's Socket.IO connections in the web processes.
         LiveModule.forRoot(config.redisUrl || null),
@@ -34,8 +37,10 @@ export class CliModule {
         ClassroomsModule,
         DemoModule,
       ],
-      providers: [{ provide: APP_CONFIG, useValue: config }, CliCommandsService],
-      exports: [APP_CONFIG],
+      // seed:demo makes the demo's pipeline preset, so it needs the registry (read from PIPELINES_CONFIG) and presets;
+      // the other commands do not load the pipelines at all.
+      providers: [{ provide: APP_CONFIG, useValue: config }, CliCommandsService, ...(options.presets ? [PipelineRegistryService, PipelinePresetsService] : [])],
+      exports: [APP_CONFIG, ...(options.presets ? [PipelinePresetsService] : [])],
     };
   }
 }

@@ -11,6 +11,7 @@ import { formatJoinCode } from '../classrooms/join-code';
 import { PROJECT_ROOT } from '../config/paths';
 import { DataProduct, ProductType } from '../data-products/data-product.entity';
 import { DataProductGroup } from '../groups/data-product-group.entity';
+import { PipelinePresetsService } from '../pipelines/pipeline-presets.service';
 import { enqueuePreviews } from '../previews/preview-jobs';
 import { PREVIEWS_QUEUE } from '../queue/queue.module';
 import { FileStorageService, StoredFile } from '../storage/file-storage.service';
@@ -93,6 +94,8 @@ export class DemoSeedService {
     // Absent in the CLI on the embedded default: no worker would ever take the jobs from a throw-away in-process
     // Redis, so the thumbnails are left to the portal's start-up sweep for products without one.
     @Optional() @InjectQueue(PREVIEWS_QUEUE) private readonly previewQueue?: Queue,
+    // Absent in a CLI context without the pipelines: the demo's preset is then left out.
+    @Optional() private readonly presets?: PipelinePresetsService,
   ) {}
 
   async seedIfEmpty(): Promise<DemoSeedResult | null> {
@@ -162,6 +165,7 @@ export class DemoSeedService {
         throw error;
       }
     }
+    await this.seedPreset(teacher);
     const result: DemoSeedResult = {
       accounts,
       classroom: { id: classroom.id, name: classroom.name, joinCode: classroom.joinCode ? formatJoinCode(classroom.joinCode) : null },
@@ -175,6 +179,20 @@ export class DemoSeedService {
       );
     }
     return result;
+  }
+
+  /**
+   * The demo frames carry no WCS, so aperture photometry needs its "brightest source near the centre" flag: a preset
+   * with it lets the teacher's first assignment work as it is (README, "Assignments").
+   */
+  private async seedPreset(teacher: User) {
+    if (!this.presets) return;
+    try {
+      await this.presets.create(DEMO_PRESET.pipeline, DEMO_PRESET.name, DEMO_PRESET.flags, teacher);
+    } catch (error) {
+      // A portal configured without the pipeline: nothing to preset.
+      this.logger.warn(`Demo preset not made: ${(error as Error).message}`);
+    }
   }
 
   /** Kept in DATA_DIR too, for whoever missed the start-up log. */
@@ -191,6 +209,9 @@ export class DemoSeedService {
 }
 
 /** The start-up log's and `seed:demo`'s lines about what was seeded: accounts, the class's join code, targets. */
+/** The preset the demo's assignment uses (see seedPreset). */
+export const DEMO_PRESET = { pipeline: 'Aperture photometry', name: 'Demo frames (no WCS)', flags: { brightestWithoutWcs: true } };
+
 export function demoSeedSummary(result: DemoSeedResult): string[] {
   const targets = result.targets.map((t) => `${t.name} (${t.frames} frames)`).join(' and ');
   return [

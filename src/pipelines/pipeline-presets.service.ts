@@ -26,7 +26,7 @@ export class PipelinePresetsService {
     return preset;
   }
 
-  async create(pipelineName: string, name: string, flags: Record<string, unknown>, user: SessionUser): Promise<PipelinePreset> {
+  async create(pipelineName: string, name: string, flags: Record<string, unknown>, user: Pick<SessionUser, 'id'>): Promise<PipelinePreset> {
     const pipeline = this.registry.get(pipelineName);
     const cleanName = textOrThrow(name, 'presetName', { required: true });
     let values: Record<string, boolean>;
