@@ -168,8 +168,7 @@ export class AssignmentsController {
   @Post(':id/runs')
   async startRun(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response) {
     const pipeline = this.registry.get(String(body.pipeline ?? ''));
-    const visible = await this.assignments.findVisible(id, user);
-    const assignment = await this.assignments.checkStart(user, id, { targetId: visible.targetId, pipelineName: pipeline.name });
+    const assignment = await this.assignments.checkStart(user, id, { pipelineName: pipeline.name });
     const run = await this.runs.start(user, {
       pipelineName: pipeline.name,
       targetId: assignment.targetId,

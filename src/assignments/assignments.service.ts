@@ -1,7 +1,7 @@
 import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
-import { canManageClassroom } from '../classrooms/classroom-access';
+import { canManageClassroom, canSeeClassroom } from '../classrooms/classroom-access';
 import { isRowId, rowIdFrom } from '../common/request-parsing';
 import { checkText, TextField } from '../common/text';
 import { GroupsService } from '../groups/groups.service';
@@ -60,6 +60,14 @@ export interface AssignmentSummary {
 }
 
 const MAX_PIPELINES = 20;
+
+/**
+ * A run counts for an assignment when it was started for it, or is on its target with one of its pipelines (run
+ * before "Start" was pressed). One condition for the hand-in check and the hand-in form's choices; $1–$3 are
+ * runForAssignmentParams.
+ */
+const RUN_FOR_ASSIGNMENT = '(assignment_id = $1 OR (target_id = $2 AND pipeline_key = ANY($3)))';
+const runForAssignmentParams = (assignment: Assignment) => [assignment.id, assignment.targetId, assignment.pipelines.map((p) => p.name)];
 const DUE_AT_RULE = 'a date and time, e.g. 2026-12-10T18:00';
 
 /**
@@ -82,7 +90,7 @@ export class AssignmentsService {
   ) {}
 
   static canSee(viewer: SessionUser, assignment: Pick<Assignment, 'classroomId'>): boolean {
-    return isAdmin(viewer) || viewer.memberOf.includes(assignment.classroomId);
+    return canSeeClassroom(viewer, assignment.classroomId);
   }
 
   static canTeach(viewer: SessionUser, assignment: Pick<Assignment, 'classroomId'>): boolean {
@@ -213,12 +221,13 @@ export class AssignmentsService {
 
   /**
    * Whether `viewer` may start this run for the assignment: a member of its class (teachers try it out too), the
-   * assignment open, its target, one of its pipelines. Returns the assignment; throws a message otherwise.
+   * assignment open, its target (when the caller names one), one of its pipelines. Returns the assignment; throws a
+   * message otherwise.
    */
-  async checkStart(viewer: SessionUser, assignmentId: number, run: { targetId: number; pipelineName: string }): Promise<Assignment> {
+  async checkStart(viewer: SessionUser, assignmentId: number, run: { targetId?: number; pipelineName: string }): Promise<Assignment> {
     const assignment = await this.findVisible(assignmentId, viewer);
     if (assignment.closedAt) throw new BadRequestException(`"${assignment.title}" is closed: no more runs for it`);
-    if (assignment.targetId !== run.targetId) throw new BadRequestException(`"${assignment.title}" is about ${assignment.target.name}, not this target`);
+    if (run.targetId !== undefined && assignment.targetId !== run.targetId) throw new BadRequestException(`"${assignment.title}" is about ${assignment.target.name}, not this target`);
     if (!assignment.pipelines.some((p) => p.name === run.pipelineName)) {
       throw new BadRequestException(`"${assignment.title}" allows ${assignment.pipelines.map((p) => p.name).join(', ')}, not ${run.pipelineName}`);
     }
@@ -243,13 +252,12 @@ export class AssignmentsService {
     const runId = rowIdFrom(input.runId);
     if (runId === null) throw new BadRequestException('Choose the run you hand in');
     const [run] = await this.dataSource.query(
-      'SELECT id, state, requested_by_id AS "ownerId", assignment_id AS "assignmentId", target_id AS "targetId", pipeline_key AS "pipelineKey" FROM pipeline_processes WHERE id = $1',
-      [runId],
+      `SELECT state, requested_by_id AS "ownerId", ${RUN_FOR_ASSIGNMENT} AS "forThis" FROM pipeline_processes WHERE id = $4`,
+      [...runForAssignmentParams(assignment), runId],
     );
     if (!run || run.ownerId !== viewer.id) throw new BadRequestException('Hand in a run of your own');
     if (run.state !== 'succeeded') throw new BadRequestException('Hand in a run that succeeded');
-    const forThis = run.assignmentId === assignment.id || (run.targetId === assignment.targetId && assignment.pipelines.some((p) => p.name === run.pipelineKey));
-    if (!forThis) throw new BadRequestException(`That run is not one for "${assignment.title}"`);
+    if (!run.forThis) throw new BadRequestException(`That run is not one for "${assignment.title}"`);
     const answer = textOrNull(input.answer, 'answer');
     const value = numberOrNull(input.value);
     const late = now > assignment.dueAt;
@@ -283,9 +291,9 @@ export class AssignmentsService {
   async handInChoices(assignment: Assignment, viewer: SessionUser): Promise<Array<{ id: number; identifier: string; pipelineKey: string; finishedAt: Date | null }>> {
     return this.dataSource.query(
       `SELECT id, identifier, pipeline_key AS "pipelineKey", finished_at AS "finishedAt" FROM pipeline_processes
-        WHERE requested_by_id = $1 AND state = 'succeeded' AND (assignment_id = $2 OR (target_id = $3 AND pipeline_key = ANY($4)))
+        WHERE requested_by_id = $4 AND state = 'succeeded' AND ${RUN_FOR_ASSIGNMENT}
         ORDER BY created_at DESC, id DESC LIMIT 50`,
-      [viewer.id, assignment.id, assignment.targetId, assignment.pipelines.map((p) => p.name)],
+      [...runForAssignmentParams(assignment), viewer.id],
     );
   }
 

@@ -8,3 +8,8 @@ import { isAdmin, Viewer } from '../sharing/sharing-policy';
 export function canManageClassroom(viewer: Pick<Viewer, 'role' | 'teaches'>, classroomId: number): boolean {
   return isAdmin(viewer) || viewer.teaches.includes(classroomId);
 }
+
+/** Who may see a class and its class work (assignments): its members, teachers and students, and admins. */
+export function canSeeClassroom(viewer: Pick<Viewer, 'role' | 'memberOf'>, classroomId: number): boolean {
+  return isAdmin(viewer) || viewer.memberOf.includes(classroomId);
+}

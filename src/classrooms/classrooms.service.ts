@@ -11,7 +11,7 @@ import { generatePassphrase } from '../users/passphrase';
 import { hashPassword } from '../users/password-hasher';
 import { SessionUser, User } from '../users/user.entity';
 import { USERNAME_PATTERN, USERNAME_RULE, UsersService } from '../users/users.service';
-import { canManageClassroom } from './classroom-access';
+import { canManageClassroom, canSeeClassroom } from './classroom-access';
 import { ClassroomMember, ClassroomRole } from './classroom-member.entity';
 import { Classroom } from './classroom.entity';
 import { formatJoinCode, generateJoinCode, normalizeJoinCode } from './join-code';
@@ -179,7 +179,7 @@ export class ClassroomsService {
   /** A class for one of its members or an admin: its teachers, and its students when `actor` manages it. */
   async detail(classId: number, actor: SessionUser): Promise<ClassroomDetail> {
     const classroom = await this.find(classId);
-    if (!isAdmin(actor) && !actor.memberOf.includes(classroom.id)) throw new ForbiddenException('You are not in this class');
+    if (!canSeeClassroom(actor, classroom.id)) throw new ForbiddenException('You are not in this class');
     return this.describe(classroom, actor, canManageClassroom(actor, classroom.id));
   }
 
