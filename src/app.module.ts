@@ -33,20 +33,20 @@ import { UsersModule } from './users/users.module';
 
 @Module({})
 export class AppModule implements NestModule {
-  static forRoot(config: AppConfig, infrastructure: Infrastructure): DynamicModule {
+  /** `jobsElsewhere`: a worker process runs the pipeline and preview jobs (the built embedded default). */
+  static forRoot(config: AppConfig, infrastructure: Infrastructure, options: { jobsElsewhere?: boolean } = {}): DynamicModule {
     return {
       module: AppModule,
       global: true,
       imports: [
         TypeOrmModule.forRoot(typeormOptions(infrastructure.databaseUrl)),
         QueueModule.forRoot(infrastructure.redisUrl, config.pipelineLockSeconds),
-        // The embedded Redis lives in this process, so with it the web process must run the pipeline jobs itself,
-        // one at a time: PGlite runs one query at a time anyway, and Bull's parallel blocking reads do not close
-        // cleanly on the embedded server.
+        // With the embedded services inside this process (the tests), this process also runs the jobs: nothing else
+        // can reach them. The built embedded default runs them in its worker process instead.
         PipelinesModule.forRoot({
           redisUrl: infrastructure.redisUrl,
-          runWorker: config.inProcessWorker || infrastructure.embeddedRedis,
-          concurrency: infrastructure.embeddedRedis ? 1 : config.pipelineConcurrency,
+          runWorker: !options.jobsElsewhere && (config.inProcessWorker || infrastructure.embeddedRedis),
+          concurrency: config.pipelineConcurrency,
         }),
         // Ends users' Socket.IO connections in every web process when their sessions end or their classes change.
         LiveModule.forRoot(infrastructure.redisUrl),

@@ -12,34 +12,52 @@ import { PinoLoggerService } from './logging/pino-logger.service';
 export interface PortalApp {
   app: NestExpressApplication;
   infrastructure: Infrastructure;
-  /** Closes the app, then whichever embedded services it started. */
+  /** Stops what was added with `stopFirst`, closes the app, then stops whichever embedded services it started. */
   close(): Promise<void>;
+  /**
+   * Something to stop before the app closes (the embedded default's worker process): its runs get their grace
+   * period while the pages still answer and say how they end.
+   */
+  stopFirst(stop: () => Promise<void>): void;
 }
 
-/**
- * Starts (or finds) Postgres and Redis, migrates, and builds a configured web app: shared by main.ts and the tests.
- * `logger`: false for silence (tests), pino (main.ts; every request is logged too), or Nest's console logger.
- */
-export async function createPortalApp(config: AppConfig, options: { logger?: false | PinoLoggerService } = {}): Promise<PortalApp> {
-  const infrastructure = await startInfrastructure(config, new Logger('Infrastructure'));
+export interface PortalAppOptions {
+  /** false for silence (tests), pino (main.ts; every request is logged too), or Nest's console logger. */
+  logger?: false | PinoLoggerService;
+  /**
+   * The built web process (`npm start`): embedded services in a child process, and the pipeline and preview jobs
+   * in a worker process the caller starts, not in this one.
+   */
+  separateProcesses?: boolean;
+}
+
+/** Starts (or finds) Postgres and Redis, migrates, and builds a configured web app: shared by main.ts and the tests. */
+export async function createPortalApp(config: AppConfig, options: PortalAppOptions = {}): Promise<PortalApp> {
+  const infrastructure = await startInfrastructure(config, new Logger('Infrastructure'), { inChildProcess: options.separateProcesses });
   try {
     const ran = await runMigrations(infrastructure.databaseUrl);
     if (ran.length) new Logger('Migrations').log(`Applied ${ran.join(', ')}`);
-    const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, infrastructure), {
+    const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, infrastructure, { jobsElsewhere: Boolean(options.separateProcesses && infrastructure.embeddedRedis) }), {
       bufferLogs: false,
       logger: options.logger === false ? false : options.logger,
     });
     configureApp(app, { requestLogger: options.logger ? options.logger.pino : undefined });
     let closed = false;
+    const first: Array<() => Promise<void>> = [];
     return {
       app,
       infrastructure,
+      stopFirst: (stop) => first.push(stop),
       close: async () => {
         if (closed) return;
         closed = true;
         app.get(ShutdownState).begin();
         try {
-          await app.close();
+          try {
+            await Promise.all(first.map((stop) => stop()));
+          } finally {
+            await app.close();
+          }
         } finally {
           // The embedded services last: everything above may still talk to them while it stops.
           await infrastructure.close();
@@ -57,28 +75,32 @@ export async function createPortalApp(config: AppConfig, options: { logger?: fal
  * consumers stop, runs finish within SHUTDOWN_GRACE_SECONDS or are interrupted and queued again, logs are stored,
  * then Redis and the database close, then the embedded services), and the process exits 0, or 1 if `close` failed.
  * A second signal calls `hurry` (the runs still going are interrupted now); a third exits at once.
+ * Returns the same stop for other reasons (a child process that died), with the exit code to end with.
  */
-export function closeOnSignals(close: () => Promise<void>, options: { hurry?: () => void; logger?: Logger } = {}): void {
+export function closeOnSignals(
+  close: () => Promise<void>,
+  options: { hurry?: () => void; logger?: Logger } = {},
+): (reason: string, exitCode?: number) => void {
   const logger = options.logger ?? new Logger('Shutdown');
   let signals = 0;
-  const stop = (signal: string) => {
+  const stop = (reason: string, exitCode = 0) => {
     signals++;
     if (signals === 2) {
-      logger.warn(`${signal} again: interrupting the runs still going now (once more to exit at once)`);
+      logger.warn(`${reason} again: interrupting the runs still going now (once more to exit at once)`);
       options.hurry?.();
       return;
     }
     if (signals > 2) {
-      logger.warn(`${signal} a third time: exiting without finishing the shutdown`);
+      logger.warn(`${reason} a third time: exiting without finishing the shutdown`);
       process.exit(1);
     }
-    logger.log(`${signal} received, stopping`);
+    logger.log(`${reason}, stopping`);
     // A promise some library rejects late, as a connection closes, is logged: it must not end a clean stop early.
     process.on('unhandledRejection', (reason) => logger.error(`During shutdown: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
     close().then(
       () => {
         logger.log('Stopped');
-        process.exit(0);
+        process.exit(exitCode);
       },
       (error) => {
         logger.error(`Stopping failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
@@ -86,6 +108,7 @@ export function closeOnSignals(close: () => Promise<void>, options: { hurry?: ()
       },
     );
   };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT received'));
+  process.on('SIGTERM', () => stop('SIGTERM received'));
+  return stop;
 }

@@ -3,15 +3,57 @@ import { Logger } from '@nestjs/common';
 import { closeOnSignals, createPortalApp } from './bootstrap';
 import { loadConfig } from './config/app-config';
 import { demoSeedSummary, DemoSeedService } from './demo/demo-seed.service';
+import { forkPortalChild, PortalChild } from './infrastructure/child-process';
 import { useProcessLogger } from './logging/process-logger';
 import { PipelineWorkerService } from './pipelines/pipeline-worker.service';
+
+/** Once a child has died, how long the rest may take to stop before the process exits anyway. */
+const CRASH_STOP_MS = 10_000;
 
 async function main() {
   const config = loadConfig();
   const processLogger = useProcessLogger(config);
   const logger = new Logger('Portal');
-  const portal = await createPortalApp(config, { logger: processLogger });
-  closeOnSignals(portal.close, { hurry: () => portal.app.get(PipelineWorkerService).hurry() });
+  const portal = await createPortalApp(config, { logger: processLogger, separateProcesses: true });
+  let worker: PortalChild | undefined;
+  // On the embedded default the jobs run in a worker process of their own, as a separate worker does on servers.
+  if (portal.infrastructure.embeddedRedis) {
+    try {
+      worker = await forkPortalChild({
+        name: 'pipeline worker process',
+        entry: 'worker',
+        env: {
+          ...process.env,
+          DATABASE_URL: portal.infrastructure.databaseUrl,
+          REDIS_URL: portal.infrastructure.redisUrl,
+          PIPELINE_CONCURRENCY: String(config.embeddedWorkerConcurrency),
+        },
+        stopWith: 'signal',
+        // Its runs get SHUTDOWN_GRACE_SECONDS to finish, then are interrupted and their logs stored.
+        killAfterMs: (config.shutdownGraceSeconds + 30) * 1000,
+      });
+    } catch (error) {
+      await portal.close().catch(() => undefined);
+      throw error;
+    }
+    portal.stopFirst(() => worker!.stop());
+    logger.log(`Pipeline worker process started (pid ${worker.pid}), ${config.embeddedWorkerConcurrency} job(s) at a time`);
+  }
+  const hurry = () => {
+    portal.app.get(PipelineWorkerService).hurry();
+    worker?.hurry();
+  };
+  const stop = closeOnSignals(portal.close, { hurry });
+  // A child dying stops the whole portal, saying which one: half a portal would only fail later and obscurely.
+  // Nothing is waited for then (the runs are interrupted at once and queued again at the next start).
+  for (const child of [portal.infrastructure.servicesProcess, worker]) {
+    child?.onUnexpectedExit((description) => {
+      logger.error(`${description}: stopping the portal`);
+      setTimeout(() => process.exit(1), CRASH_STOP_MS).unref();
+      stop('A process of the portal stopped', 1);
+      hurry();
+    });
+  }
   const seeded = config.seedDemo ? await portal.app.get(DemoSeedService).seedIfEmpty() : null;
   await portal.app.listen(config.port, config.host);
   logger.log(`Portal ready on http://localhost:${config.port}`);

@@ -6,6 +6,7 @@ import { closeOnSignals } from './bootstrap';
 import { APP_CONFIG, loadConfig } from './config/app-config';
 import { runMigrations } from './database/migrate';
 import { typeormOptions } from './database/typeorm-options';
+import { parentChannel } from './infrastructure/child-process';
 import { startInfrastructure } from './infrastructure/infrastructure';
 import { LiveModule } from './live/live.module';
 import { useProcessLogger } from './logging/process-logger';
@@ -24,7 +25,7 @@ async function main() {
   const processLogger = useProcessLogger(config);
   const logger = new Logger('Worker');
   if (!config.databaseUrl || !config.redisUrl) {
-    throw new Error('A separate worker needs DATABASE_URL and REDIS_URL (the embedded services live inside the web process).');
+    throw new Error('A separate worker needs DATABASE_URL and REDIS_URL (on the embedded default the web process starts its own worker).');
   }
   const infrastructure = await startInfrastructure(config, logger);
   await runMigrations(infrastructure.databaseUrl);
@@ -45,7 +46,7 @@ async function main() {
   class WorkerModule {}
 
   const app = await NestFactory.createApplicationContext({ module: WorkerModule, global: true }, { logger: processLogger });
-  closeOnSignals(
+  const stop = closeOnSignals(
     async () => {
       try {
         await app.close();
@@ -55,10 +56,22 @@ async function main() {
     },
     { hurry: () => app.get(PipelineWorkerService).hurry() },
   );
-  logger.log('Worker ready');
+  // Started by the embedded default's web process: it is told when this one is ready, and a dead parent stops it.
+  parentChannel.onStop(
+    () => stop('Asked to stop by the web process'),
+    () => {
+      // The database and Redis went with the web process: interrupt the runs now rather than after a grace.
+      app.get(PipelineWorkerService).hurry();
+      stop('The web process is gone');
+    },
+  );
+  await parentChannel.send({ type: 'ready' });
+  logger.log(`Worker ready, ${config.pipelineConcurrency} pipeline job(s) at a time`);
 }
 
-main().catch((error) => {
-  new Logger('Worker').error(error instanceof Error ? error.message : error);
+main().catch(async (error) => {
+  const message = error instanceof Error ? error.message : String(error);
+  new Logger('Worker').error(message);
+  await parentChannel.send({ type: 'failed', message });
   process.exit(1);
 });

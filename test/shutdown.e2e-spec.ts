@@ -1,4 +1,3 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,7 +9,8 @@ import { startEmbeddedPostgres } from '../src/infrastructure/embedded-postgres';
 import { jobIdFor, RUN_MAX_ATTEMPTS } from '../src/pipelines/pipeline-runs.service';
 import { PIPELINES_QUEUE } from '../src/queue/queue.module';
 import { UsersService } from '../src/users/users.service';
-import { builtEntry, ensureBuilt, ROOT } from './utils/built-dist';
+import { ensureBuilt } from './utils/built-dist';
+import { createUserWithCli, errorLines, expectCleanExit, PortalProcess, stop } from './utils/portal-process';
 import { eventually, freePort, killHard } from './utils/fault-tools';
 import { createTarget, FIXTURES, LoggedIn, loginAs, startTestPortal, TestPortal, uploadOne } from './utils/test-app';
 
@@ -36,12 +36,12 @@ const servers = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
 interface Mode {
   name: string;
   embedded: boolean;
-  /** Runs one web process takes at once (the embedded default always takes one). */
+  /** Runs taken at once (PIPELINE_CONCURRENCY): by the embedded default's worker process, or by the web process on servers. */
   concurrency: number;
 }
 
 const MODES: Mode[] = [
-  { name: 'the embedded default', embedded: true, concurrency: 1 },
+  { name: 'the embedded default', embedded: true, concurrency: 2 },
   ...(servers ? [{ name: 'the servers', embedded: false, concurrency: 2 }] : []),
 ];
 
@@ -55,55 +55,6 @@ interface RunRow {
 interface LogRow {
   seq: number;
   text: string;
-}
-
-/**
- * A portal process as `npm start` (dist/src/main.js) or `npm run start:worker` (dist/src/worker.js) runs it, with
- * its output kept for the assertions.
- */
-class PortalProcess {
-  readonly child: ChildProcess;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output = '';
-  private readonly waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
-
-  constructor(entry: 'main' | 'worker', env: NodeJS.ProcessEnv, readonly url = '') {
-    this.child = spawn(process.execPath, [builtEntry(entry)], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const onData = (chunk: Buffer) => {
-      this.output += chunk;
-      for (const waiter of [...this.waiters]) {
-        if (waiter.pattern.test(this.output)) {
-          this.waiters.splice(this.waiters.indexOf(waiter), 1);
-          waiter.resolve();
-        }
-      }
-    };
-    this.child.stdout!.on('data', onData);
-    this.child.stderr!.on('data', onData);
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
-  }
-
-  /** Resolves once the output matches `pattern`; rejects if the process exits first or `timeoutMs` passes. */
-  waitFor(pattern: RegExp, timeoutMs: number): Promise<void> {
-    if (pattern.test(this.output)) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`No ${pattern} in the process's output after ${timeoutMs} ms:\n${this.tail()}`)), timeoutMs);
-      this.waiters.push({ pattern, resolve: () => (clearTimeout(timer), resolve()) });
-      void this.exited.then(({ code, signal }) => {
-        clearTimeout(timer);
-        reject(new Error(`The process exited (${code ?? signal}) before printing ${pattern}:\n${this.tail()}`));
-      });
-    });
-  }
-
-  /** The last lines of output, for failure messages. */
-  tail(lines = 40): string {
-    return this.output.split('\n').slice(-lines).join('\n');
-  }
 }
 
 // The processes run the built portal, as users run it.
@@ -125,7 +76,7 @@ describe.each(MODES)('stopping the web process with runs in flight, on $name (e2
     username = `shutdown-${mode.embedded ? 'embedded' : 'servers'}`;
     if (mode.embedded) {
       dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-shutdown-'));
-      await createUserWithCli(dataDir, username);
+      await createUserWithCli(dataDir, username, PASSWORD);
     } else {
       // The test's own app only empties the database and reads it; IN_PROCESS_WORKER=false: it takes no job.
       portal = await startTestPortal({ pipelinesConfig: SHUTDOWN_PIPELINES, env: { IN_PROCESS_WORKER: 'false' } });
@@ -344,7 +295,7 @@ describe.each(MODES)('stopping the web process with runs in flight, on $name (e2
     }
   }, 240_000);
 });
-// A worker process needs a Redis it can share with the web process: the embedded one lives inside the web process.
+// A worker started by hand needs servers; the embedded default's web process starts its own.
 (servers ? describe : describe.skip)('stopping a separate worker with a run in flight (e2e, SIGINT, servers)', () => {
   const gateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-gates-'));
   const gate = path.join(gateDir, 'gate-worker');
@@ -439,36 +390,3 @@ async function closePortal(portal: TestPortal | undefined): Promise<void> {
   registry._deserializers.length = 0;
 }
 
-/** SIGTERM, then the exit: status 0, nothing logged at error level, no connection used after it closed. */
-async function stop(web: PortalProcess): Promise<void> {
-  web.child.kill('SIGTERM');
-  await expectCleanExit(web);
-}
-
-async function expectCleanExit(web: PortalProcess): Promise<void> {
-  const { code, signal } = await web.exited;
-  expect({ code, signal, errors: errorLines(web.output) }).toEqual({ code: 0, signal: null, errors: [] });
-  expect(web.output).not.toMatch(/Connection is closed/);
-}
-
-/** Lines the portal logged at error or fatal level, and whatever Node printed of an uncaught error. */
-function errorLines(output: string): string[] {
-  return output.split('\n').filter((line) => /^\S+ (ERROR|FATAL)\b|^\w*Error\b|Unhandled|unhandled/.test(line));
-}
-
-/** The account the tests log in with, made by the CLI before any web process opens the embedded database. */
-async function createUserWithCli(dataDir: string, username: string): Promise<void> {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir };
-  delete env.DATABASE_URL;
-  delete env.REDIS_URL;
-  const child = spawn(
-    process.execPath,
-    [builtEntry('cli'), 'user:create', '--username', username, '--password', PASSWORD, '--role', 'teacher'],
-    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`user:create failed (${code}): ${output}`);
-}

@@ -1,6 +1,10 @@
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { LOG_FORMATS, LOG_LEVELS, LogFormat, LogLevelName } from '../logging/log-format';
 import { PROJECT_ROOT } from './paths';
+
+export const EMBEDDED_REDIS_KINDS = ['built-in', 'redis-server'] as const;
+export type EmbeddedRedisKind = (typeof EMBEDDED_REDIS_KINDS)[number];
 
 /** Every setting the portal reads from the environment, parsed once. */
 export interface AppConfig {
@@ -22,6 +26,10 @@ export interface AppConfig {
   inProcessWorker: boolean;
   /** Pipeline jobs one worker process runs at once. */
   pipelineConcurrency: number;
+  /** Pipeline jobs the embedded default's worker process runs at once: PIPELINE_CONCURRENCY, else one per core. */
+  embeddedWorkerConcurrency: number;
+  /** The embedded default's Redis: the built-in Redis-protocol server, or `redis-server` from PATH. */
+  embeddedRedis: EmbeddedRedisKind;
   /** A run still going after this many seconds is stopped and marked failed. */
   pipelineTimeoutSeconds: number;
   /** How long a worker's hold on a job lasts without renewal; a dead worker's job is requeued after about this. */
@@ -195,6 +203,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     pipelinesConfig: env.PIPELINES_CONFIG ? path.resolve(env.PIPELINES_CONFIG) : path.join(PROJECT_ROOT, 'pipelines.config.json'),
     inProcessWorker: parseBool(env.IN_PROCESS_WORKER, true),
     pipelineConcurrency: positiveInteger(env.PIPELINE_CONCURRENCY, 2, 'PIPELINE_CONCURRENCY'),
+    embeddedWorkerConcurrency: positiveInteger(env.PIPELINE_CONCURRENCY, os.availableParallelism(), 'PIPELINE_CONCURRENCY'),
+    embeddedRedis: oneOf(env.EMBEDDED_REDIS, EMBEDDED_REDIS_KINDS, 'built-in', 'EMBEDDED_REDIS'),
     pipelineTimeoutSeconds: positiveInteger(env.PIPELINE_TIMEOUT_SECONDS, 3600, 'PIPELINE_TIMEOUT_SECONDS'),
     pipelineLockSeconds: positiveInteger(env.PIPELINE_LOCK_SECONDS, 30, 'PIPELINE_LOCK_SECONDS'),
     shutdownGraceSeconds: nonNegativeInteger(env.SHUTDOWN_GRACE_SECONDS, 30, 'SHUTDOWN_GRACE_SECONDS'),

@@ -19,7 +19,7 @@ export interface EmbeddedPostgres {
 export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
   const pgDir = path.join(dataDir, 'pglite');
   fs.mkdirSync(pgDir, { recursive: true });
-  const unlock = lockDataDir(dataDir);
+  const unlock = await lockDataDir(dataDir);
   let db: PGlite;
   try {
     db = await PGlite.create({ dataDir: pgDir, extensions: { pgcrypto } });
@@ -54,12 +54,15 @@ const isAlive = (pid: number) => {
   }
 };
 
+/** How long a holder that is stopping (the embedded services of a portal just stopped or killed) is waited for. */
+const HOLDER_EXIT_WAIT_MS = 10_000;
+
 /**
  * DATA_DIR/pglite.pid names the process that has the embedded database open. PGlite itself does not notice a
  * second process (e.g. `npm run cli` while the portal runs): each would work on its own copy in memory and one's
  * writes would be lost, so the second is refused. A file left by a process that died is taken over.
  */
-function lockDataDir(dataDir: string): () => void {
+async function lockDataDir(dataDir: string): Promise<() => void> {
   const file = path.join(dataDir, 'pglite.pid');
   for (let attempt = 0; ; attempt++) {
     try {
@@ -68,6 +71,11 @@ function lockDataDir(dataDir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
       const holder = Number(fs.readFileSync(file, 'utf8'));
+      // A portal's embedded-services process outlives its web process by a moment when that one is killed.
+      const deadline = Date.now() + HOLDER_EXIT_WAIT_MS;
+      while (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
         throw new Error(
           `The embedded database in ${dataDir} is open in another process (pid ${holder}), such as the running portal: ` +

@@ -12,8 +12,11 @@ export class BullRedisClients {
    * implement; BLMOVE ... RIGHT LEFT is the same operation, so every client gets that one-line shim.
    */
   create(redisUrl: string, type: 'client' | 'subscriber' | 'bclient'): Redis {
+    // A blocking client's hang-up: Bull's local pause ends a blocked BLMOVE by disconnecting. The built-in
+    // embedded server reads a connection's next bytes (and so its FIN) only after the blocked command returns, so
+    // ioredis waited its full 2 s disconnectTimeout before closing the socket itself; every stop paid it.
     const options: RedisOptions =
-      type === 'client' ? { maxRetriesPerRequest: 20 } : { maxRetriesPerRequest: null, enableReadyCheck: false };
+      type === 'client' ? { maxRetriesPerRequest: 20 } : { maxRetriesPerRequest: null, enableReadyCheck: false, disconnectTimeout: 100 };
     const client = new Redis(redisUrl, options);
     (client as any).brpoplpush = (source: string, destination: string, timeout: number) =>
       client.blmove(source, destination, 'RIGHT', 'LEFT', timeout);

@@ -1,0 +1,85 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { builtEntry, ROOT } from './built-dist';
+
+/**
+ * A portal process as `npm start` (dist/src/main.js) or `npm run start:worker` (dist/src/worker.js) runs it, with
+ * its output kept for the assertions.
+ */
+export class PortalProcess {
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output = '';
+  private readonly waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
+
+  constructor(entry: 'main' | 'worker', env: NodeJS.ProcessEnv, readonly url = '') {
+    this.child = spawn(process.execPath, [builtEntry(entry)], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const onData = (chunk: Buffer) => {
+      this.output += chunk;
+      for (const waiter of [...this.waiters]) {
+        if (waiter.pattern.test(this.output)) {
+          this.waiters.splice(this.waiters.indexOf(waiter), 1);
+          waiter.resolve();
+        }
+      }
+    };
+    this.child.stdout!.on('data', onData);
+    this.child.stderr!.on('data', onData);
+    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  /** Resolves once the output matches `pattern`; rejects if the process exits first or `timeoutMs` passes. */
+  waitFor(pattern: RegExp, timeoutMs: number): Promise<void> {
+    if (pattern.test(this.output)) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`No ${pattern} in the process's output after ${timeoutMs} ms:\n${this.tail()}`)), timeoutMs);
+      this.waiters.push({ pattern, resolve: () => (clearTimeout(timer), resolve()) });
+      void this.exited.then(({ code, signal }) => {
+        clearTimeout(timer);
+        reject(new Error(`The process exited (${code ?? signal}) before printing ${pattern}:\n${this.tail()}`));
+      });
+    });
+  }
+
+  /** The last lines of output, for failure messages. */
+  tail(lines = 40): string {
+    return this.output.split('\n').slice(-lines).join('\n');
+  }
+}
+
+/** SIGTERM, then the exit: status 0, nothing logged at error level, no connection used after it closed. */
+export async function stop(web: PortalProcess): Promise<void> {
+  web.child.kill('SIGTERM');
+  await expectCleanExit(web);
+}
+
+export async function expectCleanExit(web: PortalProcess): Promise<void> {
+  const { code, signal } = await web.exited;
+  expect({ code, signal, errors: errorLines(web.output) }).toEqual({ code: 0, signal: null, errors: [] });
+  expect(web.output).not.toMatch(/Connection is closed/);
+}
+
+/** Lines the portal logged at error or fatal level, and whatever Node printed of an uncaught error. */
+export function errorLines(output: string): string[] {
+  return output.split('\n').filter((line) => /^\S+ (ERROR|FATAL)\b|^\w*Error\b|Unhandled|unhandled/.test(line));
+}
+
+/** The account the tests log in with, made by the CLI before any web process opens the embedded database. */
+export async function createUserWithCli(dataDir: string, username: string, password: string): Promise<void> {
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir };
+  delete env.DATABASE_URL;
+  delete env.REDIS_URL;
+  const child = spawn(
+    process.execPath,
+    [builtEntry('cli'), 'user:create', '--username', username, '--password', password, '--role', 'teacher'],
+    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`user:create failed (${code}): ${output}`);
+}
