@@ -41,12 +41,13 @@ export class AppModule implements NestModule {
       imports: [
         TypeOrmModule.forRoot(typeormOptions(infrastructure.databaseUrl)),
         QueueModule.forRoot(infrastructure.redisUrl, config.pipelineLockSeconds),
-        // With the embedded services inside this process (the tests), this process also runs the jobs: nothing else
-        // can reach them. The built embedded default runs them in its worker process instead.
+        // With the embedded services inside this process (the tests), this process also runs the jobs, one at a
+        // time: Bull's parallel blocking reads do not close cleanly when the server closes in the same process. The
+        // built embedded default runs them in its worker process instead, several at once.
         PipelinesModule.forRoot({
           redisUrl: infrastructure.redisUrl,
           runWorker: !options.jobsElsewhere && (config.inProcessWorker || infrastructure.embeddedRedis),
-          concurrency: config.pipelineConcurrency,
+          concurrency: infrastructure.embeddedRedis && !infrastructure.servicesProcess ? 1 : config.pipelineConcurrency,
         }),
         // Ends users' Socket.IO connections in every web process when their sessions end or their classes change.
         LiveModule.forRoot(infrastructure.redisUrl),

@@ -11,6 +11,7 @@ import { AddressInfo } from 'node:net';
 import { getQueueToken } from '@nestjs/bull';
 import { Logger } from '@nestjs/common';
 import { Queue } from 'bull';
+import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { createPortalApp, PortalApp } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config/app-config';
@@ -43,7 +44,8 @@ export async function startBenchEnv(): Promise<BenchEnv> {
     const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir };
     delete env.DATABASE_URL;
     delete env.REDIS_URL;
-    infrastructure = await startInfrastructure(loadConfig(env), new Logger('Bench'));
+    // As `npm start` runs them: in a process of their own, reachable by worker processes.
+    infrastructure = await startInfrastructure(loadConfig(env), new Logger('Bench'), { inChildProcess: true });
   }
   return {
     mode: servers ? 'servers' : 'embedded',
@@ -84,6 +86,17 @@ export async function startBenchPortal(env: BenchEnv, concurrency: number): Prom
     PORT: '0',
     HOST: '127.0.0.1',
   });
+  if (env.mode === 'embedded') {
+    // The embedded Redis outlives each measurement's portal: a run id restarting at 1 must not find the last
+    // portal's finished job under its job id (Bull ignores an add with a job id it has). Emptied before any consumer
+    // starts; Bull's obliterate under a waiting consumer lost the next job on the built-in server.
+    const redis = new Redis(env.redisUrl);
+    try {
+      await redis.flushall();
+    } finally {
+      redis.disconnect();
+    }
+  }
   const portal = await createPortalApp(config);
   await portal.app.listen(0, '127.0.0.1');
   const { port } = portal.app.getHttpServer().address() as AddressInfo;
@@ -112,6 +125,7 @@ export async function wipe(env: BenchEnv, bench: BenchPortal): Promise<void> {
   await bench.dataSource.query(
     `TRUNCATE users, classrooms, classroom_members, targets, pipeline_log_lines, target_lists, data_products, data_product_groups, reduced_data, pipeline_processes, sessions RESTART IDENTITY CASCADE`,
   );
+  // The embedded Redis is emptied before each portal starts (startBenchPortal): it is the bench's own.
   if (env.mode === 'servers') {
     for (const name of [PIPELINES_QUEUE, PREVIEWS_QUEUE]) await bench.portal.app.get<Queue>(getQueueToken(name)).obliterate({ force: true });
   }

@@ -30,6 +30,26 @@ describe('the embedded Redis-protocol server', () => {
     for (const socket of accepted) expect(noDelayOf(socket)).toBe(true);
   });
 
+  it('drops a blocked BLMOVE with its client: a client that is gone takes no item pushed after it left', async () => {
+    const gone = clients.create(redis.url, 'bclient');
+    await gone.ping();
+    const blocked = gone.blmove('jobs:wait', 'jobs:active', 'RIGHT', 'LEFT', 0).catch((error: Error) => error.message);
+    await eventuallyParked();
+    gone.disconnect();
+    await expect(blocked).resolves.toBe('Connection is closed.');
+    const client = clients.create(redis.url, 'client');
+    await client.lpush('jobs:wait', 'job-1');
+    // A live client's read proves the server has handled the push (and any waiter it woke) before it answers.
+    await expect(client.lrange('jobs:wait', 0, -1)).resolves.toEqual(['job-1']);
+    await expect(client.lrange('jobs:active', 0, -1)).resolves.toEqual([]);
+
+    async function eventuallyParked() {
+      // The BLMOVE is parked once the server has read it: a PING sent after it on another connection is answered later.
+      const probe = clients.create(redis.url, 'client');
+      await probe.ping();
+    }
+  });
+
   it('runs two Bull jobs of one consumer at the same time, and both finish', async () => {
     const queue = new Bull('two-at-once', { createClient: (type) => clients.create(redis.url, type) });
     let running = 0;
