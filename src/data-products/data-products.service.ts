@@ -200,22 +200,23 @@ export class DataProductsService {
     const where = (alias: 'p' | 'c') => `${alias}.target_id = $1 AND ${visible(alias).sql} AND ${scoped[alias]} AND ($5::text IS NULL OR ${alias}.product_type = $5)`;
     // Only the groups the viewer may see are named beside a product (same viewer parameters as the products').
     const visibleGroup = visibleCondition(viewer, ownedColumns('g', 'created_by_id'), first).sql;
-    const sql = `SELECT p.id, p.original_name AS "originalName", p.product_type AS "productType", p.size, p.thumbnail_path AS "thumbnailPath",
-              p.preview_error AS "previewError", p.created_at AS "createdAt", p.visibility, p.classroom_id AS "classroomId",
-              coalesce(u.display_name, u.username) AS "ownerName",
-              coalesce((SELECT json_agg(json_build_object('id', g.id, 'name', g.name) ORDER BY g.name)
-                          FROM data_product_group_members m JOIN data_product_groups g ON g.id = m.group_id
-                         WHERE m.data_product_id = p.id AND ${visibleGroup}), '[]') AS groups,
-              (SELECT count(*)::int FROM data_products c WHERE ${where('c')}) AS total
-         FROM data_products p LEFT JOIN users u ON u.id = p.uploaded_by_id
-        WHERE ${where('p')} AND ($4::int[] IS NULL OR p.id = ANY($4))
-        ORDER BY p.created_at DESC, p.id DESC
-        LIMIT $2 OFFSET $3`;
-    type Raw = Omit<ProductTableRow, 'size'> & { size: string; total: number };
-    const rows: Raw[] = await this.dataSource.query(sql, params);
-    // Past the last page there are no rows to carry the total: the first row of the same statement has it.
-    const total = rows.length ? rows[0].total : ((await this.dataSource.query(sql, [params[0], 1, 0, ...params.slice(3)])) as Raw[])[0]?.total ?? 0;
-    return { rows: rows.map(({ total: _total, ...row }) => ({ ...row, size: Number(row.size) })), total };
+    // The page's rows come as one JSON value beside the count: one row to send and parse rather than one per product
+    // (on the embedded database every row is a socket write of its own), and the count is there past the last page.
+    const sql = `SELECT (SELECT count(*)::int FROM data_products c WHERE ${where('c')}) AS total,
+              (SELECT coalesce(json_agg(page ORDER BY page."createdAt" DESC, page.id DESC), '[]') FROM (
+                 SELECT p.id, p.original_name AS "originalName", p.product_type AS "productType", p.size, p.thumbnail_path AS "thumbnailPath",
+                        p.preview_error AS "previewError", p.created_at AS "createdAt", p.visibility, p.classroom_id AS "classroomId",
+                        coalesce(u.display_name, u.username) AS "ownerName",
+                        coalesce((SELECT json_agg(json_build_object('id', g.id, 'name', g.name) ORDER BY g.name)
+                                    FROM data_product_group_members m JOIN data_product_groups g ON g.id = m.group_id
+                                   WHERE m.data_product_id = p.id AND ${visibleGroup}), '[]') AS groups
+                   FROM data_products p LEFT JOIN users u ON u.id = p.uploaded_by_id
+                  WHERE ${where('p')} AND ($4::int[] IS NULL OR p.id = ANY($4))
+                  ORDER BY p.created_at DESC, p.id DESC
+                  LIMIT $2 OFFSET $3) page) AS rows`;
+    type Raw = Omit<ProductTableRow, 'size' | 'createdAt'> & { size: number | string; createdAt: string };
+    const [{ total, rows }]: Array<{ total: number; rows: Raw[] }> = await this.dataSource.query(sql, params);
+    return { rows: rows.map((row) => ({ ...row, size: Number(row.size), createdAt: new Date(row.createdAt) })), total };
   }
 
   /** One page of a target's products that `viewer` may see under `filter`, newest first, and how many there are. */

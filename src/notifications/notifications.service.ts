@@ -8,6 +8,7 @@ import { notificationEmail } from './notification-email';
 import { CleanNotification, cleanNotification, isNotificationKind, NOTIFICATION_KIND_LABELS, NOTIFICATION_KINDS, NotificationEvent, NotificationKind } from './notification-kinds';
 import { NotificationMailer } from './notification-mailer';
 import { Notification } from './notification.entity';
+import { unreadCountSql } from './unread-count';
 
 export type { NotificationEvent, NotificationKind } from './notification-kinds';
 
@@ -132,7 +133,7 @@ export class NotificationsService {
 
   /** How many of the user's notifications are unread (the bell). */
   async unreadCount(user: { id: string }): Promise<number> {
-    const [{ n }]: Array<{ n: number }> = await this.dataSource.query(`SELECT count(*)::int AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL`, [user.id]);
+    const [{ n }]: Array<{ n: number }> = await this.dataSource.query(`SELECT ${unreadCountSql('$1')} AS n`, [user.id]);
     return n;
   }
 

@@ -2,6 +2,7 @@ import { Injectable, NestMiddleware } from '@nestjs/common';
 import { NextFunction, Request, Response } from 'express';
 import { SessionUser } from '../users/user.entity';
 import { NotificationsService } from './notifications.service';
+import { UNREAD_COUNT_LOCAL } from './unread-count';
 
 type Render = Response['render'];
 
@@ -23,9 +24,11 @@ export class UnreadCountMiddleware implements NestMiddleware {
         const locals = typeof options === 'function' ? undefined : options;
         const done = typeof options === 'function' ? (options as Done) : callback;
         if (view === 'error' || res.statusCode >= 500) return render(view, locals, done);
+        // A page that read the count in its own statement (see unread-count.ts) has it already.
+        if (typeof (locals as Record<string, unknown> | undefined)?.[UNREAD_COUNT_LOCAL] === 'number') return render(view, locals, done);
         this.notifications.unreadCount(user).then(
           (count) => {
-            res.locals.unreadNotifications = count;
+            res.locals[UNREAD_COUNT_LOCAL] = count;
             render(view, locals, done);
           },
           () => render(view, locals, done),

@@ -1,4 +1,4 @@
-import { canChange, canManageAccount, canView, sharingRefusal, Viewer, visibleCondition } from './sharing-policy';
+import { canChange, canManageAccount, canView, changeableCondition, sharingRefusal, Viewer, visibleCondition } from './sharing-policy';
 import { Owned } from './visibility';
 
 // The cast of the permission matrix: teacher A teaches class 1 (students a1, a2, and "both"), teacher B class 2 (b1, "both").
@@ -77,6 +77,13 @@ describe('sharing policy', () => {
     expect(sql).toContain('ANY($4::uuid[])');
     expect(sql).toContain('ANY($5::int[])');
     expect(params).toEqual(['tA', ['a1', 'a2', 'both'], [1]]);
+  });
+
+  it('the change condition uses the same first two parameters as the view condition', () => {
+    expect(changeableCondition(admin, 'x.owner_id', 1)).toEqual({ sql: 'TRUE', params: [] });
+    const { sql, params } = changeableCondition(teacherA, 'x.owner_id', 3);
+    expect(sql).toBe('(x.owner_id = $3::uuid OR x.owner_id = ANY($4::uuid[]))');
+    expect(params).toEqual(visibleCondition(teacherA, { owner: 'x.owner_id', visibility: 'x.visibility', classroom: 'x.classroom_id' }, 3).params.slice(0, 2));
   });
 });
 

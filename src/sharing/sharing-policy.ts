@@ -103,5 +103,17 @@ export function changeableWhere(viewer: Viewer, ownerColumn: string, prefix = 'c
   };
 }
 
+/**
+ * canChange as a SQL condition with positional parameters starting at `$first`: the viewer and their students, the
+ * same two parameters, in the same places, as visibleCondition's, so both may share them. Admins get `TRUE`.
+ */
+export function changeableCondition(viewer: Viewer, ownerColumn: string, first: number): { sql: string; params: unknown[] } {
+  if (isAdmin(viewer)) return { sql: 'TRUE', params: [] };
+  return {
+    sql: `(${ownerColumn} = $${first}::uuid OR ${ownerColumn} = ANY($${first + 1}::uuid[]))`,
+    params: [viewer.id, [...viewer.studentIds]],
+  };
+}
+
 /** The default visibility of something new: what its maker chose, else private. */
 export const DEFAULT_VISIBILITY: Visibility = 'private';

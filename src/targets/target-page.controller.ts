@@ -17,6 +17,7 @@ import { canEditTarget } from './target-access';
 import { TargetPageQueries } from './target-page.queries';
 import { TargetsService } from './targets.service';
 import { optionalRowIdParam, ParseRowIdPipe } from '../common/request-parsing';
+import { UNREAD_COUNT_LOCAL } from '../notifications/unread-count';
 
 /**
  * The target page gathers several features (products, groups, light curve), so it lives in its own module that
@@ -45,18 +46,15 @@ export class TargetPageController {
   async show(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Query() query: Record<string, unknown>) {
     const paging = parsePageRequest(query, PRODUCTS_PER_PAGE, MAX_PRODUCTS_PER_PAGE);
     const filter = productFilterOf(query);
-    const target = await this.targets.findVisible(id, user);
+    // Two statements for the page: the target with everything around the table (TargetPageQueries), then the table.
+    const { target, facts } = await this.pageQueries.targetAndFacts(id, user);
     // "Run again": the picker opens with the earlier run's pipeline, inputs and flags ticked.
     const rerunId = optionalRowIdParam(query.rerun, 'rerun') ?? null;
-    const [page, { lists, hasLightCurve, timelapse, className }, allGroups, runs, presets, rerun, classes] = await Promise.all([
+    const [page, rerun] = await Promise.all([
       this.products.tableForTarget(target, user, filter, paging),
-      this.pageQueries.facts(target, user),
-      this.groups.choices(user),
-      this.runs.listForTarget(target.id, user),
-      this.presets.list(),
       rerunId !== null ? this.runs.findVisible(rerunId, user) : Promise.resolve(null),
-      this.targets.classChoices(user),
     ]);
+    const { lists, hasLightCurve, timelapse, className, groupChoices: allGroups, runs, presets, classChoices: classes } = facts;
     // "Start" on an assignment: its frames ticked, its first pipeline and preset chosen, the run linked to it.
     const assignmentId = optionalRowIdParam(query.assignment, 'assignment') ?? null;
     const assignment = assignmentId !== null ? await this.assignments.findVisible(assignmentId, user) : null;
@@ -115,6 +113,7 @@ export class TargetPageController {
       productTypes: PRODUCT_TYPES,
       hasLightCurve,
       uploadDefaultName: `${target.name.replace(/\s+/g, '_')}_group`,
+      [UNREAD_COUNT_LOCAL]: facts.unreadNotifications,
     };
   }
 

@@ -9,6 +9,7 @@ import { parseTargetForm, sexagesimal, TargetFields, TargetFormBody, targetToFor
 import { NON_SIDEREAL_SCHEMES, Target } from './target.entity';
 import { TargetSearch, TargetsService } from './targets.service';
 import { optionalRowIdParam, ParseRowIdPipe } from '../common/request-parsing';
+import { UNREAD_COUNT_LOCAL } from '../notifications/unread-count';
 
 interface SearchQuery {
   q?: string;
@@ -46,10 +47,13 @@ export class TargetsController {
       const cone = { ra: read('ra', parseRa), dec: read('dec', parseDec), radius: read('radius', parseRadius) };
       if (!Object.keys(coneErrors).length) search.cone = cone;
     }
-    const lists = await this.targets.allLists(user);
     const listId = optionalRowIdParam(query.list, 'list');
     if (listId !== undefined) search.listId = (await this.targets.findList(listId)).id;
-    const { items, total } = Object.keys(coneErrors).length ? { items: [], total: 0 } : await this.targets.searchPage(user, search, paging);
+    // The lists and the bell's count come in the search's statement (one round trip for the page's data).
+    const { items, total, extras } = Object.keys(coneErrors).length
+      ? { items: [], total: 0, extras: undefined }
+      : await this.targets.searchPage(user, search, paging, { pageExtras: true });
+    const lists = extras?.lists ?? (await this.targets.allLists(user));
     // The prev/next links keep the search: text, cone and list, as they were typed.
     const filters = { q: query.q?.trim(), ra: query.ra?.trim(), dec: query.dec?.trim(), radius: query.radius?.trim(), list: search.listId };
     return {
@@ -61,6 +65,7 @@ export class TargetsController {
       results: items.map(({ target, distance }) => ({ target, distance, sexagesimal: sexagesimal(target) })),
       limit: paging.limit,
       pager: pageView('/targets', filters, { ...paging, total, shown: items.length }, TARGETS_PER_PAGE, { one: 'target', many: 'targets' }),
+      ...(extras ? { [UNREAD_COUNT_LOCAL]: extras.unreadNotifications } : {}),
     };
   }
 
