@@ -19,6 +19,8 @@ interface QueryQueueManager {
 
 /** Extended-protocol messages that open or continue a batch ending at Sync: Parse, Bind, Describe, Execute, Close, Flush. */
 const BATCH_MESSAGES = new Set(['P', 'B', 'D', 'E', 'C', 'H'].map((c) => c.charCodeAt(0)));
+/** Flush: the client asks for the answers so far without ending the batch. */
+const FLUSH = 'H'.charCodeAt(0);
 /** Messages after which PGlite is ready for another connection's query: Sync, simple Query, Terminate. */
 const BATCH_ENDS = new Set(['S', 'Q', 'X'].map((c) => c.charCodeAt(0)));
 
@@ -36,6 +38,18 @@ export function keepExtendedQueriesTogether(server: PGLiteSocketServer): void {
     throw new Error('pglite-socket changed: its query queue is not where the portal expects it (see src/infrastructure/pglite-query-queue.ts)');
   }
   let batchOwner: number | null = null;
+  /**
+   * Each connection's answers not yet written. PGlite answers message by message (Parse, Bind, Execute each get a
+   * few bytes), and a write per answer cost the database process about 15% of its time in socket writes; the
+   * client waits for the batch's end (Sync) or a Flush anyway, so the answers go out together then.
+   */
+  const pending = new Map<number, Uint8Array[]>();
+  const send = (item: QueuedMessage) => {
+    const chunks = pending.get(item.handlerId);
+    if (!chunks?.length) return;
+    pending.delete(item.handlerId);
+    item.onData(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+  };
 
   manager.processQueue = async function processQueue(this: QueryQueueManager) {
     if (this.processing || !this.queue.length) return;
@@ -56,15 +70,20 @@ export function keepExtendedQueriesTogether(server: PGLiteSocketServer): void {
             this.db.execProtocolRawStream(item.message, {
               onRawData: (data) => {
                 bytes += data.length;
-                item.onData(data);
+                // PGlite may reuse its buffer: keep a copy until it is written.
+                const chunks = pending.get(item.handlerId) ?? [];
+                chunks.push(Buffer.from(data));
+                pending.set(item.handlerId, chunks);
               },
             }),
           );
         } catch (error) {
           if (batchOwner === item.handlerId) batchOwner = null;
+          send(item);
           item.reject(error);
           continue;
         }
+        if (BATCH_ENDS.has(type) || type === FLUSH || !BATCH_MESSAGES.has(type)) send(item);
         this.lastHandlerId = item.handlerId;
         item.resolve(bytes);
       }
@@ -76,6 +95,7 @@ export function keepExtendedQueriesTogether(server: PGLiteSocketServer): void {
   const clearQueueForHandler = manager.clearQueueForHandler.bind(manager);
   manager.clearQueueForHandler = (handlerId: number) => {
     clearQueueForHandler(handlerId);
+    pending.delete(handlerId);
     // A connection that went away mid-batch must not hold the others up.
     if (batchOwner === handlerId) {
       batchOwner = null;
