@@ -75,11 +75,12 @@ export async function createPortalApp(config: AppConfig, options: PortalAppOptio
  * consumers stop, runs finish within SHUTDOWN_GRACE_SECONDS or are interrupted and queued again, logs are stored,
  * then Redis and the database close, then the embedded services), and the process exits 0, or 1 if `close` failed.
  * A second signal calls `hurry` (the runs still going are interrupted now); a third exits at once.
- * Returns the same stop for other reasons (a child process that died), with the exit code to end with.
+ * Returns the same stop for other reasons (a child process that died, a cluster primary's message), with the exit
+ * code to end with. `signals: false`: only that way (a web process of a cluster ignores signals).
  */
 export function closeOnSignals(
   close: () => Promise<void>,
-  options: { hurry?: () => void; logger?: Logger } = {},
+  options: { hurry?: () => void; logger?: Logger; signals?: boolean } = {},
 ): (reason: string, exitCode?: number) => void {
   const logger = options.logger ?? new Logger('Shutdown');
   let signals = 0;
@@ -108,7 +109,13 @@ export function closeOnSignals(
       },
     );
   };
-  process.on('SIGINT', () => stop('SIGINT received'));
-  process.on('SIGTERM', () => stop('SIGTERM received'));
+  if (options.signals === false) {
+    // A web process of a cluster: its primary passes each signal on as a message, once.
+    process.on('SIGINT', () => undefined);
+    process.on('SIGTERM', () => undefined);
+  } else {
+    process.on('SIGINT', () => stop('SIGINT received'));
+    process.on('SIGTERM', () => stop('SIGTERM received'));
+  }
   return stop;
 }

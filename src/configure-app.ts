@@ -93,7 +93,13 @@ export function configureApp(app: NestExpressApplication, options: { requestLogg
   app.use(passport.initialize());
   app.use(passport.session());
   app.useWebSocketAdapter(
-    new SessionIoAdapter(app, app.get<string>(PIPELINE_REDIS_URL), [sessionMiddleware, passport.initialize(), passport.session()], config.allowedOrigins),
+    new SessionIoAdapter(
+      app,
+      app.get<string>(PIPELINE_REDIS_URL),
+      [sessionMiddleware, passport.initialize(), passport.session()],
+      config.allowedOrigins,
+      config.webProcesses > 1,
+    ),
   );
   app.use((req: any, res: any, next: () => void) => {
     res.locals.user = req.user;

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { Logger } from '@nestjs/common';
 import { closeOnSignals, createPortalApp } from './bootstrap';
 import { loadConfig } from './config/app-config';
@@ -6,6 +7,7 @@ import { demoSeedSummary, DemoSeedService } from './demo/demo-seed.service';
 import { forkPortalChild, PortalChild } from './infrastructure/child-process';
 import { useProcessLogger } from './logging/process-logger';
 import { PipelineWorkerService } from './pipelines/pipeline-worker.service';
+import { onClusterStop, runWebCluster } from './web-cluster';
 
 /** Once a child has died, how long the rest may take to stop before the process exits anyway. */
 const CRASH_STOP_MS = 10_000;
@@ -14,6 +16,8 @@ async function main() {
   const config = loadConfig();
   const processLogger = useProcessLogger(config);
   const logger = new Logger('Portal');
+  if (config.webProcesses > 1 && cluster.isPrimary) return runWebCluster(config);
+  const inCluster = cluster.isWorker;
   const portal = await createPortalApp(config, { logger: processLogger, separateProcesses: true });
   let worker: PortalChild | undefined;
   // On the embedded default the jobs run in a worker process of their own, as a separate worker does on servers.
@@ -43,7 +47,8 @@ async function main() {
     portal.app.get(PipelineWorkerService).hurry();
     worker?.hurry();
   };
-  const stop = closeOnSignals(portal.close, { hurry });
+  const stop = closeOnSignals(portal.close, { hurry, signals: !inCluster });
+  if (inCluster) onClusterStop(stop);
   // A child dying stops the whole portal, saying which one: half a portal would only fail later and obscurely.
   // Nothing is waited for then (the runs are interrupted at once and queued again at the next start).
   for (const child of [portal.infrastructure.servicesProcess, worker]) {
@@ -54,9 +59,11 @@ async function main() {
       hurry();
     });
   }
-  const seeded = config.seedDemo ? await portal.app.get(DemoSeedService).seedIfEmpty() : null;
+  // In a cluster the first web process seeds and prints the demo; the others serve.
+  const seeds = config.seedDemo && (!inCluster || process.env.WEB_PROCESS_INDEX === '0');
+  const seeded = seeds ? await portal.app.get(DemoSeedService).seedIfEmpty() : null;
   await portal.app.listen(config.port, config.host);
-  logger.log(`Portal ready on http://localhost:${config.port}`);
+  logger.log(`Portal ready on http://localhost:${config.port}${inCluster ? ` (web process ${process.pid})` : ''}`);
   // Printed last so the credentials are the first thing a newcomer sees.
   if (seeded) {
     for (const line of demoSeedSummary(seeded)) logger.log(line);

@@ -26,6 +26,8 @@ export interface AppConfig {
   inProcessWorker: boolean;
   /** Pipeline jobs one worker process runs at once. */
   pipelineConcurrency: number;
+  /** Web processes `npm start` runs on servers, sharing the port (node:cluster); 1: the process itself serves. */
+  webProcesses: number;
   /** Pipeline jobs the embedded default's worker process runs at once: PIPELINE_CONCURRENCY, else one per core. */
   embeddedWorkerConcurrency: number;
   /** The embedded default's Redis: the built-in Redis-protocol server, or `redis-server` from PATH. */
@@ -110,6 +112,12 @@ function positiveInteger(value: string | undefined, fallback: number, name: stri
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`${name}: "${value}" is not a whole number above 0`);
   return parsed;
+}
+
+/** WEB_PROCESSES: a whole number, or `auto` for one per core. */
+function parseWebProcesses(value: string | undefined): number {
+  if (value?.trim().toLowerCase() === 'auto') return os.availableParallelism();
+  return positiveInteger(value, 1, 'WEB_PROCESSES');
 }
 
 function nonNegativeInteger(value: string | undefined, fallback: number, name: string): number {
@@ -203,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     pipelinesConfig: env.PIPELINES_CONFIG ? path.resolve(env.PIPELINES_CONFIG) : path.join(PROJECT_ROOT, 'pipelines.config.json'),
     inProcessWorker: parseBool(env.IN_PROCESS_WORKER, true),
     pipelineConcurrency: positiveInteger(env.PIPELINE_CONCURRENCY, 2, 'PIPELINE_CONCURRENCY'),
+    webProcesses: parseWebProcesses(env.WEB_PROCESSES),
     embeddedWorkerConcurrency: positiveInteger(env.PIPELINE_CONCURRENCY, os.availableParallelism(), 'PIPELINE_CONCURRENCY'),
     embeddedRedis: oneOf(env.EMBEDDED_REDIS, EMBEDDED_REDIS_KINDS, 'built-in', 'EMBEDDED_REDIS'),
     pipelineTimeoutSeconds: positiveInteger(env.PIPELINE_TIMEOUT_SECONDS, 3600, 'PIPELINE_TIMEOUT_SECONDS'),

@@ -22,6 +22,11 @@ export class SessionIoAdapter extends IoAdapter {
     private readonly middlewares: RequestHandler[],
     /** ALLOWED_ORIGINS; empty: only the request's own host. */
     private readonly allowedOrigins: readonly string[] = [],
+    /**
+     * Several web processes share the port (WEB_PROCESSES): a long-polling session's requests could reach different
+     * processes, which do not know each other's sessions, so only WebSockets (one connection, one process) are served.
+     */
+    private readonly websocketOnly = false,
   ) {
     super(app);
   }
@@ -30,6 +35,7 @@ export class SessionIoAdapter extends IoAdapter {
     const server: Server = super.createIOServer(port, {
       ...options,
       serveClient: true,
+      ...(this.websocketOnly ? { transports: ['websocket' as const] } : {}),
       // The handshake carries the session cookie, and a WebSocket is not bound by CORS: a page of another site
       // could otherwise open a socket as the logged-in user (cross-site WebSocket hijacking). Engine.IO asks this
       // for handshakes only, before the session is read. A request without an Origin is not from a browser page.
