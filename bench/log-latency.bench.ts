@@ -6,9 +6,10 @@
  * stop; a row ends when every run has stored all its lines (how long that takes shows any backlog).
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { LINES_PER_SECOND, STREAM_CONTROL_ENV } from './lib/bench-pipelines';
-import { BenchEnv, createUser, loginCookie, seedRunTarget, spawnWorker, startBenchPortal, WorkerProcess, wipe } from './lib/bench-portal';
+import { BenchEnv, createUser, loginCookie, seedRunTarget, spawnWebCluster, spawnWorker, startBenchPortal, WorkerProcess, wipe } from './lib/bench-portal';
 import { startClients } from './lib/run-clients';
 import { printTable, progress, QUICK, round, sleep, verdict, waitFor } from './lib/stats';
 
@@ -51,6 +52,8 @@ export interface LogLatencyResult {
   measureSeconds: number;
   pollIntervalMs: number;
   workers: string;
+  /** Servers only: the push figures with the watchers on `WEB_PROCESSES` web processes (by watcher count). */
+  pushWebCluster?: { webProcesses: number; push: Record<string, LatencyFigures> };
 }
 
 export async function runLogLatency(env: BenchEnv): Promise<LogLatencyResult> {
@@ -82,7 +85,7 @@ export async function runLogLatency(env: BenchEnv): Promise<LogLatencyResult> {
     const polling: Record<string, LatencyFigures> = {};
     const phases: Record<string, PhaseFigures> = {};
     /** One measurement on fresh runs with these clients; the figures of the stream and its clients. */
-    const measureRow = async (count: number, watchers: number, pollers: number) => {
+    const measureRow = async (count: number, watchers: number, pollers: number, baseUrl = bench.baseUrl) => {
       setControl(NEVER, NEVER);
       commit();
       const runIds: number[] = [];
@@ -98,7 +101,7 @@ export async function runLogLatency(env: BenchEnv): Promise<LogLatencyResult> {
         60_000,
         100,
       );
-      const clients = startClients({ kind: 'watch', baseUrl: bench.baseUrl, cookie, runIds, watchers, pollers, warmupMs: WARMUP_MS, measureMs: MEASURE_MS });
+      const clients = startClients({ kind: 'watch', baseUrl, cookie, runIds, watchers, pollers, warmupMs: WARMUP_MS, measureMs: MEASURE_MS });
       await clients.ready;
       const goAt = Date.now() + 200;
       const stopAt = goAt + WARMUP_MS + MEASURE_MS + 300;
@@ -141,7 +144,24 @@ export async function runLogLatency(env: BenchEnv): Promise<LogLatencyResult> {
       };
       progress(`log latency, ${count} watchers: ${JSON.stringify({ push: push[count], polling: polling[count], ...phases[count] })}`);
     }
+    // Servers: the same watchers spread over one web process per core, as `WEB_PROCESSES=auto npm start` runs.
+    let pushWebCluster: LogLatencyResult['pushWebCluster'];
+    if (env.mode === 'servers') {
+      const webProcesses = os.availableParallelism();
+      const cluster = await spawnWebCluster(env, webProcesses);
+      try {
+        pushWebCluster = { webProcesses, push: {} };
+        for (const count of WATCHER_COUNTS.filter((n) => n >= 50)) {
+          const watched = await measureRow(count, count, 0, cluster.baseUrl);
+          const p = watched.result.push;
+          pushWebCluster.push[count] = { p50Ms: p.p50Ms, p99Ms: p.p99Ms, maxMs: p.maxMs, meanMs: p.meanMs, samples: p.count };
+        }
+      } finally {
+        await cluster.stop();
+      }
+    }
     return {
+      pushWebCluster,
       push,
       polling,
       phases,
@@ -176,4 +196,13 @@ export function printLogLatency(result: LogLatencyResult): void {
       `runs executed ${result.workers}`,
     ],
   );
+  const cluster = result.pushWebCluster;
+  if (cluster) {
+    printTable(
+      `Log latency with the watchers on ${cluster.webProcesses} web processes (WEB_PROCESSES=${cluster.webProcesses}, one port)`,
+      ['watchers', 'push p50 ms', 'push p99 ms', 'push max ms', 'lines seen', 'goal'],
+      Object.entries(cluster.push).map(([count, p]) => [count, p.p50Ms, p.p99Ms, p.maxMs, p.samples, count === '200' ? `p99 < 50 ms: ${verdict(p.p99Ms < 50)}` : '']),
+      ['the same runs and clients as above; the web processes take no jobs'],
+    );
+  }
 }

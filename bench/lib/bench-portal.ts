@@ -7,6 +7,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as net from 'node:net';
 import { AddressInfo } from 'node:net';
 import { getQueueToken } from '@nestjs/bull';
 import { Logger } from '@nestjs/common';
@@ -236,6 +237,73 @@ export async function spawnWorker(env: BenchEnv, concurrency: number): Promise<W
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * `WEB_PROCESSES=n node dist/src/main.js` on the servers, as an operator scales the web tier out: n web processes
+ * on one port, taking no jobs, with the bench portal's session secret so its logins hold there too.
+ */
+export async function spawnWebCluster(env: BenchEnv, processes: number): Promise<{ baseUrl: string; stop(): Promise<void> }> {
+  const port = await new Promise<number>((resolve, reject) => {
+    const server = net.createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port: free } = server.address() as AddressInfo;
+      server.close(() => resolve(free));
+    });
+  });
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'src', 'main.js')], {
+    cwd: PROJECT_ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: env.databaseUrl,
+      REDIS_URL: env.redisUrl,
+      DATA_DIR: env.dataDir,
+      PIPELINES_CONFIG: BENCH_PIPELINES,
+      WEB_PROCESSES: String(processes),
+      IN_PROCESS_WORKER: 'false',
+      SEED_DEMO: 'false',
+      SESSION_SECRET: 'bench-session-secret',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  try {
+    // Ready once each web process answers: the primary hands connections round-robin, so n answers in a row.
+    await waitFor(
+      'the web processes to start',
+      async () => {
+        if (child.exitCode !== null) throw new Error(`The web cluster exited with ${child.exitCode}:\n${output}`);
+        for (let i = 0; i < processes * 2; i++) {
+          const ok = await fetch(`${baseUrl}/readyz`).then((response) => response.ok, () => false);
+          if (!ok) return undefined;
+        }
+        return true;
+      },
+      120_000,
+      250,
+    );
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return {
+    baseUrl,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       await exited;
       clearTimeout(timer);
     },
