@@ -95,7 +95,7 @@ export function closeOnSignals(
       logger.warn(`${reason} a third time: exiting without finishing the shutdown`);
       process.exit(1);
     }
-    logger.log(`${reason}, stopping`);
+    logger.log(`${reason}${/^SIG[A-Z]+$/.test(reason) ? ' received' : ''}, stopping`);
     // A promise some library rejects late, as a connection closes, is logged: it must not end a clean stop early.
     process.on('unhandledRejection', (reason) => logger.error(`During shutdown: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
     close().then(
@@ -114,8 +114,8 @@ export function closeOnSignals(
     process.on('SIGINT', () => undefined);
     process.on('SIGTERM', () => undefined);
   } else {
-    process.on('SIGINT', () => stop('SIGINT received'));
-    process.on('SIGTERM', () => stop('SIGTERM received'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
   }
   return stop;
 }

@@ -37,7 +37,8 @@ export async function startInfrastructure(config: AppConfig, logger = new Logger
     const child = await forkPortalChild({
       name: 'embedded database and Redis process',
       entry: 'embedded-services',
-      env: process.env,
+      // The child reads its settings from its environment: the ones this config was made with, not this process's.
+      env: { ...process.env, DATA_DIR: config.dataDir, DATABASE_URL: config.databaseUrl, REDIS_URL: config.redisUrl, EMBEDDED_REDIS: config.embeddedRedis },
       stopWith: 'message',
       killAfterMs: 30_000,
     });
