@@ -45,12 +45,19 @@ export interface AssignmentProgressEvent {
 }
 
 /** Server-side events (web processes only, never sent to a browser as they are), with the run's sharing facts. */
-export const TARGET_RUN_STATE = 'portal:target-run-state';
 export const RUN_ACCESS_CHANGED = 'portal:run-access-changed';
 export interface TargetRunStateEvent {
   state: RunStateEvent;
   owned: Owned;
 }
+/**
+ * Runs' log batches and states, in the order they were stored, as one server-side event per turn of this process's
+ * event loop: each web process hands each line batch to its sockets in the run's room ('log-lines'), and each state
+ * to them ('run') and to the target pages' sockets whose users may see the run (PipelineGateway). One publish
+ * carries what took one per room and one per target-page delivery before (a run's last lines and its end: one).
+ */
+export const RUN_EVENTS = 'portal:run-events';
+export type RunEvent = { runId: number; lines: LogLineEvent[] } | TargetRunStateEvent;
 export interface RunAccessChangedEvent {
   runId: number;
   owned: Owned;
@@ -86,9 +93,13 @@ export class PipelineEventsService implements OnApplicationShutdown {
   private closed = false;
   /** Failed publishes since the last one reported: reported once per failure spell, not once per log batch. */
   private failing = 0;
+  /** Run events of this turn of the event loop, sent together (sendRunEvents). */
+  private runEvents: RunEvent[] = [];
 
   constructor(@Inject(PIPELINE_REDIS_URL) redisUrl: string) {
-    this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 20 });
+    // Auto-pipelining: the publishes of one turn of the event loop (a run's last lines and its state, several runs'
+    // events) leave in one write and their replies come back together: fewer system calls and round trips per run.
+    this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 20, enableAutoPipelining: true });
     // The emitter starts its publishes without returning them: this one catches what each one rejects with.
     const publisher = { publish: (channel: string, message: string) => this.publish(channel, message) };
     this.emitter = new Emitter(publisher, { key: `${pubSubPrefix(redisUrl)}:socket.io` });
@@ -118,17 +129,28 @@ export class PipelineEventsService implements OnApplicationShutdown {
    * tens of watchers, a frame per line per socket was most of the web process's work.
    */
   logLines(runId: number, lines: LogLineEvent[]) {
-    this.emitter.to(runRoom(runId)).emit('log-lines', lines);
+    if (lines.length) this.queueRunEvent({ runId, lines });
   }
 
   /**
-   * A run's new state: to its room, and to every web process, which passes it to the target pages' sockets whose
-   * users may see the run (a run's room has only those; a target's room has every viewer of the target).
+   * A run's new state: to its room, and to the target pages' sockets whose users may see the run (a run's room has
+   * only those; a target's room has every viewer of the target), by every web process (RUN_EVENTS).
    */
   runState(owned: Owned, state: RunStateEvent, assignmentId: number | null = null) {
-    this.emitter.to(runRoom(state.runId)).emit('run', state);
-    this.emitter.serverSideEmit(TARGET_RUN_STATE, { state, owned } satisfies TargetRunStateEvent);
+    this.queueRunEvent({ state, owned });
     if (assignmentId !== null) this.assignmentProgress({ assignmentId, studentId: owned.ownerId, runId: state.runId, state: state.state });
+  }
+
+  private queueRunEvent(event: RunEvent) {
+    if (!this.runEvents.length) setImmediate(() => this.sendRunEvents());
+    this.runEvents.push(event);
+  }
+
+  private sendRunEvents() {
+    if (!this.runEvents.length) return;
+    const events = this.runEvents;
+    this.runEvents = [];
+    this.emitter.serverSideEmit(RUN_EVENTS, events);
   }
 
   /** A student's row of an assignment's progress changed (a run of theirs, a hand-in, feedback). */
@@ -155,6 +177,7 @@ export class PipelineEventsService implements OnApplicationShutdown {
 
   /** After every run in this process is settled (PipelineWorkerService stops them at onModuleDestroy). */
   async onApplicationShutdown() {
+    this.sendRunEvents();
     this.closed = true;
     await this.redis.quit().catch(() => this.redis.disconnect());
   }

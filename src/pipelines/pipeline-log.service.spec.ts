@@ -91,6 +91,46 @@ describe('RunLogWriter', () => {
     expect(pushed).toEqual([[1]]);
   });
 
+  it("finish hands back the last lines unstored (for the statement recording the run's end), stores the rest first, and ignores later lines", async () => {
+    const { store, stored, calls } = fakeStore();
+    const { events, pushed } = fakeEvents(stored);
+    const writer = new RunLogWriter(3, 10, store, events);
+    writer.write('info', 'running');
+    writer.write('info', 'finished');
+    const rest = await writer.finish();
+    // Written in the same turn as finish: nothing stored by the writer, all handed back, nothing pushed yet.
+    expect(rest.map((line) => [line.seq, line.text])).toEqual([
+      [11, 'running'],
+      [12, 'finished'],
+    ]);
+    expect(calls).toEqual([]);
+    expect(pushed).toEqual([]);
+    writer.write('info', 'too late');
+    await writer.flush();
+    expect(calls).toEqual([]);
+    writer.announce(rest);
+    expect(pushed).toEqual([[11, 12]]);
+
+    // More than one batch's worth: full batches stored (and pushed) by the writer, the last one handed back.
+    const big = fakeStore();
+    const bigEvents = fakeEvents(big.stored);
+    const busy = new RunLogWriter(4, 0, big.store, bigEvents.events);
+    for (let i = 1; i <= MAX_BATCH_LINES + 50; i++) busy.write('info', `line ${i}`);
+    const last = await busy.finish();
+    expect(big.calls.map((seqs) => seqs.length)).toEqual([MAX_BATCH_LINES]);
+    expect(bigEvents.pushed).toEqual(big.calls);
+    expect(last.map((line) => line.seq)).toEqual(Array.from({ length: 50 }, (_, i) => MAX_BATCH_LINES + i + 1));
+  });
+
+  it('finish rejects as flush does when a line could not be stored', async () => {
+    const { store, stored } = fakeStore({ failOnCall: 1 });
+    const writer = new RunLogWriter(1, 0, store, fakeEvents(stored).events);
+    writer.write('info', 'one');
+    await new Promise((resolve) => setImmediate(resolve));
+    writer.write('info', 'two');
+    await expect(writer.finish()).rejects.toThrow('connection lost');
+  });
+
   describe('spacing of statements (fake clock)', () => {
     beforeEach(() => jest.useFakeTimers());
     afterEach(() => jest.useRealTimers());

@@ -6,6 +6,7 @@ import { canView } from '../sharing/sharing-policy';
 import { Visibility } from '../sharing/visibility';
 import { SessionUser } from '../users/user.entity';
 import { LogLineEvent, PipelineEventsService } from './pipeline-events.service';
+import { insertLinesParams, insertLinesSql } from './log-line-rows';
 import { LogLevel } from './pipeline-log-line.entity';
 import { isRowId } from './pipeline-runs.service';
 
@@ -104,6 +105,8 @@ export class RunLogWriter {
   private flushing = 0;
   /** Set by close(): the run was handed to another worker, so this one writes nothing more. */
   private closed = false;
+  /** Set by finish(): the last batch is left for the statement that records the run's end. */
+  private finishing = false;
 
   constructor(
     private readonly runId: number,
@@ -142,18 +145,49 @@ export class RunLogWriter {
     }
   }
 
+  /**
+   * The run is ending: stores (and pushes) what was written except what fits in one last batch, and hands that batch
+   * back, for the caller to store in the statement that records the run's end (one commit instead of two) and then
+   * to pass to announce(). Later lines are ignored. Rejects, as flush, if a line could not be stored.
+   */
+  async finish(): Promise<LogLineEvent[]> {
+    this.finishing = true;
+    try {
+      await this.flush();
+      const rest = this.pending;
+      this.pending = [];
+      return rest;
+    } finally {
+      this.closed = true;
+    }
+  }
+
+  /** Pushes lines stored by someone else (finish()'s last batch, stored with the run's end). */
+  announce(lines: LogLineEvent[]): void {
+    if (!lines.length) return;
+    this.events.logLines(this.runId, lines);
+    for (const line of lines) for (const listener of this.listeners) listener(line);
+  }
+
+  /** What is pending fits in one batch (finish() leaves it for the end's statement). */
+  private lastBatchOnly(): boolean {
+    if (this.pending.length > MAX_BATCH_LINES) return false;
+    let chars = 0;
+    for (const line of this.pending) chars += line.text.length;
+    return chars <= MAX_BATCH_CHARS || this.pending.length === 1;
+  }
+
   private async drain(): Promise<void> {
     // Let the rest of this turn of the event loop log too: lines written together go in one statement.
     await new Promise<void>((resolve) => setImmediate(resolve));
     try {
-      while (this.pending.length) {
+      while (this.pending.length && !(this.finishing && this.lastBatchOnly())) {
         const wait = this.lastStoreAt + MIN_STORE_INTERVAL_MS - performance.now();
         if (wait > 0 && !this.flushing) await this.pause(wait);
         this.lastStoreAt = performance.now();
         const batch = this.takeBatch();
         await this.store(this.runId, batch);
-        this.events.logLines(this.runId, batch);
-        for (const line of batch) for (const listener of this.listeners) listener(line);
+        this.announce(batch);
       }
     } catch (error) {
       this.failure = error instanceof Error ? error : new Error(String(error));
@@ -205,11 +239,7 @@ export class PipelineLogService {
 
   /** One INSERT for the whole batch, its columns as arrays: the statement text is the same whatever the batch size. */
   private readonly storeLines: LogLineStore = async (runId, lines) => {
-    await this.dataSource.query(
-      `INSERT INTO pipeline_log_lines (process_id, seq, time, level, text)
-       SELECT $1::int, * FROM unnest($2::int[], $3::timestamptz[], $4::varchar[], $5::text[])`,
-      [runId, lines.map((l) => l.seq), lines.map((l) => l.time), lines.map((l) => l.level), lines.map((l) => l.text)],
-    );
+    await this.dataSource.query(insertLinesSql(1), insertLinesParams(runId, lines));
   };
 
   onLine(listener: (line: LogLineEvent) => void): void {

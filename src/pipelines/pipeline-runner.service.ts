@@ -20,7 +20,7 @@ import { parsePhotometryCsv } from '../reduced-data/photometry-csv.reader';
 import { ReducedDataService } from '../reduced-data/reduced-data.service';
 import { FileStorageService, StoredFile } from '../storage/file-storage.service';
 import { Target } from '../targets/target.entity';
-import { cancelChannel } from './pipeline-events.service';
+import { cancelChannel, LogLineEvent } from './pipeline-events.service';
 import { PipelineLogService, RunLogWriter } from './pipeline-log.service';
 import { PipelineRegistryService } from './pipeline-registry.service';
 import { PipelineRun } from './pipeline-run.entity';
@@ -28,6 +28,15 @@ import { ClaimedRun, PipelineRunsService, restartLine } from './pipeline-runs.se
 import { PIPELINE_REDIS_URL } from './pipeline.tokens';
 import { runFileNames } from './run-file-names';
 import { AsyncError, CancelledError, PipelineOutput } from './sdk/pipeline-process';
+
+/** Read once: os.hostname() is a system call each time. */
+const HOSTNAME = os.hostname();
+
+/** How often the peak memory of the runs going here is sampled (provenance.peakRssBytes). */
+const MEMORY_SAMPLE_MS = 250;
+
+/** How long a run goes before its start is published (unless it logs or sets its status first). */
+const START_EVENT_DELAY_MS = 25;
 
 /** Why a run's signal aborted: a user's cancel, the time limit, or its worker stopping (the run is requeued). */
 type StopReason = 'cancelled' | 'timeout' | 'shutdown';
@@ -39,6 +48,8 @@ interface ActiveRun {
   log: RunLogWriter;
   /** Handed back to the queue by abandonAll(): whatever the run does later is not recorded. */
   abandoned: boolean;
+  /** The largest resident set size of this process sampled while the run went (sampleMemory). */
+  peakRss: number;
 }
 
 /** An output's tag by the text rule for tags (common/text.ts); one it refuses fails the run, naming the output. */
@@ -69,6 +80,8 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
   /** Set by interruptAll(): a run claimed from now on is interrupted as it starts. */
   private interrupting = false;
   private subscriber?: Redis;
+  private memoryProbe?: NodeJS.Timeout;
+  private rssSample = { bytes: 0, at: -Infinity };
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -83,6 +96,13 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
   ) {}
 
   async onModuleInit() {
+    // One probe for all the runs going here rather than a timer and a read of /proc per run.
+    this.memoryProbe = setInterval(() => {
+      if (!this.active.size) return;
+      const rss = this.rss();
+      for (const run of this.active.values()) run.peakRss = Math.max(run.peakRss, rss);
+    }, MEMORY_SAMPLE_MS);
+    this.memoryProbe.unref();
     this.subscriber = new Redis(this.redisUrl, { maxRetriesPerRequest: null });
     this.subscriber.on('message', (_channel, message) => this.active.get(Number(message))?.controller.abort('cancelled'));
     await this.subscriber.subscribe(cancelChannel(this.redisUrl));
@@ -90,7 +110,15 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
 
   /** Last: cancels must reach runs until they are all settled (PipelineWorkerService stops them first). */
   onApplicationShutdown() {
+    clearInterval(this.memoryProbe);
     this.subscriber?.disconnect();
+  }
+
+  /** This process's resident set size, read again when the last reading is MEMORY_SAMPLE_MS old. */
+  private rss(): number {
+    const now = performance.now();
+    if (now - this.rssSample.at >= MEMORY_SAMPLE_MS) this.rssSample = { bytes: process.memoryUsage.rss(), at: now };
+    return this.rssSample.bytes;
   }
 
   /**
@@ -129,7 +157,7 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
       return this.dataSource.getRepository(PipelineRun).findOneByOrFail({ id: runId });
     }
     const log = this.logs.writerAfter(runId, claimed.lastLogSeq);
-    const entry: ActiveRun = { controller: new AbortController(), attempt: claimed.run.attempt, log, abandoned: false };
+    const entry: ActiveRun = { controller: new AbortController(), attempt: claimed.run.attempt, log, abandoned: false, peakRss: 0 };
     this.active.set(runId, entry);
     if (this.interrupting) entry.controller.abort('shutdown');
     try {
@@ -151,10 +179,27 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
     const names = runFileNames({ inputs, dataDir: this.storage.root, tmpdir, projectRoot: PROJECT_ROOT });
     const writeLine = log.write.bind(log);
     log.write = (level, text) => writeLine(level, names(text));
+    // The run's start is published after START_EVENT_DELAY_MS, or before its first stored lines or status if sooner;
+    // a run that ends before then publishes only its end (one publish instead of two for the shortest runs).
+    let startEvent: NodeJS.Timeout | undefined = setTimeout(() => publishStart(), START_EVENT_DELAY_MS);
+    startEvent.unref();
+    const publishStart = () => {
+      if (startEvent === undefined) return;
+      clearTimeout(startEvent);
+      startEvent = undefined;
+      this.runs.publishState(started);
+    };
+    const skipStart = () => {
+      clearTimeout(startEvent);
+      startEvent = undefined;
+    };
+    const announce = log.announce.bind(log);
+    log.announce = (lines) => {
+      publishStart();
+      announce(lines);
+    };
     const startedAt = Date.now();
-    let peakRss = process.memoryUsage().rss;
-    const memoryProbe = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
-    memoryProbe.unref();
+    entry.peakRss = this.rss();
 
     let outcome: Partial<PipelineRun> | null;
     try {
@@ -162,7 +207,7 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
       if (!target) throw new AsyncError('The target was deleted before the run started');
       if (inputs.length !== started.inputIds.length) throw new AsyncError('An input data product was deleted before the run started');
       if (started.attempt > 1) log.write('warning', restartLine(started.attempt));
-      log.write('info', `Running ${pipeline.name} (${pipeline.shortName} v${pipeline.version}) on ${inputs.length} input(s), worker ${os.hostname()}:${process.pid}`);
+      log.write('info', `Running ${pipeline.name} (${pipeline.shortName} v${pipeline.version}) on ${inputs.length} input(s), worker ${HOSTNAME}:${process.pid}`);
       const instance = new pipeline.pipelineClass({
         inputs: inputs.map((input) => ({
           id: input.id,
@@ -173,7 +218,10 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
         })),
         target: { id: target.id, name: target.name, type: target.type, ra: target.ra, dec: target.dec },
         log: (level, text) => log.write(level, text),
-        setStatus: (text) => void this.runs.setStatus(runId, names(text)).catch((error) => this.logger.warn(`Status of run ${runId}: ${error.message}`)),
+        setStatus: (text) => {
+          publishStart();
+          void this.runs.setStatus(runId, names(text)).catch((error) => this.logger.warn(`Status of run ${runId}: ${error.message}`));
+        },
         signal: controller.signal,
         options: pipeline.options,
         limits: { maxFramePixels: this.config.pipelineMaxFramePixels, maxRunPixels: this.config.pipelineMaxRunPixels },
@@ -193,10 +241,35 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
       }
     } finally {
       clearTimeout(timer);
-      clearInterval(memoryProbe);
-      await removeDir(tmpdir);
     }
-    await log.flush().catch((error) => this.logger.error(`Log of run ${runId}: ${error.message}`));
+    // Started before the temp dir's removal yields, so the last lines wait for the end's statement (finish) rather
+    // than going out in one of their own; an interrupted or abandoned run's lines are all stored now (flush).
+    const ending = outcome && !entry.abandoned;
+    const lastLines = (ending ? log.finish() : log.flush().then(() => [])).catch((error: Error) => {
+      this.logger.error(`Log of run ${runId}: ${error.message}`);
+      return [] as LogLineEvent[];
+    });
+    // Removed while the end is recorded (the thread pool's work overlaps the statement), before the job completes.
+    const removed = removeDir(tmpdir);
+    // From here each way out publishes the state it stores (or was handed back by abandonAll, which did).
+    skipStart();
+    try {
+      return await this.record(runId, started, entry, outcome, await lastLines, announce, startedAt);
+    } finally {
+      await removed;
+    }
+  }
+
+  /** Stores how the run ended (or hands it back to the queue), once its lines are stored or in hand (`rest`). */
+  private async record(
+    runId: number,
+    started: PipelineRun,
+    entry: ActiveRun,
+    outcome: Partial<PipelineRun> | null,
+    rest: LogLineEvent[],
+    announce: (lines: LogLineEvent[]) => void,
+    startedAt: number,
+  ): Promise<PipelineRun> {
     if (entry.abandoned) return this.dataSource.getRepository(PipelineRun).findOneByOrFail({ id: runId });
     if (!outcome) {
       // Interrupted by its worker's stop: queued again (or, after its last attempt, marked interrupted).
@@ -209,11 +282,11 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
       startedAt: started.startedAt?.toISOString(),
       finishedAt: finishedAt.toISOString(),
       durationSeconds: (finishedAt.getTime() - startedAt) / 1000,
-      workerHost: os.hostname(),
+      workerHost: HOSTNAME,
       workerPid: process.pid,
-      peakRssBytes: peakRss,
+      peakRssBytes: entry.peakRss,
     };
-    const finished = await this.runs.transition(runId, ['running'], { ...outcome, finishedAt, provenance });
+    const finished = await this.runs.end(runId, ['running'], { ...outcome, finishedAt, provenance }, rest, announce);
     return finished ?? this.dataSource.getRepository(PipelineRun).findOneByOrFail({ id: runId });
   }
 

@@ -18,12 +18,16 @@ import { canViewTarget } from '../targets/target-access';
 import { Target } from '../targets/target.entity';
 import { SessionUser } from '../users/user.entity';
 import { LogLineEvent, PipelineEventsService } from './pipeline-events.service';
+import { insertLinesParams, insertLinesSql } from './log-line-rows';
 import { LogLevel } from './pipeline-log-line.entity';
 import { PipelineRegistryService } from './pipeline-registry.service';
 import { PipelinePreset } from './pipeline-preset.entity';
 import { PipelineRun, PipelineState } from './pipeline-run.entity';
 import { hasAllowedSuffix, resolveFlags } from './sdk/pipeline-process';
 import { isRowId, PG_INTEGER_MAX } from '../common/request-parsing';
+
+/** Read once: os.hostname() is a system call each time. */
+const HOSTNAME = os.hostname();
 
 /** Bull job ids are strings; a prefix keeps them apart from any other job in the queue. */
 export const jobIdFor = (runId: number) => `run-${runId}`;
@@ -42,6 +46,12 @@ export const RUN_MAX_ATTEMPTS = MAX_JOB_ATTEMPTS;
 
 /** The log line a restarted run begins its new attempt with. */
 export const restartLine = (attempt: number) => `Worker restarted: attempt ${attempt} of ${RUN_MAX_ATTEMPTS}`;
+
+/** The most run ends one notify() carries. */
+const MAX_ENDS_PER_NOTIFY = 100;
+
+/** RETURNING of a run's UPDATE: the row, and its target's name for the notification of its end. */
+const RETURNING_WITH_TARGET_NAME = '*, (SELECT t.name FROM targets t WHERE t.id = target_id) AS "targetName"';
 
 /** Bull's options for a run's job: one job per run, requeued (not failed) when its worker stops while running it. */
 const jobOptions = (runId: number) => ({ jobId: jobIdFor(runId), removeOnComplete: true, removeOnFail: 1000, attempts: RUN_MAX_ATTEMPTS });
@@ -87,6 +97,9 @@ export function runIdentifier(shortName: string, targetId: number, when: Date, a
 @Injectable()
 export class PipelineRunsService {
   private readonly logger = new Logger('PipelineRuns');
+  /** Run ends waiting for their notification (notifyEnds), and the notify() batch in flight. */
+  private readonly endsToNotify: Array<{ runId: number; event: Parameters<NotificationsService['notify']>[0][number]; done: () => void }> = [];
+  private notifyingEnds?: Promise<void>;
 
   constructor(
     @InjectRepository(PipelineRun) private readonly runs: Repository<PipelineRun>,
@@ -153,7 +166,7 @@ export class PipelineRunsService {
         inputs: inputs.map((input) => ({ id: input.id, name: input.originalName, sha256: input.sha256 })),
         appVersion: APP_VERSION,
         requestedBy: user.username,
-        requestedFrom: os.hostname(),
+        requestedFrom: HOSTNAME,
       },
     });
     if (options.enqueue !== false) {
@@ -348,25 +361,66 @@ export class PipelineRunsService {
 
   /** Moves a run to new values only if it is still in one of `from`; returns the updated run, or null. */
   async transition(id: number, from: PipelineState[], values: Partial<PipelineRun>): Promise<PipelineRun | null> {
-    // The UPDATE returns the row it wrote: no second round trip to read it back.
-    const result = await this.runs
-      .createQueryBuilder()
-      .update()
-      .set(values as QueryDeepPartialEntity<PipelineRun>)
-      .where('id = :id AND state IN (:...from)', { id, from })
-      .returning('*')
-      .execute();
-    if (!result.raw.length) return null;
-    const run = this.hydrate(result.raw[0]);
+    // The UPDATE returns the row it wrote (and its target's name, for the notification): no second round trip.
+    const [sql, params] = this.updateStatement(id, from, values);
+    const [rows]: [Array<Record<string, unknown>>, number] = await this.runs.manager.query(sql, params);
+    return this.afterUpdate(rows, values);
+  }
+
+  /**
+   * The runner records a run's end: its last log lines (RunLogWriter.finish) and its new state in one statement, one
+   * commit, so a run shown ended has every line stored. The lines are stored even when the run is no longer in
+   * `from` (as a flush before the transition would have); `announce` pushes them, before the state is published.
+   * Should the lines be refused (a database error on their values), the state is still recorded, without them.
+   */
+  async end(id: number, from: PipelineState[], values: Partial<PipelineRun>, lines: LogLineEvent[], announce: (lines: LogLineEvent[]) => void): Promise<PipelineRun | null> {
+    if (!lines.length) return this.transition(id, from, values);
+    const [update, params] = this.updateStatement(id, from, values);
+    let rows: Array<Record<string, unknown>>;
+    try {
+      [rows] = await this.runs.manager.query(`WITH lines AS (${insertLinesSql(params.length + 1)}) ${update}`, [...params, ...insertLinesParams(id, lines)]);
+    } catch (error) {
+      this.logger.error(`The last ${lines.length} log line(s) of run ${id} were not stored: ${(error as Error).message}`);
+      return this.transition(id, from, values);
+    }
+    announce(lines);
+    return this.afterUpdate(rows, values);
+  }
+
+  /**
+   * The UPDATE of a run still in one of `from`, returning the row and its target's name ("targetName"). Written
+   * here rather than by the query builder, whose statement building cost more than the statement on this path; the
+   * values are converted as TypeORM converts what it writes (JSON, dates).
+   */
+  private updateStatement(id: number, from: PipelineState[], values: Partial<PipelineRun>): [string, unknown[]] {
+    const driver = this.runs.manager.connection.driver;
+    const params: unknown[] = [id, from];
+    const sets: string[] = [];
+    for (const [property, value] of Object.entries(values)) {
+      if (value === undefined) continue;
+      const column = this.runs.metadata.findColumnWithPropertyName(property);
+      if (!column) throw new TypeError(`A pipeline run has no column ${property}`);
+      params.push(driver.preparePersistentValue(value, column));
+      sets.push(`"${column.databaseName}" = $${params.length}`);
+    }
+    sets.push('updated_at = now()');
+    return [`UPDATE pipeline_processes SET ${sets.join(', ')} WHERE id = $1 AND state = ANY($2::varchar[]) RETURNING ${RETURNING_WITH_TARGET_NAME}`, params];
+  }
+
+  /** What follows a stored change of a run: its state published, and its end (if it ended) notified. */
+  private async afterUpdate(rows: Array<Record<string, unknown>>, values: Partial<PipelineRun>): Promise<PipelineRun | null> {
+    if (!rows.length) return null;
+    const { targetName, ...raw } = rows[0];
+    const run = this.hydrate(raw);
     this.publishState(run);
-    if (values.state) await this.notifyEnded(run);
+    if (values.state) await this.notifyEnded(run, targetName as string | null);
     return run;
   }
 
   /**
    * A worker takes a queued run (or one it runs again after a requeue), in one statement, counting the attempt:
    * the run as now stored, the seq of its last stored log line, its target and its inputs (null when the run is
-   * gone, already finished, or has used all RUN_MAX_ATTEMPTS; see giveUp).
+   * gone, already finished, or has used all RUN_MAX_ATTEMPTS; see giveUp). The caller publishes the new state.
    */
   async claim(id: number): Promise<ClaimedRun | null> {
     // For an UPDATE, TypeORM's query() answers [rows, affected count].
@@ -383,9 +437,9 @@ export class PipelineRunsService {
     );
     if (!rows.length) return null;
     const [{ lastLogSeq, target, inputs, ...raw }] = rows;
-    const run = this.hydrate(raw);
-    this.publishState(run);
-    return { run, lastLogSeq, target, inputs };
+    // Not published here: the runner publishes the start once the run has gone on a moment (or sooner, with its
+    // first lines), so a run that ends at once publishes its end alone.
+    return { run: this.hydrate(raw), lastLogSeq, target, inputs };
   }
 
   async setStatus(id: number, status: string): Promise<void> {
@@ -414,24 +468,41 @@ export class PipelineRunsService {
    * queued/running only once, so this is called once per end, in whichever process ended it (web, worker, CLI).
    * Best effort: a run's end never fails for want of a notification.
    */
-  private async notifyEnded(run: PipelineRun): Promise<void> {
+  private async notifyEnded(run: PipelineRun, targetName: string | null): Promise<void> {
     const ended = NOTIFIED_ENDS[run.state];
     if (!ended || !run.requestedById) return;
+    const pipeline = this.registry.find(run.pipelineKey)?.name ?? run.pipelineKey;
+    const body = run.state === 'failed' ? run.failureMessage ?? run.status : `Run ${run.identifier}: ${run.status}`;
+    await new Promise<void>((resolve) => {
+      this.endsToNotify.push({
+        runId: run.id,
+        event: { userId: run.requestedById!, kind: 'run-ended', title: `Your run of ${pipeline} on ${targetName ?? 'a deleted target'} ${ended}`, body, link: `/pipeline/${run.id}` },
+        done: resolve,
+      });
+      this.notifyingEnds ??= this.notifyEnds();
+    });
+  }
+
+  /**
+   * The ends of the runs that ended while a notify() was in flight go together in the next one (two statements for
+   * them all, not two per run), as a busy worker ends runs faster than one at a time. Each end's caller waits for
+   * its own to be done, so a run's job still completes only once its requester is notified.
+   */
+  private async notifyEnds(): Promise<void> {
+    // Ends recorded in this turn of the event loop go together too.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     try {
-      const [target]: Array<{ name: string }> = await this.runs.manager.query('SELECT name FROM targets WHERE id = $1', [run.targetId]);
-      const pipeline = this.registry.find(run.pipelineKey)?.name ?? run.pipelineKey;
-      const body = run.state === 'failed' ? run.failureMessage ?? run.status : `Run ${run.identifier}: ${run.status}`;
-      await this.notifications.notify([
-        {
-          userId: run.requestedById,
-          kind: 'run-ended',
-          title: `Your run of ${pipeline} on ${target?.name ?? 'a deleted target'} ${ended}`,
-          body,
-          link: `/pipeline/${run.id}`,
-        },
-      ]);
-    } catch (error) {
-      this.logger.warn(`Could not notify the end of run ${run.id}: ${(error as Error).message}`);
+      while (this.endsToNotify.length) {
+        const batch = this.endsToNotify.splice(0, MAX_ENDS_PER_NOTIFY);
+        try {
+          await this.notifications.notify(batch.map((end) => end.event));
+        } catch (error) {
+          this.logger.warn(`Could not notify the end of run(s) ${batch.map((end) => end.runId).join(', ')}: ${(error as Error).message}`);
+        }
+        for (const end of batch) end.done();
+      }
+    } finally {
+      this.notifyingEnds = undefined;
     }
   }
 
@@ -493,14 +564,15 @@ export class PipelineRunsService {
         .update(PipelineRun)
         .set(values as QueryDeepPartialEntity<PipelineRun>)
         .where('id = :id', { id })
-        .returning('*')
+        .returning(RETURNING_WITH_TARGET_NAME)
         .execute();
-      return { line, run: this.hydrate(result.raw[0]) };
+      const { targetName, ...raw } = result.raw[0];
+      return { line, run: this.hydrate(raw), targetName: targetName as string | null };
     });
     if (!done) return null;
     this.events.logLines(id, [done.line]);
     this.publishState(done.run);
-    await this.notifyEnded(done.run);
+    await this.notifyEnded(done.run, done.targetName);
     return done.run;
   }
 

@@ -11,9 +11,10 @@ import { TargetsService } from '../targets/targets.service';
 import { LOG_PAGE_LINES, PipelineLogService } from './pipeline-log.service';
 import {
   RUN_ACCESS_CHANGED,
+  RUN_EVENTS,
   RunAccessChangedEvent,
+  RunEvent,
   runRoom,
-  TARGET_RUN_STATE,
   TARGET_PRODUCT_PREVIEW,
   TargetProductPreviewEvent,
   TargetRunStateEvent,
@@ -84,7 +85,7 @@ export class PipelineGateway implements OnGatewayInit, OnGatewayConnection {
 
   afterInit(server: Server) {
     // Server-side events from any process (the Redis emitter's serverSideEmit), delivered by this one to its sockets.
-    server.sockets.on(TARGET_RUN_STATE, (event: TargetRunStateEvent) => this.deliverToTargetPages(server, event));
+    server.sockets.on(RUN_EVENTS, (events: RunEvent[]) => this.deliverRunEvents(server, events));
     server.sockets.on(RUN_ACCESS_CHANGED, (event: RunAccessChangedEvent) => this.recheckRunRoom(server, event));
     server.sockets.on(TARGET_PRODUCT_PREVIEW, (event: TargetProductPreviewEvent) => this.deliverPreviewToTargetPages(server, event));
   }
@@ -158,6 +159,21 @@ export class PipelineGateway implements OnGatewayInit, OnGatewayConnection {
     for (const socket of this.socketsIn(server, targetRoom(preview.targetId))) {
       const viewer = (socket.data as SocketData).viewer;
       if (viewer && canView(viewer, owned)) socket.emit('product-preview', preview);
+    }
+  }
+
+  /**
+   * Runs' line batches and states, in order, to this process's sockets in each run's room (every process gets every
+   * event and serves its own sockets, as the Redis adapter does with a room's broadcast); states also to the target pages.
+   */
+  private deliverRunEvents(server: Server, events: RunEvent[]) {
+    for (const event of events) {
+      if ('lines' in event) {
+        server.local.to(runRoom(event.runId)).emit('log-lines', event.lines);
+      } else {
+        server.local.to(runRoom(event.state.runId)).emit('run', event.state);
+        this.deliverToTargetPages(server, event);
+      }
     }
   }
 

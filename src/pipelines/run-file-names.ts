@@ -41,6 +41,8 @@ export function runFileNames(options: RunFileNamesOptions): RunTextMapper {
   prefixes.sort((a, b) => b[0].length - a[0].length);
   const prefixPattern = new RegExp(prefixes.map(([from]) => escape(from)).join('|'), 'g');
   const prefixTo = new Map(prefixes);
+  // Most lines name none of these: a few substring tests spare them the regular expression (compiled per run).
+  const needles = prefixes.map(([from]) => from);
 
   return (text: string) => {
     let out = text;
@@ -57,6 +59,6 @@ export function runFileNames(options: RunFileNamesOptions): RunTextMapper {
       }
       out = result + out.slice(last);
     }
-    return out.replace(prefixPattern, (found) => prefixTo.get(found) ?? found);
+    return needles.some((needle) => out.includes(needle)) ? out.replace(prefixPattern, (found) => prefixTo.get(found) ?? found) : out;
   };
 }
