@@ -5,6 +5,7 @@
  * log() call (the line carries its send time). On servers the workers are separate processes; on the embedded
  * default only the web process reaches the embedded Redis and PGlite, so there "2 workers" is concurrency 2 in it.
  */
+import * as fs from 'node:fs';
 import { sendTimeOf } from './lib/bench-pipelines';
 import { BenchEnv, createUser, seedRunTargets, spawnWorker, startBenchPortal, WorkerProcess, wipe } from './lib/bench-portal';
 import { percentiles, printTable, progress, QUICK, round, verdict, waitFor, wallMs } from './lib/stats';
@@ -32,7 +33,26 @@ export interface DispatchFigures {
   runs: number;
   failed: number;
   workerSetup: string;
+  /**
+   * CPU time (user + system, all threads) per run during the throughput phase: of the separate worker processes
+   * together (servers only; null where /proc cannot be read), and of this process (the web app calling start()
+   * and receiving the live events, plus the bench's polling).
+   */
+  workerCpuMsPerRun: number | null;
+  webCpuMsPerRun: number;
 }
+
+/** A process's CPU time in ms (utime + stime from /proc, all its threads); null off Linux. */
+function cpuMsOf(pid: number): number | null {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+/** USER_HZ: 100 on every Linux the bench runs on. */
+const CLOCK_TICKS = 100;
 
 export interface DispatchResult {
   workers: Record<string, DispatchFigures>;
@@ -68,6 +88,12 @@ async function measure(env: BenchEnv, workerCount: number): Promise<DispatchFigu
     // Throughput.
     progress(`dispatch, ${workerCount} worker(s): ${THROUGHPUT_RUNS} runs`);
     const [{ base }] = await bench.dataSource.query(`SELECT coalesce(max(id), 0)::int AS base FROM pipeline_processes`);
+    const workersCpu = (): number | null => {
+      const each = workers.map((worker) => cpuMsOf(worker.pid));
+      return workers.length && each.every((ms) => ms !== null) ? each.reduce<number>((sum, ms) => sum + ms!, 0) : null;
+    };
+    const workersCpu0 = workersCpu();
+    const webCpu0 = process.cpuUsage();
     const t0 = Date.now();
     let next = 0;
     let failure: unknown;
@@ -96,6 +122,8 @@ async function measure(env: BenchEnv, workerCount: number): Promise<DispatchFigu
       600_000,
       25,
     );
+    const workersCpu1 = workersCpu();
+    const webCpu = process.cpuUsage(webCpu0);
     // The last finish time from Postgres, not from when the poll noticed it.
     const [{ last }] = await bench.dataSource.query(`SELECT max(finished_at) AS last FROM pipeline_processes WHERE id > $1`, [base]);
     const seconds = (new Date(last).getTime() - t0) / 1000;
@@ -106,6 +134,8 @@ async function measure(env: BenchEnv, workerCount: number): Promise<DispatchFigu
       startsPerSecond: round(THROUGHPUT_RUNS / startsSeconds, 0),
       runs: THROUGHPUT_RUNS,
       failed: done.failed,
+      workerCpuMsPerRun: workersCpu0 === null || workersCpu1 === null ? null : round((workersCpu1 - workersCpu0) / THROUGHPUT_RUNS, 2),
+      webCpuMsPerRun: round((webCpu.user + webCpu.system) / 1000 / THROUGHPUT_RUNS, 2),
       workerSetup:
         env.mode === 'servers'
           ? `${workerCount} worker process(es) (node dist/src/worker.js), ${PER_PROCESS} job(s) at a time each`
@@ -128,11 +158,11 @@ export function printDispatch(result: DispatchResult): void {
   const rows = WORKER_COUNTS.map((count) => {
     const d = result.workers[count];
     const goal = count === 2 ? `≥ 750 runs/s: ${verdict(d.runsPerSecond >= 750)}; first line p50 < 20 ms: ${verdict(d.firstLineMs < 20)}` : '';
-    return [String(count), d.runsPerSecond, d.startsPerSecond, d.firstLineMs, d.firstLineP99Ms, `${d.runs}/${d.failed}`, goal];
+    return [String(count), d.runsPerSecond, d.startsPerSecond, d.firstLineMs, d.firstLineP99Ms, d.workerCpuMsPerRun ?? '-', d.webCpuMsPerRun, `${d.runs}/${d.failed}`, goal];
   });
   printTable(
     'Dispatch: no-op runs, start() → Bull → worker → succeeded in Postgres',
-    ['workers', 'runs/s', 'starts/s', 'first line p50 ms', 'first line p99 ms', 'runs/not ok', 'goal'],
+    ['workers', 'runs/s', 'starts/s', 'first line p50 ms', 'first line p99 ms', 'worker CPU ms/run', 'web CPU ms/run', 'runs/not ok', 'goal'],
     rows,
     WORKER_COUNTS.map((count) => `${count}: ${result.workers[count].workerSetup}`),
   );

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark of issue 6 in turn — FITS (bench:fits, in its own processes), worker memory,
- * the event loop under heavy image work (issue 12), dispatch, log latency, pages — printing a table per section with the goal beside each figure, and writing
+ * the event loop under heavy image work (issue 12), dispatch, log latency, pages, a class starting runs at once (issue 14) — printing a table per section with the goal beside each figure, and writing
  * bench/results/latest.json. Runs on the embedded default, or on DATABASE_URL + REDIS_URL when both are set (it
  * empties that database's tables, as the tests do). BENCH_QUICK=1: fewer iterations, same shape.
  * BENCH_ONLY=dispatch,pages runs some sections only. A slow figure never fails the run; an error does.
@@ -15,6 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Logger } from '@nestjs/common';
 import { PROJECT_ROOT } from '../src/config/paths';
+import { printClassroom, runClassroom } from './classroom.bench';
 import { printDispatch, runDispatch } from './dispatch.bench';
 import { printEventLoop, runEventLoop } from './event-loop.bench';
 import { BenchEnv, startBenchEnv } from './lib/bench-portal';
@@ -24,7 +25,7 @@ import { printMemory, runMemory } from './memory.bench';
 import { printPages, runPages } from './pages.bench';
 
 const RESULTS = path.join(PROJECT_ROOT, 'bench', 'results');
-const SECTIONS = ['fits', 'memory', 'eventLoop', 'dispatch', 'logLatency', 'pages'] as const;
+const SECTIONS = ['fits', 'memory', 'eventLoop', 'dispatch', 'logLatency', 'pages', 'classroom'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const RUNNERS: Record<Exclude<Section, 'fits'>, { run(env: BenchEnv): Promise<unknown>; print(result: any): void }> = {
@@ -33,6 +34,7 @@ const RUNNERS: Record<Exclude<Section, 'fits'>, { run(env: BenchEnv): Promise<un
   dispatch: { run: runDispatch, print: printDispatch },
   logLatency: { run: runLogLatency, print: printLogLatency },
   pages: { run: runPages, print: printPages },
+  classroom: { run: runClassroom, print: printClassroom },
 };
 
 /** bench:fits in quick or full mode as asked, in its own processes; its results come back through fits.json. */

@@ -1,11 +1,11 @@
 import { fork } from 'node:child_process';
 import * as path from 'node:path';
-import type { LoadJob, LoadResult, WatchJob, WatchResult } from './clients';
+import type { ClassroomJob, ClassroomResult, LoadJob, LoadResult, WatchJob, WatchResult } from './clients';
 
 export interface ClientsHandle<R> {
-  /** Resolves when a watch job's clients are connected and polling (at once for a load job). */
+  /** Resolves when a watch job's clients are connected and polling, or a classroom's students are on the target page (at once for a load job). */
   ready: Promise<void>;
-  /** Tells a ready watch job to start its warm-up and measurement. */
+  /** Tells a ready watch job to start its warm-up and measurement (a classroom: to press Run). */
   go(): void;
   result: Promise<R>;
 }
@@ -13,13 +13,14 @@ export interface ClientsHandle<R> {
 /** Runs one clients job (bench/lib/clients.ts, compiled) in a child process. */
 export function startClients(job: WatchJob): ClientsHandle<WatchResult>;
 export function startClients(job: LoadJob): ClientsHandle<LoadResult>;
-export function startClients(job: WatchJob | LoadJob): ClientsHandle<WatchResult | LoadResult> {
+export function startClients(job: ClassroomJob): ClientsHandle<ClassroomResult>;
+export function startClients(job: WatchJob | LoadJob | ClassroomJob): ClientsHandle<WatchResult | LoadResult | ClassroomResult> {
   const child = fork(path.join(__dirname, 'clients.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   if (job.kind === 'load') markReady();
-  const result = new Promise<WatchResult | LoadResult>((resolve, reject) => {
-    let reply: { ok: boolean; result?: WatchResult | LoadResult; error?: string } | undefined;
+  const result = new Promise<WatchResult | LoadResult | ClassroomResult>((resolve, reject) => {
+    let reply: { ok: boolean; result?: WatchResult | LoadResult | ClassroomResult; error?: string } | undefined;
     child.on('message', (message: { ready?: boolean; ok?: boolean }) => {
       if (message.ready) markReady();
       else reply = message as typeof reply;
