@@ -93,6 +93,9 @@ export async function startBenchPortal(env: BenchEnv, concurrency: number): Prom
     // starts; Bull's obliterate under a waiting consumer lost the next job on the built-in server.
     const redis = new Redis(env.redisUrl);
     try {
+      // The last portal's and workers' connections first: the built-in server notices a client that hung up only
+      // once that client's blocking read (Bull's, up to 5 s) returns, and until then that read takes the next job.
+      await waitFor('the last measurement’s Redis clients to go', async () => (String(await redis.client('LIST')).trim().split('\n').length <= 1 ? true : undefined), 15_000, 100);
       await redis.flushall();
     } finally {
       redis.disconnect();
