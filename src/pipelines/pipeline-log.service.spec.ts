@@ -2,14 +2,20 @@ import { LogLineEvent, PipelineEventsService } from './pipeline-events.service';
 import { LOG_PAGE_LINES, LogLineStore, logPageRequest, MAX_BATCH_LINES, MAX_LOG_PAGE_LINES, MIN_STORE_INTERVAL_MS, RunLogWriter } from './pipeline-log.service';
 
 /** A store that keeps what it is given, each call a "statement", answering after a turn of the event loop. */
-function fakeStore(options: { failOnCall?: number } = {}) {
+/** A data error (SQLSTATE 22021, bad bytes): the statement itself is refused, so trying again cannot help. */
+const refused = () => Object.assign(new Error('invalid byte sequence'), { code: '22021' });
+
+function fakeStore(options: { failOnCall?: number; failCalls?: number[]; error?: () => Error; commitThenFailOnCall?: number } = {}) {
   const stored: LogLineEvent[] = [];
   const calls: number[][] = [];
   const store: LogLineStore = async (_runId, lines) => {
     calls.push(lines.map((line) => line.seq));
     await new Promise((resolve) => setTimeout(resolve, 1));
-    if (calls.length === options.failOnCall) throw new Error('connection lost');
+    if (calls.length === options.failOnCall || options.failCalls?.includes(calls.length)) throw (options.error ?? refused)();
+    if (stored.some((line) => line.seq === lines[0].seq)) throw Object.assign(new Error('duplicate key'), { code: '23505' });
     stored.push(...lines);
+    // Committed, but the answer never arrived (the connection died just then).
+    if (calls.length === options.commitThenFailOnCall) throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
   };
   return { store, stored, calls };
 }
@@ -76,16 +82,34 @@ describe('RunLogWriter', () => {
     expect(stored[0].text).toBe(`${'x'.repeat(10_000)}…`);
   });
 
-  it('after a statement fails stores nothing more (no gap in seq), pushes nothing unstored, and flush reports the error', async () => {
+  it('while the database is unreachable, tries the batch again and keeps the lines in order: none lost, none twice', async () => {
+    const lost = () => Object.assign(new Error('Connection terminated unexpectedly'), {});
+    const { store, stored, calls } = fakeStore({ failCalls: [2, 3], error: lost, commitThenFailOnCall: 5 });
+    const { events, pushed } = fakeEvents(stored);
+    const writer = new RunLogWriter(1, 0, store, events);
+    writer.write('info', 'one');
+    await new Promise((resolve) => setImmediate(resolve));
+    writer.write('info', 'two');
+    await writer.flush();
+    writer.write('info', 'three');
+    await writer.flush();
+    // Call 2 and 3 failed (connection lost) and call 4 stored 'two'; call 5 stored 'three' but its answer was lost,
+    // and call 6, refused as a duplicate, shows it was stored.
+    expect(calls).toEqual([[1], [2], [2], [2], [3], [3]]);
+    expect(stored.map((line) => line.seq)).toEqual([1, 2, 3]);
+    expect(pushed).toEqual([[1], [2], [3]]);
+  });
+
+  it('after a statement is refused stores nothing more (no gap in seq), pushes nothing unstored, and flush reports the error', async () => {
     const { store, stored, calls } = fakeStore({ failOnCall: 2 });
     const { events, pushed } = fakeEvents(stored);
     const writer = new RunLogWriter(1, 0, store, events);
     writer.write('info', 'one');
     await new Promise((resolve) => setImmediate(resolve));
     writer.write('info', 'two');
-    await expect(writer.flush()).rejects.toThrow('connection lost');
+    await expect(writer.flush()).rejects.toThrow('invalid byte sequence');
     writer.write('info', 'three');
-    await expect(writer.flush()).rejects.toThrow('connection lost');
+    await expect(writer.flush()).rejects.toThrow('invalid byte sequence');
     expect(calls).toEqual([[1], [2]]);
     expect(stored.map((line) => line.seq)).toEqual([1]);
     expect(pushed).toEqual([[1]]);
@@ -128,7 +152,7 @@ describe('RunLogWriter', () => {
     writer.write('info', 'one');
     await new Promise((resolve) => setImmediate(resolve));
     writer.write('info', 'two');
-    await expect(writer.finish()).rejects.toThrow('connection lost');
+    await expect(writer.finish()).rejects.toThrow('invalid byte sequence');
   });
 
   describe('spacing of statements (fake clock)', () => {

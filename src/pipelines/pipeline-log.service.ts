@@ -86,6 +86,22 @@ function pageOf(rows: LogLineJson[], request: LogPageRequest): LogPage {
   return { lines: 'after' in request ? sorted.slice(0, request.limit) : sorted.slice(sorted.length - request.limit), hasMore };
 }
 
+/** How long a run's log waits for an unreachable database before its lines count as lost. */
+const STORE_RETRY_MS = 120_000;
+const UNIQUE_VIOLATION = '23505';
+const sqlState = (error: unknown): string | undefined => {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+};
+/**
+ * The database, not the statement, failed: a socket error (no SQLSTATE), or a connection, resource or shutdown
+ * class (08, 53, 57, 58) or a serialization failure / deadlock (40). Worth trying the same statement again.
+ */
+const connectionTrouble = (error: unknown): boolean => {
+  const state = sqlState(error);
+  return state === undefined || /^(08|40|53|57|58)/.test(state);
+};
+
 /** Stores one batch of a run's lines (in seq order) in one statement; resolves once they are stored. */
 export type LogLineStore = (runId: number, lines: LogLineEvent[]) => Promise<void>;
 
@@ -117,7 +133,7 @@ export class RunLogWriter {
   ) {}
 
   write(level: LogLevel, text: string): void {
-    // After a failed INSERT nothing later is stored: a gap in seq would hide the lost lines from a reconnecting page.
+    // After a batch failed for good nothing later is stored: a gap in seq would hide the lost lines from a reconnecting page.
     if (this.failure || this.closed) return;
     const clipped = text.length > MAX_LINE_CHARS ? `${text.slice(0, MAX_LINE_CHARS)}…` : text;
     this.pending.push({ runId: this.runId, seq: ++this.seq, time: new Date().toISOString(), level, text: clipped });
@@ -186,7 +202,7 @@ export class RunLogWriter {
         if (wait > 0 && !this.flushing) await this.pause(wait);
         this.lastStoreAt = performance.now();
         const batch = this.takeBatch();
-        await this.store(this.runId, batch);
+        await this.storeBatch(batch);
         this.announce(batch);
       }
     } catch (error) {
@@ -194,6 +210,27 @@ export class RunLogWriter {
       this.pending = [];
     } finally {
       this.draining = undefined;
+    }
+  }
+
+  /**
+   * Stores one batch, trying again while the database is unreachable (a restart, a failover): the lines wait in
+   * order meanwhile, so none is lost and none is stored out of order. Up to STORE_RETRY_MS from the first failure;
+   * an error of the data itself is not tried again.
+   */
+  private async storeBatch(batch: LogLineEvent[]): Promise<void> {
+    let failingSince: number | undefined;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.store(this.runId, batch);
+        return;
+      } catch (error) {
+        // A retry refused as a duplicate: the earlier attempt was committed and only its answer was lost.
+        if (attempt > 0 && sqlState(error) === UNIQUE_VIOLATION) return;
+        failingSince ??= performance.now();
+        if (!connectionTrouble(error) || performance.now() - failingSince > STORE_RETRY_MS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 2000)));
+      }
     }
   }
 

@@ -1,5 +1,8 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 /** A free loopback TCP port (bound once, then released). */
 export function freePort(): Promise<number> {
@@ -135,4 +138,119 @@ export async function eventually<T>(what: string, check: () => Promise<T> | T, t
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${lastError}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
+}
+
+/** The initdb binary, or null when PostgreSQL's server tools are not installed. */
+export function initdbBinary(): string | null {
+  try {
+    const found = execFileSync('which', ['initdb'], { encoding: 'utf8' }).trim();
+    if (found) return found;
+  } catch {
+    // not on PATH: Debian's packages keep the server's programs per version
+  }
+  const versions = fs.existsSync('/usr/lib/postgresql') ? fs.readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)) : [];
+  const candidate = versions.map((version) => `/usr/lib/postgresql/${version}/bin/initdb`).find((file) => fs.existsSync(file));
+  return candidate ?? null;
+}
+
+/** A PostgreSQL server of a test's own, on a data directory it can crash and start again. */
+export interface ScratchPostgres {
+  url: string;
+  port: number;
+  dataDir: string;
+  /** SIGKILLs the postmaster and every backend of it at once (a crash: nothing shuts down, nothing is flushed on the way out). */
+  kill9(): Promise<void>;
+  /** Starts the server again on the same data directory and port; resolves once crash recovery is done and it accepts connections. */
+  restart(): Promise<void>;
+  /** Stops it (fast shutdown) and deletes its data directory. */
+  stop(): Promise<void>;
+}
+
+// initdb and postgres refuse to run as root: as root, they run as the system's `postgres` account (or `nobody`).
+function pgRunAs(): string[] {
+  if (process.getuid?.() !== 0) return [];
+  const user = ['postgres', 'nobody'].find((name) => {
+    try {
+      execFileSync('id', ['-u', name], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (!user) throw new Error('Running as root with neither a postgres nor a nobody account to run PostgreSQL as');
+  // setpriv execs (no fork, unlike runuser), so the spawned child is the postmaster itself.
+  return ['setpriv', `--reuid=${user}`, `--regid=${user}`, '--init-groups', '--'];
+}
+
+/** The pids of the direct children of `pid` (a postmaster's backends and auxiliary processes), from /proc. */
+function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Field 4 (ppid) comes after the command name, which is in parentheses and may hold spaces.
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return children;
+}
+
+/**
+ * initdb on a fresh directory (trust auth, user postgres), then `postgres` on a free loopback port with fsync on;
+ * `settings` adds server settings (`-c name=value`), e.g. to check that a test notices `synchronous_commit=off`.
+ */
+export async function startScratchPostgres(settings: Record<string, string> = {}): Promise<ScratchPostgres> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'scratch-pg-'));
+  const dataDir = path.join(root, 'data');
+  const runAs = pgRunAs();
+  if (runAs.length) execFileSync('chown', [runAs[1].slice('--reuid='.length), root]);
+  const command = (argv: string[]) => [...runAs, ...argv];
+  // initdb and postgres from the same installation (PATH, or Debian's /usr/lib/postgresql/<version>/bin).
+  const bin = path.dirname(initdbBinary() ?? 'initdb');
+  const [initBin, ...initArgs] = command([path.join(bin, 'initdb'), '-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync']);
+  execFileSync(initBin, initArgs, { cwd: root, stdio: 'pipe' });
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    const [server, ...args] = command([path.join(bin, 'postgres'), '-D', dataDir, '-p', String(port), '-k', root, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=on', ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])]);
+    child = await untilReady(spawn(server, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }), 'postgres', 'database system is ready to accept connections', 60_000);
+  };
+  const gone = (pid: number) => !fs.existsSync(`/proc/${pid}`);
+  await start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    dataDir,
+    kill9: async () => {
+      const postmaster = child!;
+      const backends = childrenOf(postmaster.pid!);
+      // The postmaster first, so it forks nothing more; then its children, all without a chance to clean up.
+      const exited = killHard(postmaster);
+      for (const pid of backends) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+      await exited;
+      await eventually('the killed backends to be gone', () => backends.every(gone), 10_000, 20);
+    },
+    restart: async () => {
+      // A backend forked just before the kill may still hold the old shared memory for a moment: then try again.
+      await eventually('PostgreSQL to start again', async () => (await start(), true), 30_000, 200);
+    },
+    stop: async () => {
+      if (child && child.exitCode === null && child.signalCode === null) {
+        await new Promise((resolve) => {
+          child!.once('exit', resolve);
+          child!.kill('SIGINT');
+        });
+      }
+      fs.rmSync(root, { recursive: true, force: true });
+    },
+  };
 }
