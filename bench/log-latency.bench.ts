@@ -88,6 +88,9 @@ export async function runLogLatency(env: BenchEnv): Promise<LogLatencyResult> {
     const measureRow = async (count: number, watchers: number, pollers: number, baseUrl = bench.baseUrl) => {
       setControl(NEVER, NEVER);
       commit();
+      // The bench pipeline reads the control file at most every 50 ms: a run of this row must not start on the
+      // last row's times (already past, so it would end at once).
+      await sleep(150);
       const runIds: number[] = [];
       for (let i = 0; i < RUNS; i++) {
         runIds.push((await bench.runs.start(teacher, { pipelineName: 'Bench log stream', targetId, inputIds: [inputId], flags: {} })).id);
