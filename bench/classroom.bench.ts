@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ClassroomsService } from '../src/classrooms/classrooms.service';
 import { DEMO_FIXTURES, DEMO_PRESET } from '../src/demo/demo-seed.service';
-import { AperturePhotometryPipeline } from '../src/pipelines/sdk/builtins/aperture-photometry.pipeline';
+import { AperturePhotometryPipeline } from '../src/teaching-pipelines/aperture-photometry.pipeline';
 import { FileStorageService } from '../src/storage/file-storage.service';
 import { BenchEnv, createUser, loginCookie, spawnWorker, startBenchPortal, WorkerProcess, wipe } from './lib/bench-portal';
 import type { ClassroomResult } from './lib/clients';

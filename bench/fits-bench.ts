@@ -11,9 +11,9 @@ import * as path from 'node:path';
 import { PROJECT_ROOT } from '../src/config/paths';
 import * as fits from '../src/fits';
 import { encodePng } from '../src/imaging';
-import { TimelapsePipeline } from '../src/pipelines/sdk/builtins/timelapse.pipeline';
-import { createTestContext } from '../src/pipelines/sdk/testing';
-import { renderFrame } from '../src/previews/fits-rendering';
+import { TimelapsePipeline } from '../src/teaching-pipelines/timelapse.pipeline';
+import { createTestContext } from '../src/pipeline-sdk/testing';
+import { renderFrame } from '../src/imaging/fits-rendering';
 
 const ROOT = PROJECT_ROOT;
 const FIXTURES = path.join(ROOT, 'test', 'fixtures');

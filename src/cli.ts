@@ -12,9 +12,9 @@ import { findImageHdu, FitsError, fitsInfo, imageHeaderOf, parseWcs, readFitsHea
 import { startEmbeddedPostgres } from './infrastructure/embedded-postgres';
 import { redactUrl, startInfrastructure } from './infrastructure/infrastructure';
 import { UsersService } from './users/users.service';
-import { PipelineCliModule, PipelineCliService } from './pipelines/pipeline-cli.service';
-import { BUILTIN_PIPELINES } from './pipelines/sdk/builtins';
-import { loadPipelineRegistry } from './pipelines/sdk/pipeline-registry';
+import { PipelineCliModule, PipelineCliService } from './pipeline-runs/pipeline-cli.service';
+import { BUILTIN_PIPELINES } from './teaching-pipelines';
+import { loadPipelineRegistry } from './pipeline-registry/pipeline-config.loader';
 
 const USAGE = `Usage: npm run cli -- <command> [options]      (the same: node dist/src/cli.js <command> [options])
 

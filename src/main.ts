@@ -6,7 +6,7 @@ import { loadConfig } from './config/app-config';
 import { demoSeedSummary, DemoSeedService } from './demo/demo-seed.service';
 import { forkPortalChild, PortalChild } from './infrastructure/child-process';
 import { useProcessLogger } from './logging/process-logger';
-import { PipelineWorkerService } from './pipelines/pipeline-worker.service';
+import { PipelineWorkerService } from './pipeline-runs/pipeline-worker.service';
 import { onClusterStop, runWebCluster } from './web-cluster';
 
 /** Once a child has died, how long the rest may take to stop before the process exits anyway. */

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { writeSyntheticFrame } from '../src/pipelines/sdk/builtins/synthetic-frames';
+import { writeSyntheticFrame } from '../src/teaching-pipelines/synthetic-frames';
 import { createTarget, LoggedIn, startTestPortal, TestPortal, waitForRun } from './utils/test-app';
 
 /**

@@ -9,7 +9,7 @@ import { SMTPServer } from 'smtp-server';
 import { io as connect, Socket } from 'socket.io-client';
 import { NotificationMailer } from '../src/notifications/notification-mailer';
 import { NotificationsService } from '../src/notifications/notifications.service';
-import { jobIdFor } from '../src/pipelines/pipeline-runs.service';
+import { jobIdFor } from '../src/pipeline-runs/pipeline-runs.service';
 import { PIPELINES_QUEUE } from '../src/queue/queue.module';
 import { ensureBuilt } from './utils/built-dist';
 import { eventually, killHard, untilReady } from './utils/fault-tools';

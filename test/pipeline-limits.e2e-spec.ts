@@ -1,4 +1,4 @@
-import { PipelineRunsService, RUN_MAX_ATTEMPTS } from '../src/pipelines/pipeline-runs.service';
+import { PipelineRunsService, RUN_MAX_ATTEMPTS } from '../src/pipeline-runs/pipeline-runs.service';
 import { createTarget, LoggedIn, logOf, startTestPortal, TEST_PIPELINES, TestPortal, uploadOne, waitForRun } from './utils/test-app';
 
 describe('pipeline time limit and runs orphaned by a restart (e2e)', () => {

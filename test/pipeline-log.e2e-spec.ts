@@ -1,6 +1,6 @@
 import { io as connect, Socket } from 'socket.io-client';
-import { PipelineLogService } from '../src/pipelines/pipeline-log.service';
-import { PipelineRunsService } from '../src/pipelines/pipeline-runs.service';
+import { PipelineLogService } from '../src/pipeline-runs/pipeline-log.service';
+import { PipelineRunsService } from '../src/pipeline-runs/pipeline-runs.service';
 import { UsersService } from '../src/users/users.service';
 import { createTarget, LoggedIn, startTestPortal, TEST_PIPELINES, TestPortal, uploadOne } from './utils/test-app';
 

@@ -6,7 +6,7 @@ import { Queue } from 'bull';
 import passport from 'passport';
 import { Client } from 'pg';
 import { startEmbeddedPostgres } from '../src/infrastructure/embedded-postgres';
-import { jobIdFor, RUN_MAX_ATTEMPTS } from '../src/pipelines/pipeline-runs.service';
+import { jobIdFor, RUN_MAX_ATTEMPTS } from '../src/pipeline-runs/pipeline-runs.service';
 import { PIPELINES_QUEUE } from '../src/queue/queue.module';
 import { UsersService } from '../src/users/users.service';
 import { ensureBuilt } from './utils/built-dist';

@@ -1,5 +1,5 @@
 import { ChildProcess } from 'node:child_process';
-import { RUN_MAX_ATTEMPTS } from '../src/pipelines/pipeline-runs.service';
+import { RUN_MAX_ATTEMPTS } from '../src/pipeline-runs/pipeline-runs.service';
 import { eventually, killHard, untilReady } from './utils/fault-tools';
 import { describeUnlessMissing } from './utils/required';
 import { createTarget, LoggedIn, logOf, spawnBuilt, startTestPortal, TEST_PIPELINES, TestPortal, uploadOne, waitForRun } from './utils/test-app';

@@ -4,7 +4,7 @@
  * client on the same machine can compute the line's latency.
  */
 import * as fs from 'node:fs';
-import { PipelineOutput, PipelineProcess } from '../../src/pipelines/sdk/pipeline-process';
+import { PipelineOutput, PipelineProcess } from '../../src/pipeline-sdk/pipeline-process';
 import { sleep, wallMs } from './stats';
 
 /** Lines a log-stream run writes per second (the 100 lines/s per run). */

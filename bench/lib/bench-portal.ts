@@ -18,7 +18,7 @@ import { createPortalApp, PortalApp } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config/app-config';
 import { PROJECT_ROOT } from '../../src/config/paths';
 import { Infrastructure, startInfrastructure } from '../../src/infrastructure/infrastructure';
-import { PipelineRunsService } from '../../src/pipelines/pipeline-runs.service';
+import { PipelineRunsService } from '../../src/pipeline-runs/pipeline-runs.service';
 import { PIPELINES_QUEUE, PREVIEWS_QUEUE } from '../../src/queue/queue.module';
 import { SessionUser, UserRole } from '../../src/users/user.entity';
 import { UsersService } from '../../src/users/users.service';

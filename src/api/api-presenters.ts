@@ -1,10 +1,10 @@
 import { DataProduct } from '../data-products/data-product.entity';
 import { GroupSummary } from '../groups/groups.service';
 import { DataProductGroup } from '../groups/data-product-group.entity';
-import { PipelinePreset } from '../pipelines/pipeline-preset.entity';
-import { PipelineRun } from '../pipelines/pipeline-run.entity';
-import { RUN_MAX_ATTEMPTS } from '../pipelines/pipeline-runs.service';
-import { RegisteredPipeline } from '../pipelines/sdk/pipeline-registry';
+import { PipelinePreset } from '../pipeline-runs/pipeline-preset.entity';
+import { PipelineRun } from '../pipeline-runs/pipeline-run.entity';
+import { RUN_MAX_ATTEMPTS } from '../pipeline-runs/pipeline-runs.service';
+import { RegisteredPipeline } from '../pipeline-registry/pipeline-config.loader';
 import { filterOf, seriesKey, sourceRef } from '../reduced-data/light-curve-series';
 import { ReducedDatum } from '../reduced-data/reduced-datum.entity';
 import { sexagesimal } from '../targets/dto/target-form';

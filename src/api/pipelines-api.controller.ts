@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiExtraModels, ApiOperation } from '@nestjs/swagger';
-import { PipelinePresetsService } from '../pipelines/pipeline-presets.service';
-import { PipelineRegistryService } from '../pipelines/pipeline-registry.service';
+import { PipelinePresetsService } from '../pipeline-runs/pipeline-presets.service';
+import { PipelineRegistryService } from '../pipeline-registry/pipeline-registry.service';
 import { ApiResource } from './api-docs.decorators';
 import { pipelineView } from './api-presenters';
 import { FlagSpecDto, PipelineDto } from './dto/pipeline.dto';

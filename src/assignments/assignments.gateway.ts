@@ -1,8 +1,8 @@
 import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { Socket } from 'socket.io';
 import { rowIdFrom } from '../common/request-parsing';
-import { assignmentRoom } from '../pipelines/pipeline-events.service';
-import { socketViewer } from '../pipelines/pipeline.gateway';
+import { assignmentRoom } from '../pipeline-runs/pipeline-events.service';
+import { socketViewer } from '../pipeline-runs/pipeline.gateway';
 import { UsersService } from '../users/users.service';
 import { AssignmentsService } from './assignments.service';
 

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { PipelineRun } from '../pipelines/pipeline-run.entity';
+import { PipelineRun } from '../pipeline-runs/pipeline-run.entity';
 import { User } from '../users/user.entity';
 import { Assignment } from './assignment.entity';
 

@@ -4,7 +4,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, QueryFailedError, Repository } from 'typeorm';
 import { checkText } from '../common/text';
 import { LiveConnectionsService } from '../live/live-connections.service';
-import { isRowId } from '../pipelines/pipeline-runs.service';
+import { isRowId } from '../pipeline-runs/pipeline-runs.service';
 import { canManageAccount, isAdmin } from '../sharing/sharing-policy';
 import { AccountRuleError, cleanDisplayName, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, newPasswordProblem } from '../users/account-rules';
 import { generatePassphrase } from '../users/passphrase';

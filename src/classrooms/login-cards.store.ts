@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
-import { PIPELINE_REDIS_URL } from '../pipelines/pipeline.tokens';
+import { PIPELINE_REDIS_URL } from '../pipeline-runs/pipeline.tokens';
 
 /** How long the login cards' CSV can be downloaded after an import, at most (and only once). */
 export const LOGIN_CARDS_TTL_SECONDS = 600;

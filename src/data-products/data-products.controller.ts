@@ -2,7 +2,7 @@ import { Body, Controller, Get, NotFoundException, Param, Post, Render, Req, Res
 import { Request, Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
 import { setFlash } from '../common/flash';
-import { MAPPINGS, STRETCHES } from '../previews/fits-rendering';
+import { MAPPINGS, STRETCHES } from '../imaging/fits-rendering';
 import { shareOptions } from '../sharing/share-choice';
 import { storedSuffix } from '../storage/file-storage.service';
 import { productMediaType } from '../storage/media-types';

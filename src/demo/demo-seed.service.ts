@@ -11,7 +11,7 @@ import { formatJoinCode } from '../classrooms/join-code';
 import { PROJECT_ROOT } from '../config/paths';
 import { DataProduct, ProductType } from '../data-products/data-product.entity';
 import { DataProductGroup } from '../groups/data-product-group.entity';
-import { PipelinePresetsService } from '../pipelines/pipeline-presets.service';
+import { PipelinePresetsService } from '../pipeline-runs/pipeline-presets.service';
 import { enqueuePreviews } from '../previews/preview-jobs';
 import { PREVIEWS_QUEUE } from '../queue/queue.module';
 import { FileStorageService, StoredFile } from '../storage/file-storage.service';

@@ -5,7 +5,7 @@
  */
 import { readFitsHeaders } from './hdu-reader';
 import { findImageHdu, imageHeaderOf, readFitsImage } from './image-reader';
-import { imageStatistics } from './statistics';
+import { imageStatistics } from './image-statistics';
 import { FitsCard, FitsHduHeader } from './types';
 import { parseWcs } from './wcs';
 

@@ -1,4 +1,4 @@
-import { percentile } from './statistics';
+import { percentile } from './image-statistics';
 import {
   ASINH_STRETCH_A,
   boxAverage,

@@ -5,7 +5,7 @@
  * 1-based FITS pixel (x, y), so row 0 is the bottom row (FITS row 1). NaN marks blank pixels.
  * Plain arithmetic: no framework imports.
  */
-import { finiteCopy, percentilesInPlace } from './statistics';
+import { finiteCopy, percentilesInPlace } from './image-statistics';
 
 /** Display limits: values ≤ z1 are black, values ≥ z2 white. */
 export interface DisplayLimits {

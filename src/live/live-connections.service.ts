@@ -1,7 +1,7 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
-import { pubSubPrefix } from '../pipelines/pipeline.tokens';
+import { pubSubPrefix } from '../pipeline-runs/pipeline.tokens';
 import { sessionRoom, userRoom } from './live-rooms';
 
 /** The Redis the web processes' Socket.IO adapters listen on; null where none can be reached (see LiveModule). */

@@ -24,7 +24,7 @@
  */
 import { centroid, type CentroidOptions } from './centroid';
 import { pixelCircleOverlap, pixelRange } from './overlap';
-import { sigmaClippedStats } from './statistics';
+import { clippedSampleStats } from './sample-statistics';
 import { assertFinitePosition, assertImage, PhotometryError, type PixelImage } from './types';
 
 export type SkyEstimator = 'median' | 'mean' | 'mode';
@@ -145,7 +145,7 @@ export function aperturePhotometry(image: PixelImage, options: AperturePhotometr
       if (Number.isFinite(v)) skyValues[nSky++] = v;
     }
   }
-  const skyStats = sigmaClippedStats(skyValues.subarray(0, nSky), { sigma: options.skySigma ?? 3 });
+  const skyStats = clippedSampleStats(skyValues.subarray(0, nSky), { sigma: options.skySigma ?? 3 });
   const estimator = options.skyEstimator ?? 'median';
   const sky =
     estimator === 'mean'

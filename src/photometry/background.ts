@@ -5,7 +5,7 @@
  * bilinearly between mesh centres (extrapolated to the rectangle's edges). The noise is the median of the meshes'
  * clipped standard deviations. A rectangle smaller than two meshes gets one flat level.
  */
-import { sigmaClippedStats } from './statistics';
+import { clippedSampleStats } from './sample-statistics';
 import type { PixelImage } from './types';
 
 /** An inclusive rectangle of FITS 1-based pixels. */
@@ -73,7 +73,7 @@ export function backgroundMap(image: PixelImage, rect?: PixelRect, options: Back
           if (v - v === 0) buffer[n++] = v; // finite
         }
       }
-      const stats = sigmaClippedStats(buffer.subarray(0, n));
+      const stats = clippedSampleStats(buffer.subarray(0, n));
       levels[cy * nx + cx] = stats.median;
       if (stats.count > 1) sigmas.push(stats.stdDev);
     }

@@ -4,7 +4,7 @@
  * fractionally, so the window is always symmetric about the current estimate and the iteration's fixed point is the
  * centre of any symmetric profile; a fixed, pixel-aligned box would pull the centroid towards the box's centre.
  */
-import { sigmaClippedStats } from './statistics';
+import { clippedSampleStats } from './sample-statistics';
 import { assertFinitePosition, assertImage, PhotometryError, type PixelImage } from './types';
 
 export interface CentroidOptions {
@@ -57,7 +57,7 @@ export function frameBackground(
       values.push(data[row + x]);
     }
   }
-  const stats = sigmaClippedStats(values);
+  const stats = clippedSampleStats(values);
   return { level: stats.median, stdDev: stats.stdDev, count: stats.count };
 }
 

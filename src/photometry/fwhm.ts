@@ -10,7 +10,7 @@
  * FWHM = 2√(2 ln 2)·σ ≈ 2.3548 σ; the result is the median over the stars measured.
  */
 import { centroid, frameBackground } from './centroid';
-import { median } from './statistics';
+import { sampleMedian } from './sample-statistics';
 import { assertImage, type PixelImage, type PixelPosition } from './types';
 
 export const FWHM_PER_SIGMA = 2 * Math.sqrt(2 * Math.LN2);
@@ -80,5 +80,5 @@ export function estimateFwhm(image: PixelImage, sources: PixelPosition[], option
     if (f !== null) values.push(f);
   }
   if (!values.length) return null;
-  return { fwhm: median(values), measured: values.length, values };
+  return { fwhm: sampleMedian(values), measured: values.length, values };
 }

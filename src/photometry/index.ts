@@ -36,5 +36,5 @@ export {
 export { countSaturated, estimateSaturationLevel } from './saturation';
 export { frameShift, type FrameShift, type FrameShiftOptions } from './align';
 export { backgroundMap, type BackgroundMap, type BackgroundOptions, type PixelRect } from './background';
-export { median, sigmaClippedStats, type ClippedStats, type SigmaClipOptions } from './statistics';
+export { sampleMedian, clippedSampleStats, type ClippedSampleStats, type SampleClipOptions } from './sample-statistics';
 export { pixelCircleOverlap } from './overlap';

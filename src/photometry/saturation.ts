@@ -4,7 +4,7 @@
  * and the maximum is a converter's ceiling (2^n − 1 for n = 8…32, e.g. 65535 or 32767), or if at least 4 pixels share
  * the maximum and it stands well above the sky (a clipped plateau). Otherwise nothing is taken to be saturated.
  */
-import { sigmaClippedStats } from './statistics';
+import { clippedSampleStats } from './sample-statistics';
 import { assertImage, type PixelImage } from './types';
 
 const MIN_PLATEAU = 4;
@@ -37,7 +37,7 @@ export function estimateSaturationLevel(image: PixelImage): number | null {
     const stride = Math.max(1, Math.floor(n / 100000));
     const sample: number[] = [];
     for (let k = 0; k < n; k += stride) sample.push(data[k]);
-    const sky = sigmaClippedStats(sample);
+    const sky = clippedSampleStats(sample);
     if (max > sky.median + 10 * Math.max(sky.stdDev, 1e-9 * Math.abs(sky.median))) return max;
   }
   return null;

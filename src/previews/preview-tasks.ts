@@ -5,7 +5,7 @@
  */
 import { FitsImage, readFitsImage } from '../fits';
 import { encodePng, writePng } from '../imaging';
-import { MappingName, PixelArray, renderFrame, StretchName } from './fits-rendering';
+import { MappingName, PixelArray, renderFrame, StretchName } from '../imaging/fits-rendering';
 
 export interface ThumbnailJob {
   file: string;

@@ -5,7 +5,7 @@
  */
 import { FitsError, FitsImage, FitsTooLargeError } from '../fits';
 import { SerializedError, ThreadPool, reviveError } from '../imaging/thread-pool';
-import { PixelArray } from './fits-rendering';
+import { PixelArray } from '../imaging/fits-rendering';
 import { PreviewOptions, ThumbnailJob } from './preview-tasks';
 
 const TASKS = require.resolve('./preview-tasks');

@@ -1,8 +1,8 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job, Queue } from 'bull';
-import { PipelineEventsService } from '../pipelines/pipeline-events.service';
-import { PIPELINE_WORKER_ENABLED } from '../pipelines/pipeline-worker.service';
+import { PipelineEventsService } from '../pipeline-runs/pipeline-events.service';
+import { PIPELINE_WORKER_ENABLED } from '../pipeline-runs/pipeline-worker.service';
 import { PREVIEWS_QUEUE } from '../queue/queue.module';
 import { enqueuePreviews, PreviewJobData } from './preview-jobs';
 import { PreviewsService } from './previews.service';

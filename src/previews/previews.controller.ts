@@ -5,7 +5,7 @@ import { DataProductsService } from '../data-products/data-products.service';
 import { FitsError } from '../fits';
 import { FileStorageService } from '../storage/file-storage.service';
 import { SessionUser } from '../users/user.entity';
-import { isMappingName, isStretchName, MAPPINGS, STRETCHES } from './fits-rendering';
+import { isMappingName, isStretchName, MAPPINGS, STRETCHES } from '../imaging/fits-rendering';
 import { PreviewsService } from './previews.service';
 import { integerParam, numberParam, ParseRowIdPipe } from '../common/request-parsing';
 

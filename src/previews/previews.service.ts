@@ -8,11 +8,11 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DataProduct } from '../data-products/data-product.entity';
 import { equatorialWcs, FitsError, FitsTooLargeError, formatCount, isFitsFileName, noRaDecReason } from '../fits';
 import { ThreadPoolClosedError } from '../imaging/thread-pool';
-import { ProductPreviewState } from '../pipelines/pipeline-events.service';
+import { ProductPreviewState } from '../pipeline-runs/pipeline-events.service';
 import { Owned } from '../sharing/visibility';
 import { FileStorageService } from '../storage/file-storage.service';
 import { CachedImage, FitsImageCache } from './fits-image-cache';
-import { MappingName, StretchName } from './fits-rendering';
+import { MappingName, StretchName } from '../imaging/fits-rendering';
 import { PREVIEWABLE_TYPES } from './preview-jobs';
 import { PreviewThreads } from './preview-threads';
 

@@ -1,7 +1,7 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { Classroom } from '../classrooms/classroom.entity';
 import { DataProduct } from '../data-products/data-product.entity';
-import { PipelineRun } from '../pipelines/pipeline-run.entity';
+import { PipelineRun } from '../pipeline-runs/pipeline-run.entity';
 import { Target } from '../targets/target.entity';
 import { User } from '../users/user.entity';
 import { Visibility } from '../sharing/visibility';

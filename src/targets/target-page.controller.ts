@@ -7,10 +7,10 @@ import { parseProductFilter, PRODUCT_SCOPES, ProductFilter, SCOPE_LABELS } from 
 import { shareOptions } from '../sharing/share-choice';
 import { GroupsService } from '../groups/groups.service';
 import { AssignmentsService } from '../assignments/assignments.service';
-import { PickerPrefill, pickerChoices } from '../pipelines/pipeline-picker';
-import { PipelinePresetsService } from '../pipelines/pipeline-presets.service';
-import { PipelineRegistryService } from '../pipelines/pipeline-registry.service';
-import { PipelineRunsService } from '../pipelines/pipeline-runs.service';
+import { PickerPrefill, pickerChoices } from '../pipeline-runs/pipeline-picker';
+import { PipelinePresetsService } from '../pipeline-runs/pipeline-presets.service';
+import { PipelineRegistryService } from '../pipeline-registry/pipeline-registry.service';
+import { PipelineRunsService } from '../pipeline-runs/pipeline-runs.service';
 import { SessionUser } from '../users/user.entity';
 import { formatKeyValueLines, sexagesimal } from './dto/target-form';
 import { canEditTarget } from './target-access';

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { PHOTOMETRY } from '../reduced-data/reduced-data.service';
 import { unreadCountSql } from '../notifications/unread-count';
-import { PipelinePreset } from '../pipelines/pipeline-preset.entity';
+import { PipelinePreset } from '../pipeline-runs/pipeline-preset.entity';
 import { ClassChoice } from '../sharing/share-choice';
 import { changeableCondition, ownedColumns, visibleCondition } from '../sharing/sharing-policy';
 import { isRowId } from '../common/request-parsing';

@@ -1,7 +1,7 @@
 import { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { createTarget, FIXTURES, LoggedIn, logOf, spawnBuilt, startTestPortal, TestPortal, uploadOne, waitForRun } from '../utils/test-app';
-import { RUN_MAX_ATTEMPTS } from '../../src/pipelines/pipeline-runs.service';
+import { RUN_MAX_ATTEMPTS } from '../../src/pipeline-runs/pipeline-runs.service';
 import { eventually, killHard, untilReady } from '../utils/fault-tools';
 import { describeUnlessMissing } from '../utils/required';
 import { ensureBuilt } from '../utils/built-dist';

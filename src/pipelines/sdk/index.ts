@@ -1,17 +1,9 @@
 /**
- * The pipeline SDK: the base class teachers extend, command pipelines, the registry and the builtins.
- * Plain TypeScript (node built-ins only), so pipelines can be written and tested without the portal running.
+ * The SDK's first import path (`<portal>/dist/src/pipelines/sdk`), kept so pipelines written against it still load:
+ * the SDK itself, plus the command runner, the config loader and the teaching pipelines it used to export.
+ * New pipelines import `<portal>/dist/src/pipeline-sdk`.
  */
-export * from './pipeline-process';
-export * from './command-pipeline';
-export * from './pipeline-registry';
-export { createTestContext, inputFromFile } from './testing';
-// The portal's one CSV writer (formula-safe cells, quoting): write pipelines' CSV outputs with it.
-export { csvCell, csvRow, toCsv } from '../../common/csv-writer';
-export type { CsvValue } from '../../common/csv-writer';
-export type { TestRun } from './testing';
-export { BUILTIN_PIPELINES } from './builtins';
-export { HeaderSummaryPipeline } from './builtins/header-summary.pipeline';
-export { TimelapsePipeline } from './builtins/timelapse.pipeline';
-export { AperturePhotometryPipeline } from './builtins/aperture-photometry.pipeline';
-export { InspectPipeline } from './builtins/inspect.pipeline';
+export * from '../../pipeline-sdk';
+export * from '../../pipeline-registry/command-pipeline';
+export * from '../../pipeline-registry/pipeline-config.loader';
+export * from '../../teaching-pipelines';

@@ -1,0 +1,260 @@
+/**
+ * The pipeline registry: reads pipelines.config.json, loads each entry (a builtin, a module exporting a class, or a
+ * command) and checks it, so that a bad entry stops the portal at start-up with a message naming it.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CommandPipelineSpec, createCommandPipeline } from './command-pipeline';
+import { isPipelineClass, OutputType, PipelineClass, PipelineFlagSpecs } from '../pipeline-sdk/pipeline-process';
+
+export interface RegisteredPipeline {
+  /** Display name, as in the config file. */
+  name: string;
+  /** What runs record to find the pipeline again: the display name. */
+  key: string;
+  kind: 'class' | 'command';
+  pipelineClass: PipelineClass;
+  shortName: string;
+  flags: PipelineFlagSpecs;
+  allowedSuffixes: string[];
+  description: string;
+  version: string;
+  /** sha256 (hex) of the entry's canonical JSON (command pipelines) or of `${key}@${version}` (classes). */
+  configHash: string;
+  /** Settings from the config entry (`{"module": ..., "options": {...}}`), checked by the class; {} when none. */
+  options: Record<string, unknown>;
+}
+
+/** A config file the portal refuses to start with; the message names the entry. */
+export class PipelineConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PipelineConfigError';
+  }
+}
+
+const SHORT_NAME = /^[a-z0-9_-]+$/i;
+const FLAG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const OUTPUT_TYPES: OutputType[] = ['DataProduct', 'ReducedDatum'];
+const COMMAND_KEYS = ['shortName', 'command', 'allowedSuffixes', 'flags', 'outputs', 'description', 'version', 'cwd', 'env'];
+const OUTPUT_KEYS = ['glob', 'outputType', 'dataProductType', 'tag'];
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** JSON with object keys sorted at every level, so that reordering an entry does not change its hash. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.keys(value)
+      .sort()
+      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function fail(entry: string, message: string): never {
+  throw new PipelineConfigError(`Pipeline "${entry}": ${message}`);
+}
+
+function checkShortName(entry: string, shortName: unknown): string {
+  if (shortName === undefined || shortName === null || shortName === '') fail(entry, 'shortName is missing or empty');
+  if (typeof shortName !== 'string' || !SHORT_NAME.test(shortName)) {
+    fail(entry, `shortName ${JSON.stringify(shortName)} may hold only letters, digits, _ and -`);
+  }
+  return shortName;
+}
+
+function checkFlags(entry: string, flags: unknown): PipelineFlagSpecs {
+  if (flags === undefined) return {};
+  if (!isPlainObject(flags)) fail(entry, 'flags must be an object: {"name": {"default": false, "longName": "..."}}');
+  for (const [name, spec] of Object.entries(flags)) {
+    if (/\s/.test(name)) fail(entry, `flag name "${name}" contains whitespace`);
+    if (!FLAG_NAME.test(name)) fail(entry, `flag name "${name}" must start with a letter or _ and hold only letters, digits and _`);
+    if (!isPlainObject(spec)) fail(entry, `flag "${name}" must be an object with default and longName`);
+    if (typeof spec.default !== 'boolean') fail(entry, `flag "${name}" needs a default of true or false (got ${JSON.stringify(spec.default)})`);
+    if (typeof spec.longName !== 'string' || !spec.longName.trim()) fail(entry, `flag "${name}" needs a longName (the label students see)`);
+  }
+  return flags as unknown as PipelineFlagSpecs;
+}
+
+function checkSuffixes(entry: string, suffixes: unknown): string[] {
+  if (suffixes === undefined) return [];
+  if (!Array.isArray(suffixes) || suffixes.some((suffix) => typeof suffix !== 'string' || !suffix.startsWith('.') || suffix.length < 2)) {
+    fail(entry, `allowedSuffixes must be a list of endings starting with '.', like [".fits", ".fits.gz"] (got ${JSON.stringify(suffixes)})`);
+  }
+  return suffixes as string[];
+}
+
+function checkOptionalString(entry: string, field: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'string') fail(entry, `${field} must be a string`);
+}
+
+function checkCommandSpec(entry: string, value: Record<string, unknown>): CommandPipelineSpec {
+  const unknownKeys = Object.keys(value).filter((key) => !COMMAND_KEYS.includes(key));
+  if (unknownKeys.length) fail(entry, `unknown field(s) ${unknownKeys.join(', ')} (known: ${COMMAND_KEYS.join(', ')})`);
+  const shortName = checkShortName(entry, value.shortName);
+  const { command } = value;
+  if (!Array.isArray(command) || !command.length || command.some((part) => typeof part !== 'string') || !String(command[0]).trim()) {
+    fail(entry, 'command must be a non-empty list of strings: the program, then its arguments');
+  }
+  const flags = checkFlags(entry, value.flags);
+  const allowedSuffixes = checkSuffixes(entry, value.allowedSuffixes);
+  const outputs = value.outputs ?? [];
+  if (!Array.isArray(outputs)) fail(entry, 'outputs must be a list of {"glob": "*.csv", "outputType": "DataProduct"}');
+  for (const [i, output] of outputs.entries()) {
+    const where = `outputs[${i}]`;
+    if (!isPlainObject(output)) fail(entry, `${where} must be an object with glob and outputType`);
+    const extra = Object.keys(output).filter((key) => !OUTPUT_KEYS.includes(key));
+    if (extra.length) fail(entry, `${where}: unknown field(s) ${extra.join(', ')} (known: ${OUTPUT_KEYS.join(', ')})`);
+    if (typeof output.glob !== 'string' || !output.glob.trim()) fail(entry, `${where} needs a glob such as "*.csv"`);
+    if (output.glob.startsWith('/') || output.glob.split('/').includes('..')) fail(entry, `${where}: the glob must be relative to the run's temp dir`);
+    if (!OUTPUT_TYPES.includes(output.outputType as OutputType)) {
+      fail(entry, `${where} has outputType ${JSON.stringify(output.outputType)}; use "DataProduct" or "ReducedDatum"`);
+    }
+    checkOptionalString(entry, `${where}.dataProductType`, output.dataProductType);
+    checkOptionalString(entry, `${where}.tag`, output.tag);
+  }
+  checkOptionalString(entry, 'description', value.description);
+  checkOptionalString(entry, 'version', value.version);
+  checkOptionalString(entry, 'cwd', value.cwd);
+  if (value.env !== undefined && (!isPlainObject(value.env) || Object.values(value.env).some((v) => typeof v !== 'string'))) {
+    fail(entry, 'env must be an object of strings: {"NAME": "value"}');
+  }
+  return { ...(value as unknown as CommandPipelineSpec), shortName, command: command as string[], flags, allowedSuffixes };
+}
+
+function loadClass(entry: string, reference: string, baseDir: string, builtins: Record<string, PipelineClass>): PipelineClass {
+  if (reference.startsWith('builtin:')) {
+    const builtinName = reference.slice('builtin:'.length);
+    if (!Object.prototype.hasOwnProperty.call(builtins, builtinName)) {
+      fail(entry, `unknown builtin "${reference}" (known: ${Object.keys(builtins).map((b) => `builtin:${b}`).join(', ') || 'none'})`);
+    }
+    return builtins[builtinName];
+  }
+  const hash = reference.lastIndexOf('#');
+  const modulePath = hash >= 0 ? reference.slice(0, hash) : reference;
+  const exportName = hash >= 0 ? reference.slice(hash + 1) : undefined;
+  if (!modulePath.trim()) fail(entry, `"${reference}" names no module; use "builtin:name" or "./path/module.js#ExportName"`);
+  if (exportName !== undefined && !exportName) fail(entry, `"${reference}" has an empty export name after '#'`);
+  const resolved = path.resolve(baseDir, modulePath);
+  try {
+    require.resolve(resolved);
+  } catch {
+    fail(entry, `module ${modulePath} not found (looked for ${resolved})`);
+  }
+  let loaded: unknown;
+  try {
+    loaded = require(resolved);
+  } catch (error) {
+    fail(entry, `module ${modulePath} failed to load: ${String((error as Error)?.message ?? error).split('\n')[0]}`);
+  }
+  let candidate: unknown;
+  if (exportName !== undefined) {
+    if (!isPlainObject(loaded) && typeof loaded !== 'function') fail(entry, `module ${modulePath} exports nothing named "${exportName}"`);
+    if (!(exportName in (loaded as object))) fail(entry, `module ${modulePath} has no export "${exportName}"`);
+    candidate = (loaded as Record<string, unknown>)[exportName];
+  } else {
+    candidate = isPipelineClass(loaded) ? loaded : (loaded as { default?: unknown } | null)?.default;
+  }
+  if (!isPipelineClass(candidate)) {
+    fail(entry, `${exportName ? `export "${exportName}" of ` : ''}module ${modulePath} is not a class extending PipelineProcess`);
+  }
+  return candidate;
+}
+
+function checkClassStatics(entry: string, pipelineClass: PipelineClass): void {
+  checkShortName(entry, pipelineClass.shortName);
+  checkFlags(entry, pipelineClass.flags);
+  checkSuffixes(entry, pipelineClass.allowedSuffixes);
+  if (typeof pipelineClass.version !== 'string' || !pipelineClass.version) fail(entry, 'static version must be a non-empty string');
+  if (typeof pipelineClass.description !== 'string') fail(entry, 'static description must be a string');
+}
+
+/**
+ * Reads and validates the config file; any problem is a PipelineConfigError naming the entry.
+ * Module paths and a command's `cwd` and `./program` resolve against the config file's folder.
+ */
+export function loadPipelineRegistry(configPath: string, builtins: Record<string, PipelineClass>): Map<string, RegisteredPipeline> {
+  let config: unknown;
+  try {
+    config = JSON.parse(fs.readFileSync(configPath, 'utf8'));
+  } catch (error) {
+    throw new PipelineConfigError(`Cannot read the pipeline config ${configPath}: ${(error as Error).message}`);
+  }
+  if (!isPlainObject(config) || !isPlainObject(config.pipelines)) {
+    throw new PipelineConfigError(`${configPath}: expected {"pipelines": {"Display name": ...}}`);
+  }
+  const baseDir = path.dirname(path.resolve(configPath));
+  const registry = new Map<string, RegisteredPipeline>();
+  const byShortName = new Map<string, string>();
+  for (const [name, value] of Object.entries(config.pipelines)) {
+    if (!name.trim()) throw new PipelineConfigError(`${configPath}: a pipeline has an empty display name`);
+    let pipelineClass: PipelineClass;
+    let kind: 'class' | 'command';
+    let configHash: string;
+    let options: Record<string, unknown> = {};
+    if (typeof value === 'string') {
+      pipelineClass = loadClass(name, value, baseDir, builtins);
+      checkClassStatics(name, pipelineClass);
+      kind = 'class';
+      configHash = sha256(`${name}@${pipelineClass.version}`);
+    } else if (isPlainObject(value) && 'module' in value) {
+      const unknownKeys = Object.keys(value).filter((key) => key !== 'module' && key !== 'options');
+      if (unknownKeys.length) fail(name, `unknown key(s) ${unknownKeys.join(', ')} (a class entry has "module" and "options")`);
+      if (typeof value.module !== 'string') fail(name, '"module" must be a string such as "builtin:timelapse"');
+      if (value.options !== undefined && !isPlainObject(value.options)) fail(name, '"options" must be an object');
+      pipelineClass = loadClass(name, value.module, baseDir, builtins);
+      checkClassStatics(name, pipelineClass);
+      options = (value.options as Record<string, unknown> | undefined) ?? {};
+      if (typeof pipelineClass.checkOptions === 'function') {
+        let problem: string | void;
+        try {
+          problem = pipelineClass.checkOptions(options);
+        } catch (error) {
+          problem = (error as Error).message;
+        }
+        if (problem) fail(name, `options: ${problem}`);
+      } else if (Object.keys(options).length) {
+        fail(name, `options given, but ${value.module} takes none`);
+      }
+      kind = 'class';
+      configHash = sha256(`${name}@${pipelineClass.version}:${canonicalJson(options)}`);
+    } else if (isPlainObject(value)) {
+      const spec = checkCommandSpec(name, value);
+      try {
+        pipelineClass = createCommandPipeline(name, spec, baseDir);
+      } catch (error) {
+        fail(name, (error as Error).message);
+      }
+      kind = 'command';
+      configHash = sha256(canonicalJson(value));
+    } else {
+      fail(name, 'expected "builtin:name", "./module.js#ExportName" or a command pipeline object');
+    }
+    const shortName = pipelineClass.shortName;
+    const clash = byShortName.get(shortName.toLowerCase());
+    if (clash !== undefined) throw new PipelineConfigError(`Pipelines "${clash}" and "${name}" share the shortName "${shortName}"`);
+    byShortName.set(shortName.toLowerCase(), name);
+    registry.set(name, {
+      name,
+      key: name,
+      kind,
+      pipelineClass,
+      shortName,
+      flags: pipelineClass.flags ?? {},
+      allowedSuffixes: pipelineClass.allowedSuffixes ?? [],
+      description: pipelineClass.description ?? '',
+      version: pipelineClass.version ?? '1',
+      configHash,
+      options,
+    });
+  }
+  return registry;
+}

@@ -1,0 +1,399 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { InjectQueue } from '@nestjs/bull';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Queue } from 'bull';
+import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { PROJECT_ROOT } from '../config/paths';
+import { cleanFileName } from '../common/file-names';
+import { checkText } from '../common/text';
+import { DataProduct, PRODUCT_TYPES, ProductType } from '../data-products/data-product.entity';
+import { DataProductsService } from '../data-products/data-products.service';
+import { DataProductGroup } from '../groups/data-product-group.entity';
+import { enqueuePreviews } from '../previews/preview-jobs';
+import { PREVIEWS_QUEUE } from '../queue/queue.module';
+import { parsePhotometryCsv } from '../reduced-data/photometry-csv.reader';
+import { ReducedDataService } from '../reduced-data/reduced-data.service';
+import { FileStorageService, StoredFile } from '../storage/file-storage.service';
+import { Target } from '../targets/target.entity';
+import { cancelChannel, LogLineEvent } from './pipeline-events.service';
+import { PipelineLogService, RunLogWriter } from './pipeline-log.service';
+import { PipelineRegistryService } from '../pipeline-registry/pipeline-registry.service';
+import { PipelineRun } from './pipeline-run.entity';
+import { ClaimedRun, PipelineRunsService, restartLine } from './pipeline-runs.service';
+import { PIPELINE_REDIS_URL } from './pipeline.tokens';
+import { runFileNames } from './run-file-names';
+import { AsyncError, CancelledError, PipelineOutput } from '../pipeline-sdk/pipeline-process';
+
+/** Read once: os.hostname() is a system call each time. */
+const HOSTNAME = os.hostname();
+
+/** How often the peak memory of the runs going here is sampled (provenance.peakRssBytes). */
+const MEMORY_SAMPLE_MS = 250;
+
+/** How long a run goes before its start is published (unless it logs or sets its status first). */
+const START_EVENT_DELAY_MS = 25;
+
+/** Why a run's signal aborted: a user's cancel, the time limit, or its worker stopping (the run is requeued). */
+type StopReason = 'cancelled' | 'timeout' | 'shutdown';
+
+/** A run going in this process. */
+interface ActiveRun {
+  controller: AbortController;
+  attempt: number;
+  log: RunLogWriter;
+  /** Handed back to the queue by abandonAll(): whatever the run does later is not recorded. */
+  abandoned: boolean;
+  /** The largest resident set size of this process sampled while the run went (sampleMemory). */
+  peakRss: number;
+}
+
+/** An output's tag by the text rule for tags (common/text.ts); one it refuses fails the run, naming the output. */
+function outputTag(output: PipelineOutput): string {
+  const checked = checkText(output.tag, 'tag');
+  if (checked.error !== undefined) throw new AsyncError(`Output ${path.basename(output.path)}: ${checked.error}`);
+  return checked.value;
+}
+
+/** Removes a run's temp dir: most are empty by now, and rmdir is much cheaper than a recursive rm. */
+async function removeDir(dir: string): Promise<void> {
+  try {
+    await fs.promises.rmdir(dir);
+  } catch {
+    await fs.promises.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/**
+ * Executes one run: its own temp dir, the pipeline's doPipeline, then all outputs stored in one go (files
+ * first, rows in one transaction) or none. Listens for cancel requests from any web process. When its worker
+ * stops, the runs still going are interrupted (interruptAll): their lines are stored and they are queued again.
+ */
+@Injectable()
+export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('PipelineRunner');
+  private readonly active = new Map<number, ActiveRun>();
+  /** Set by interruptAll(): a run claimed from now on is interrupted as it starts. */
+  private interrupting = false;
+  private subscriber?: Redis;
+  private memoryProbe?: NodeJS.Timeout;
+  private rssSample = { bytes: 0, at: -Infinity };
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(PIPELINE_REDIS_URL) private readonly redisUrl: string,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly registry: PipelineRegistryService,
+    private readonly runs: PipelineRunsService,
+    private readonly logs: PipelineLogService,
+    private readonly reducedData: ReducedDataService,
+    private readonly storage: FileStorageService,
+    @InjectQueue(PREVIEWS_QUEUE) private readonly previewQueue: Queue,
+  ) {}
+
+  async onModuleInit() {
+    // One probe for all the runs going here rather than a timer and a read of /proc per run.
+    this.memoryProbe = setInterval(() => {
+      if (!this.active.size) return;
+      const rss = this.rss();
+      for (const run of this.active.values()) run.peakRss = Math.max(run.peakRss, rss);
+    }, MEMORY_SAMPLE_MS);
+    this.memoryProbe.unref();
+    this.subscriber = new Redis(this.redisUrl, { maxRetriesPerRequest: null });
+    this.subscriber.on('message', (_channel, message) => this.active.get(Number(message))?.controller.abort('cancelled'));
+    await this.subscriber.subscribe(cancelChannel(this.redisUrl));
+  }
+
+  /** Last: cancels must reach runs until they are all settled (PipelineWorkerService stops them first). */
+  onApplicationShutdown() {
+    clearInterval(this.memoryProbe);
+    this.subscriber?.disconnect();
+  }
+
+  /** This process's resident set size, read again when the last reading is MEMORY_SAMPLE_MS old. */
+  private rss(): number {
+    const now = performance.now();
+    if (now - this.rssSample.at >= MEMORY_SAMPLE_MS) this.rssSample = { bytes: process.memoryUsage.rss(), at: now };
+    return this.rssSample.bytes;
+  }
+
+  /**
+   * Stops every run going here because the worker stops, and any it claims from now on (a job fetched just
+   * before the stop): each stores its lines and is queued again.
+   */
+  interruptAll(): void {
+    this.interrupting = true;
+    for (const run of this.active.values()) run.controller.abort('shutdown');
+  }
+
+  /**
+   * For runs whose pipeline ignored interruptAll: their stored lines are kept, later ones dropped, and they are
+   * queued again now. Their Bull jobs are left to the stalled-job check (servers) or the start-up sweep (embedded).
+   */
+  async abandonAll(): Promise<void> {
+    await Promise.all(
+      [...this.active.entries()].map(async ([runId, run]) => {
+        run.abandoned = true;
+        await run.log.close().catch((error) => this.logger.error(`Log of run ${runId}: ${error.message}`));
+        await this.runs.interrupted(runId, run.attempt).catch((error) => this.logger.error(`Requeueing run ${runId}: ${error.message}`));
+        this.active.delete(runId);
+      }),
+    );
+  }
+
+  async execute(runId: number): Promise<PipelineRun> {
+    const claimed = await this.runs.claim(runId);
+    if (!claimed) {
+      const failed = await this.runs.giveUp(runId);
+      if (failed) {
+        this.logger.warn(`Run ${runId} is not started again: it used all its attempts`);
+        return failed;
+      }
+      this.logger.log(`Run ${runId} is no longer queued; skipping`);
+      return this.dataSource.getRepository(PipelineRun).findOneByOrFail({ id: runId });
+    }
+    const log = this.logs.writerAfter(runId, claimed.lastLogSeq);
+    const entry: ActiveRun = { controller: new AbortController(), attempt: claimed.run.attempt, log, abandoned: false, peakRss: 0 };
+    this.active.set(runId, entry);
+    if (this.interrupting) entry.controller.abort('shutdown');
+    try {
+      return await this.run(claimed, entry);
+    } finally {
+      if (this.active.get(runId) === entry) this.active.delete(runId);
+    }
+  }
+
+  private async run(claimed: ClaimedRun, entry: ActiveRun): Promise<PipelineRun> {
+    const { run: started, target, inputs } = claimed;
+    const runId = started.id;
+    const { controller, log } = entry;
+    const timer = setTimeout(() => controller.abort('timeout'), this.config.pipelineTimeoutSeconds * 1000);
+    timer.unref();
+    const tmpdir = await fs.promises.mkdtemp(path.join(os.tmpdir(), `portal-run-${runId}-`));
+    // The log, status and failure message name files as they were uploaded, never by storage paths or server
+    // folders (run-file-names.ts); the worker's own log keeps the real paths.
+    const names = runFileNames({ inputs, dataDir: this.storage.root, tmpdir, projectRoot: PROJECT_ROOT });
+    const writeLine = log.write.bind(log);
+    log.write = (level, text) => writeLine(level, names(text));
+    // The run's start is published after START_EVENT_DELAY_MS, or before its first stored lines or status if sooner;
+    // a run that ends before then publishes only its end (one publish instead of two for the shortest runs).
+    let startEvent: NodeJS.Timeout | undefined = setTimeout(() => publishStart(), START_EVENT_DELAY_MS);
+    startEvent.unref();
+    const publishStart = () => {
+      if (startEvent === undefined) return;
+      clearTimeout(startEvent);
+      startEvent = undefined;
+      this.runs.publishState(started);
+    };
+    const skipStart = () => {
+      clearTimeout(startEvent);
+      startEvent = undefined;
+    };
+    const announce = log.announce.bind(log);
+    log.announce = (lines) => {
+      publishStart();
+      announce(lines);
+    };
+    const startedAt = Date.now();
+    entry.peakRss = this.rss();
+
+    let outcome: Partial<PipelineRun> | null;
+    try {
+      const pipeline = this.registry.get(started.pipelineKey);
+      if (!target) throw new AsyncError('The target was deleted before the run started');
+      if (inputs.length !== started.inputIds.length) throw new AsyncError('An input data product was deleted before the run started');
+      if (started.attempt > 1) log.write('warning', restartLine(started.attempt));
+      log.write('info', `Running ${pipeline.name} (${pipeline.shortName} v${pipeline.version}) on ${inputs.length} input(s), worker ${HOSTNAME}:${process.pid}`);
+      const instance = new pipeline.pipelineClass({
+        inputs: inputs.map((input) => ({
+          id: input.id,
+          path: this.storage.resolve(input.storedPath),
+          originalName: input.originalName,
+          sha256: input.sha256,
+          productType: input.productType,
+        })),
+        target: { id: target.id, name: target.name, type: target.type, ra: target.ra, dec: target.dec },
+        log: (level, text) => log.write(level, text),
+        setStatus: (text) => {
+          publishStart();
+          void this.runs.setStatus(runId, names(text)).catch((error) => this.logger.warn(`Status of run ${runId}: ${error.message}`));
+        },
+        signal: controller.signal,
+        options: pipeline.options,
+        limits: { maxFramePixels: this.config.pipelineMaxFramePixels, maxRunPixels: this.config.pipelineMaxRunPixels },
+      });
+      const outputs = await instance.doPipeline(tmpdir, started.flags);
+      // Work that ended despite its worker stopping is kept: storing it is quicker than doing it again.
+      if (controller.signal.aborted && controller.signal.reason !== 'shutdown') throw new CancelledError('Cancelled');
+      const stored = await this.storeOutputs(started, target, outputs, log);
+      log.write('info', `Finished: ${stored.products} data product(s), ${stored.points} reduced datum/data`);
+      outcome = { state: 'succeeded', status: 'Finished', outputGroupId: stored.groupId };
+    } catch (error) {
+      if (controller.signal.reason === 'shutdown') {
+        outcome = null;
+      } else {
+        outcome = this.failureOutcome(error, controller.signal.reason as StopReason | undefined, log);
+        if (outcome.failureMessage) outcome.failureMessage = names(outcome.failureMessage);
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    // Started before the temp dir's removal yields, so the last lines wait for the end's statement (finish) rather
+    // than going out in one of their own; an interrupted or abandoned run's lines are all stored now (flush).
+    const ending = outcome && !entry.abandoned;
+    const lastLines = (ending ? log.finish() : log.flush().then(() => [])).catch((error: Error) => {
+      this.logger.error(`Log of run ${runId}: ${error.message}`);
+      return [] as LogLineEvent[];
+    });
+    // Removed while the end is recorded (the thread pool's work overlaps the statement), before the job completes.
+    const removed = removeDir(tmpdir);
+    // From here each way out publishes the state it stores (or was handed back by abandonAll, which did).
+    skipStart();
+    try {
+      return await this.record(runId, started, entry, outcome, await lastLines, announce, startedAt);
+    } finally {
+      await removed;
+    }
+  }
+
+  /** Stores how the run ended (or hands it back to the queue), once its lines are stored or in hand (`rest`). */
+  private async record(
+    runId: number,
+    started: PipelineRun,
+    entry: ActiveRun,
+    outcome: Partial<PipelineRun> | null,
+    rest: LogLineEvent[],
+    announce: (lines: LogLineEvent[]) => void,
+    startedAt: number,
+  ): Promise<PipelineRun> {
+    if (entry.abandoned) return this.dataSource.getRepository(PipelineRun).findOneByOrFail({ id: runId });
+    if (!outcome) {
+      // Interrupted by its worker's stop: queued again (or, after its last attempt, marked interrupted).
+      const handed = await this.runs.interrupted(runId, started.attempt);
+      return handed ?? this.dataSource.getRepository(PipelineRun).findOneByOrFail({ id: runId });
+    }
+    const finishedAt = new Date();
+    const provenance = {
+      ...started.provenance,
+      startedAt: started.startedAt?.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      durationSeconds: (finishedAt.getTime() - startedAt) / 1000,
+      workerHost: HOSTNAME,
+      workerPid: process.pid,
+      peakRssBytes: entry.peakRss,
+    };
+    const finished = await this.runs.end(runId, ['running'], { ...outcome, finishedAt, provenance }, rest, announce);
+    return finished ?? this.dataSource.getRepository(PipelineRun).findOneByOrFail({ id: runId });
+  }
+
+  private failureOutcome(error: unknown, stopReason: StopReason | undefined, log: RunLogWriter): Partial<PipelineRun> {
+    if (stopReason === 'timeout') {
+      const message = `Stopped after the time limit of ${this.config.pipelineTimeoutSeconds} s`;
+      log.write('error', message);
+      return { state: 'failed', status: 'Timed out', failureMessage: message };
+    }
+    if (stopReason === 'cancelled' || error instanceof CancelledError) {
+      log.write('warning', 'Cancelled');
+      return { state: 'cancelled', status: 'Cancelled', failureMessage: null };
+    }
+    if (error instanceof AsyncError) {
+      log.write('error', error.message);
+      return { state: 'failed', status: 'Failed', failureMessage: error.message };
+    }
+    const err = error instanceof Error ? error : new Error(String(error));
+    log.write('error', err.stack ?? err.message);
+    return {
+      state: 'failed',
+      status: 'Failed',
+      failureMessage: `The pipeline stopped with an unexpected error (${err.name}: ${err.message.split('\n')[0].slice(0, 200)}). The log has the details.`,
+    };
+  }
+
+  /** Copies DataProduct outputs into the store and writes every row in one transaction; nothing stays on failure. */
+  private async storeOutputs(run: PipelineRun, target: Pick<Target, 'id'>, outputs: PipelineOutput[], log: RunLogWriter) {
+    if (!outputs.length) return { products: 0, points: 0, groupId: null };
+    const staged: Array<{ output: PipelineOutput; stored?: StoredFile; points?: ReturnType<typeof parsePhotometryCsv>['points'] }> = [];
+    try {
+      for (const output of outputs) {
+        if (!fs.existsSync(output.path)) throw new AsyncError(`The pipeline named an output that does not exist: ${path.basename(output.path)}`);
+        if (output.outputType === 'ReducedDatum') {
+          const parsed = parsePhotometryCsv(await fs.promises.readFile(output.path, 'utf8'));
+          if (parsed.errors.length) {
+            const first = parsed.errors[0];
+            throw new AsyncError(`${path.basename(output.path)} line ${first.line}: ${first.reason}`);
+          }
+          staged.push({ output, points: parsed.points });
+        } else {
+          staged.push({ output, stored: await this.storage.importCopy(output.path, path.basename(output.path)) });
+        }
+      }
+      const result = await this.dataSource.transaction(async (manager) => {
+        // The outputs are the requester's, shared as the run is now. The lock waits for a share in progress
+        // (PipelineRunsService.share locks the run first too), so outputs never miss a change of sharing.
+        const [sharing]: Array<Pick<PipelineRun, 'visibility' | 'classroomId'>> = await manager.query(
+          'SELECT visibility, classroom_id AS "classroomId" FROM pipeline_processes WHERE id = $1 FOR SHARE',
+          [run.id],
+        );
+        if (!sharing) throw new AsyncError('The run was deleted while it ran');
+        const products: DataProduct[] = [];
+        let points = 0;
+        for (const item of staged) {
+          if (item.stored) {
+            const type = PRODUCT_TYPES.includes(item.output.dataProductType as ProductType) ? (item.output.dataProductType as ProductType) : 'other';
+            products.push(
+              await manager.save(
+                manager.create(DataProduct, {
+                  targetId: target.id,
+                  storedPath: item.stored.storedPath,
+                  originalName: cleanFileName(path.basename(item.output.path)),
+                  productType: type,
+                  size: item.stored.size,
+                  sha256: item.stored.sha256,
+                  uploadedById: run.requestedById,
+                  visibility: sharing.visibility,
+                  classroomId: sharing.classroomId,
+                  tags: item.output.tag ? [outputTag(item.output)] : [],
+                }),
+              ),
+            );
+          } else if (item.points) {
+            const counts = await this.reducedData.addPhotometry(
+              manager,
+              target.id,
+              // The run's points are the series of the student who started it, shared as the run is now.
+              { kind: 'run', runId: run.id, sourceName: run.identifier, ownerId: run.requestedById, ...sharing },
+              item.points,
+            );
+            points += counts.added;
+            if (counts.skipped) log.write('info', `${counts.skipped} point(s) were already stored`);
+          }
+        }
+        let groupId: number | null = null;
+        if (products.length) {
+          const group = await manager.save(
+            manager.create(DataProductGroup, {
+              name: `${run.identifier}_outputs`,
+              products,
+              createdById: run.requestedById,
+              visibility: sharing.visibility,
+              classroomId: sharing.classroomId,
+            }),
+          );
+          groupId = group.id;
+        }
+        return { products, points, groupId };
+      });
+      await enqueuePreviews(this.previewQueue, DataProductsService.previewable(result.products)).catch((error) =>
+        log.write('warning', `Thumbnails of the outputs were not queued (${error.message}); they will be made at the next worker start`),
+      );
+      return { products: result.products.length, points: result.points, groupId: result.groupId };
+    } catch (error) {
+      for (const item of staged) if (item.stored) await this.storage.remove(item.stored.storedPath).catch(() => undefined);
+      throw error;
+    }
+  }
+}

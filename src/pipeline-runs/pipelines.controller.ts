@@ -1,0 +1,176 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Body, Controller, Get, Logger, Param, Post, Query, Render, Req, Res } from '@nestjs/common';
+import { Request, Response } from 'express';
+import { CurrentUser, Roles } from '../auth/auth.decorators';
+import { setFlash } from '../common/flash';
+import { flagsFromForm } from './pipeline-form';
+import { optionalRowIdParam, ParseRowIdPipe, rowIdList } from '../common/request-parsing';
+import { canChange } from '../sharing/sharing-policy';
+import { SessionUser } from '../users/user.entity';
+import { LOG_PAGE_LINES, logPageRequest, PipelineLogService } from './pipeline-log.service';
+import { PipelinePresetsService } from './pipeline-presets.service';
+import { PipelineRegistryService } from '../pipeline-registry/pipeline-registry.service';
+import { PipelineRunsService, RUN_MAX_ATTEMPTS, TERMINAL_STATES } from './pipeline-runs.service';
+
+/** "1,234 earlier lines", or '' when none (the page hides the bar). */
+const earlierLinesLabel = (count: number) => (count > 0 ? `${count.toLocaleString('en-US')} earlier line${count === 1 ? '' : 's'}` : '');
+
+@Controller()
+export class PipelinesController {
+  private readonly logger = new Logger('PipelinesController');
+
+  constructor(
+    private readonly registry: PipelineRegistryService,
+    private readonly runs: PipelineRunsService,
+    private readonly logs: PipelineLogService,
+    private readonly presets: PipelinePresetsService,
+  ) {}
+
+  @Get('pipelines')
+  @Render('pipelines/index')
+  async index() {
+    const presets = await this.presets.list();
+    return {
+      title: 'Pipelines',
+      pipelines: this.registry.list().map((pipeline) => ({
+        ...pipeline,
+        flagList: Object.entries(pipeline.flags).map(([name, spec]) => ({ name, ...spec })),
+        presets: presets
+          .filter((preset) => preset.pipelineKey === pipeline.key)
+          .map((preset) => ({ ...preset, summary: Object.entries(preset.flags).map(([n, v]) => `${n}=${v ? 'on' : 'off'}`).join(', ') })),
+      })),
+    };
+  }
+
+  /** Teachers save a named flag set for a pipeline: `pipeline`, `name`, and `flag:<name>` checkboxes. */
+  @Roles('admin', 'teacher')
+  @Post('pipelines/presets')
+  async createPreset(@CurrentUser() user: SessionUser, @Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response) {
+    const pipeline = this.registry.get(String(body.pipeline ?? ''));
+    const preset = await this.presets.create(pipeline.name, String(body.name ?? ''), flagsFromForm(pipeline, body), user);
+    setFlash(req, 'info', `Saved the preset "${preset.name}" for ${pipeline.name}.`);
+    res.redirect(303, '/pipelines');
+  }
+
+  @Roles('admin', 'teacher')
+  @Post('pipelines/presets/:id/delete')
+  async deletePreset(@Param('id', ParseRowIdPipe) id: number, @Res() res: Response) {
+    await this.presets.remove(id);
+    res.redirect(303, '/pipelines');
+  }
+
+  /**
+   * The picker's form: `pipeline`, ticked `productIds`, and a `flag:<name>` checkbox per flag (absent = off).
+   * Any other `flag:` field names a flag the pipeline does not have and is refused.
+   */
+  @Post('targets/:id/pipeline-runs')
+  async start(
+    @CurrentUser() user: SessionUser,
+    @Param('id', ParseRowIdPipe) targetId: number,
+    @Body() body: Record<string, unknown>,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const pipeline = this.registry.get(String(body.pipeline ?? ''));
+    const presetField = body[`preset:${pipeline.name}`];
+    const run = await this.runs.start(user, {
+      pipelineName: pipeline.name,
+      targetId,
+      inputIds: rowIdList(body.productIds, 'data product'),
+      flags: flagsFromForm(pipeline, body),
+      presetId: optionalRowIdParam(presetField, 'preset'),
+    });
+    if (req.accepts(['html', 'json']) === 'json') return res.status(201).json({ id: run.id, identifier: run.identifier, state: run.state });
+    res.redirect(303, `/pipeline/${run.id}`);
+  }
+
+  @Get('pipeline/:id')
+  @Render('pipelines/show')
+  async show(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number) {
+    const run = await this.runs.findVisible(id, user);
+    const mayChange = canChange(user, PipelineRunsService.owned(run));
+    const [inputs, { lines }, sharing, sharedWith] = await Promise.all([
+      this.runs.inputsOf(run),
+      // The end of the log: the page offers the earlier lines a page at a time, and the whole log as text.
+      this.logs.page(run.id, { limit: LOG_PAGE_LINES }),
+      mayChange ? this.runs.sharingChoices(user, run) : Promise.resolve([]),
+      this.runs.sharingLabel(run),
+    ]);
+    const pipeline = this.registry.find(run.pipelineKey);
+    return {
+      title: run.identifier,
+      run,
+      target: run.target,
+      inputs,
+      lines,
+      lastSeq: lines.length ? lines[lines.length - 1].seq : 0,
+      firstSeq: lines.length ? lines[0].seq : 1,
+      earlierLines: earlierLinesLabel(lines.length ? lines[0].seq - 1 : 0),
+      flags: Object.entries(run.flags).map(([name, value]) => ({ name, value, longName: pipeline?.flags[name]?.longName ?? name })),
+      finished: TERMINAL_STATES.includes(run.state),
+      canCancel: !TERMINAL_STATES.includes(run.state) && mayChange,
+      canShare: mayChange,
+      sharing,
+      sharedWith,
+      maxAttempts: RUN_MAX_ATTEMPTS,
+      duration: run.startedAt && run.finishedAt ? ((run.finishedAt.getTime() - run.startedAt.getTime()) / 1000).toFixed(1) : null,
+    };
+  }
+
+  /** The run page's "Sharing" form (`sharing`: private, class:<id>, public): the run and its outputs together. */
+  @Post('pipeline/:id/sharing')
+  async share(
+    @CurrentUser() user: SessionUser,
+    @Param('id', ParseRowIdPipe) id: number,
+    @Body('visibility') visibility: unknown,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const run = await this.runs.findVisible(id, user);
+    const shared = await this.runs.share(run, user, { visibility });
+    setFlash(req, 'info', `Shared the run and its outputs with ${await this.runs.sharingLabel(shared)}.`);
+    res.redirect(303, `/pipeline/${run.id}`);
+  }
+
+  /**
+   * A page of the log (JSON): `?after=N` forward (the default, from the start) or `?before=N` backward (the page's
+   * "Show earlier lines"), `?limit=` lines at most; `hasMore` says whether to ask again.
+   */
+  @Get('pipeline/:id/log')
+  async log(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Query() query: Record<string, unknown>) {
+    return this.logs.visiblePage(id, user, logPageRequest(query));
+  }
+
+  /** The whole log as text, streamed a page at a time however long it is. */
+  @Get('pipeline/:id/log.txt')
+  async logText(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Res() res: Response) {
+    const run = await this.runs.findVisible(id, user);
+    res.attachment(`${run.identifier}_log.txt`).type('text/plain; charset=utf-8');
+    // Headers are out once the first page is: a failure after that can only cut the download short.
+    await pipeline(Readable.from(this.logs.text(run.id)), res).catch((error: Error) => {
+      this.logger.warn(`Log download of run ${run.id} stopped: ${error.message}`);
+      res.destroy();
+    });
+  }
+
+  @Get('pipeline/:id/provenance.json')
+  async provenance(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Res() res: Response) {
+    const run = await this.runs.findVisible(id, user);
+    res.attachment(`${run.identifier}_provenance.json`).json({
+      identifier: run.identifier,
+      pipeline: run.pipelineKey,
+      state: run.state,
+      target: { id: run.target.id, name: run.target.name },
+      ...run.provenance,
+    });
+  }
+
+  @Post('pipeline/:id/cancel')
+  async cancel(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Req() req: Request, @Res() res: Response) {
+    const run = await this.runs.findVisible(id, user);
+    await this.runs.cancel(run, user);
+    setFlash(req, 'info', 'Cancel requested.');
+    res.redirect(303, `/pipeline/${run.id}`);
+  }
+}
