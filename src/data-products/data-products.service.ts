@@ -1,16 +1,12 @@
 import * as fs from 'node:fs';
-import { InjectQueue } from '@nestjs/bull';
-import { BadRequestException, ForbiddenException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { Queue } from 'bull';
 import { DataSource, In, Repository, SelectQueryBuilder } from 'typeorm';
 import { cleanFileName } from '../common/file-names';
-import { FitsError, isFitsFileName, readFitsHeaders } from '../fits';
-import { enqueuePreviews, PREVIEWABLE_TYPES } from '../previews/preview-jobs';
-import { PREVIEWS_QUEUE } from '../queue/queue.module';
+import { FitsError, readFitsHeaders } from '../fits';
 import { parsePhotometryCsv, PhotometryPoint, PhotometryRowError } from '../reduced-data/photometry-csv.reader';
 import { ReducedDataService } from '../reduced-data/reduced-data.service';
-import { FileStorageService, StoredFile } from '../storage/file-storage.service';
+import { FileStorageService } from '../storage/file-storage.service';
 import { ShareChoice } from '../sharing/share-choice';
 import { canChange, canView, ownedColumns, visibleCondition, visibleWhere } from '../sharing/sharing-policy';
 import { Owned } from '../sharing/visibility';
@@ -18,6 +14,7 @@ import { canEditTarget } from '../targets/target-access';
 import { Target } from '../targets/target.entity';
 import { TargetsService } from '../targets/targets.service';
 import { SessionUser } from '../users/user.entity';
+import { DataProductWriter } from './data-product-writer.service';
 import { DataProduct, PRODUCT_TYPES, ProductType } from './data-product.entity';
 import { ProductFilter, ScopePlaceholders, scopeCondition } from './product-filter';
 import { isRowId } from '../common/request-parsing';
@@ -81,7 +78,6 @@ export class UploadRejectedException extends BadRequestException {
 
 @Injectable()
 export class DataProductsService {
-  private readonly logger = new Logger('DataProducts');
 
   constructor(
     @InjectRepository(DataProduct) private readonly products: Repository<DataProduct>,
@@ -89,19 +85,12 @@ export class DataProductsService {
     private readonly storage: FileStorageService,
     private readonly targets: TargetsService,
     private readonly reducedData: ReducedDataService,
-    @InjectQueue(PREVIEWS_QUEUE) private readonly previewQueue: Queue,
+    private readonly writer: DataProductWriter,
   ) {}
 
-  /** The ids of the products that get a thumbnail: FITS images (by type or name) and ordinary images. */
+  /** The ids of the products that get a thumbnail (the writer's rule). */
   static previewable(products: Array<Pick<DataProduct, 'id' | 'productType' | 'originalName'>>): number[] {
-    return products.filter((p) => PREVIEWABLE_TYPES.includes(p.productType) || isFitsFileName(p.originalName)).map((p) => p.id);
-  }
-
-  /** Queues thumbnails; a failure to queue loses nothing (the worker sweeps for missing ones at start). */
-  async queuePreviews(products: DataProduct[]): Promise<void> {
-    await enqueuePreviews(this.previewQueue, DataProductsService.previewable(products)).catch((error) =>
-      this.logger.warn(`Thumbnails not queued (${error.message}); the next worker start makes them`),
-    );
+    return DataProductWriter.previewable(products);
   }
 
   static isProductType(value: unknown): value is ProductType {
@@ -337,15 +326,10 @@ export class DataProductsService {
       throw new UploadRejectedException('Nothing was uploaded: fix these problems and try again.', problems.slice(0, 100));
     }
 
-    const adopted: StoredFile[] = [];
+    const adopted = await this.writer.stage(files.map((file) => ({ path: file.path, originalName: file.originalName, move: true })));
     try {
       const result: IngestResult = { created: [], duplicates: [], pointsAdded: 0, pointsSkipped: 0 };
-      const staged: Array<{ file: IncomingFile; stored: StoredFile }> = [];
-      for (const file of files) {
-        const stored = await this.storage.adopt(file.path, file.originalName);
-        adopted.push(stored);
-        staged.push({ file, stored });
-      }
+      const staged = files.map((file, i) => ({ file, stored: adopted[i] }));
       await this.dataSource.transaction(async (manager) => {
         for (const { file, stored } of staged) {
           const same = await manager.find(DataProduct, { where: { targetId: target.id, sha256: stored.sha256 }, order: { id: 'ASC' } });
@@ -357,20 +341,14 @@ export class DataProductsService {
           if (existing) {
             result.duplicates.push(existing);
           } else {
-            product = await manager.save(
-              manager.create(DataProduct, {
-                targetId: target.id,
-                storedPath: stored.storedPath,
-                originalName: cleanFileName(file.originalName),
-                productType: productType as ProductType,
-                size: stored.size,
-                sha256: stored.sha256,
-                uploadedById: user.id,
-                visibility,
-                classroomId: visibility === 'class' ? classroomId : null,
-                tags: [],
-              }),
-            );
+            product = await this.writer.insert(manager, stored, {
+              targetId: target.id,
+              originalName: file.originalName,
+              productType: productType as ProductType,
+              ownerId: user.id,
+              visibility,
+              classroomId,
+            });
             result.created.push(product);
           }
           const points = photometry.get(file);
@@ -398,11 +376,11 @@ export class DataProductsService {
       });
       // Identical files were not needed: drop their fresh copies.
       const kept = new Set(result.created.map((product) => product.storedPath));
-      for (const stored of adopted) if (!kept.has(stored.storedPath)) await this.storage.remove(stored.storedPath);
-      await this.queuePreviews(result.created);
+      await this.writer.discard(adopted.filter((stored) => !kept.has(stored.storedPath)));
+      await this.writer.queuePreviews(result.created);
       return result;
     } catch (error) {
-      for (const stored of adopted) await this.storage.remove(stored.storedPath).catch(() => undefined);
+      await this.writer.discard(adopted);
       throw error;
     }
   }

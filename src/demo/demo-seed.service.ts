@@ -1,20 +1,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Queue } from 'bull';
 import { DataSource } from 'typeorm';
 import { ClassroomMember } from '../classrooms/classroom-member.entity';
 import { ClassroomsService } from '../classrooms/classrooms.service';
 import { formatJoinCode } from '../classrooms/join-code';
 import { PROJECT_ROOT } from '../config/paths';
+import { DataProductWriter } from '../data-products/data-product-writer.service';
 import { DataProduct, ProductType } from '../data-products/data-product.entity';
 import { DataProductGroup } from '../groups/data-product-group.entity';
 import { PipelinePresetsService } from '../pipeline-runs/pipeline-presets.service';
-import { enqueuePreviews } from '../previews/preview-jobs';
-import { PREVIEWS_QUEUE } from '../queue/queue.module';
-import { FileStorageService, StoredFile } from '../storage/file-storage.service';
+import { FileStorageService } from '../storage/file-storage.service';
 import { Target } from '../targets/target.entity';
 import { generatePassphrase } from '../users/passphrase';
 import { User, UserRole } from '../users/user.entity';
@@ -91,9 +88,7 @@ export class DemoSeedService {
     private readonly classrooms: ClassroomsService,
     private readonly storage: FileStorageService,
     @InjectDataSource() private readonly dataSource: DataSource,
-    // Absent in the CLI on the embedded default: no worker would ever take the jobs from a throw-away in-process
-    // Redis, so the thumbnails are left to the portal's start-up sweep for products without one.
-    @Optional() @InjectQueue(PREVIEWS_QUEUE) private readonly previewQueue?: Queue,
+    private readonly products: DataProductWriter,
     // Absent in a CLI context without the pipelines: the demo's preset is then left out.
     @Optional() private readonly presets?: PipelinePresetsService,
   ) {}
@@ -129,28 +124,22 @@ export class DemoSeedService {
         this.logger.warn(`Sample frames missing (${folder}); ${demo.fields.name} is seeded without data products`);
       }
       const files = fs.existsSync(folder) ? fs.readdirSync(folder).filter((name) => !name.startsWith('.')).sort() : [];
-      const stored: Array<StoredFile & { name: string }> = [];
-      for (const name of files) stored.push({ name, ...(await this.storage.importCopy(path.join(folder, name), name)) });
+      const stored = await this.products.stage(files.map((name) => ({ path: path.join(folder, name), originalName: name })));
       try {
         const target = await this.dataSource.transaction(async (manager) => {
           const target = await manager.save(manager.create(Target, { ...demo.fields, ownerId: teacher.id }));
           // The frames are for everyone, like their target.
           const products: DataProduct[] = [];
-          for (const file of stored) {
+          for (const [i, file] of stored.entries()) {
             products.push(
-              await manager.save(
-                manager.create(DataProduct, {
-                  targetId: target.id,
-                  storedPath: file.storedPath,
-                  originalName: file.name,
-                  productType: demo.productType,
-                  size: file.size,
-                  sha256: file.sha256,
-                  uploadedById: teacher.id,
-                  visibility: 'public',
-                  tags: ['demo'],
-                }),
-              ),
+              await this.products.insert(manager, file, {
+                targetId: target.id,
+                originalName: files[i],
+                productType: demo.productType,
+                ownerId: teacher.id,
+                visibility: 'public',
+                tags: ['demo'],
+              }),
             );
           }
           if (products.length) {
@@ -161,7 +150,7 @@ export class DemoSeedService {
         });
         targets.push({ id: target.id, name: target.name, frames: stored.length });
       } catch (error) {
-        for (const file of stored) await this.storage.remove(file.storedPath);
+        await this.products.discard(stored);
         throw error;
       }
     }
@@ -173,11 +162,7 @@ export class DemoSeedService {
     };
     this.writeCredentials(result);
     // Thumbnails are the workers' job; a failure to queue them is made good by the sweep at the next start.
-    if (this.previewQueue) {
-      await enqueuePreviews(this.previewQueue, seededProducts.map((product) => product.id)).catch((error) =>
-        this.logger.warn(`Demo thumbnails not queued: ${error.message}`),
-      );
-    }
+    await this.products.queuePreviews(seededProducts);
     return result;
   }
 

@@ -1,21 +1,16 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Queue } from 'bull';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { PROJECT_ROOT } from '../config/paths';
-import { cleanFileName } from '../common/file-names';
 import { checkText } from '../common/text';
+import { DataProductWriter } from '../data-products/data-product-writer.service';
 import { DataProduct, PRODUCT_TYPES, ProductType } from '../data-products/data-product.entity';
-import { DataProductsService } from '../data-products/data-products.service';
 import { DataProductGroup } from '../groups/data-product-group.entity';
-import { enqueuePreviews } from '../previews/preview-jobs';
-import { PREVIEWS_QUEUE } from '../queue/queue.module';
 import { parsePhotometryCsv } from '../reduced-data/photometry-csv.reader';
 import { ReducedDataService } from '../reduced-data/reduced-data.service';
 import { FileStorageService, StoredFile } from '../storage/file-storage.service';
@@ -92,7 +87,7 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
     private readonly logs: PipelineLogService,
     private readonly reducedData: ReducedDataService,
     private readonly storage: FileStorageService,
-    @InjectQueue(PREVIEWS_QUEUE) private readonly previewQueue: Queue,
+    private readonly products: DataProductWriter,
   ) {}
 
   async onModuleInit() {
@@ -317,20 +312,23 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
   private async storeOutputs(run: PipelineRun, target: Pick<Target, 'id'>, outputs: PipelineOutput[], log: RunLogWriter) {
     if (!outputs.length) return { products: 0, points: 0, groupId: null };
     const staged: Array<{ output: PipelineOutput; stored?: StoredFile; points?: ReturnType<typeof parsePhotometryCsv>['points'] }> = [];
-    try {
-      for (const output of outputs) {
-        if (!fs.existsSync(output.path)) throw new AsyncError(`The pipeline named an output that does not exist: ${path.basename(output.path)}`);
-        if (output.outputType === 'ReducedDatum') {
-          const parsed = parsePhotometryCsv(await fs.promises.readFile(output.path, 'utf8'));
-          if (parsed.errors.length) {
-            const first = parsed.errors[0];
-            throw new AsyncError(`${path.basename(output.path)} line ${first.line}: ${first.reason}`);
-          }
-          staged.push({ output, points: parsed.points });
-        } else {
-          staged.push({ output, stored: await this.storage.importCopy(output.path, path.basename(output.path)) });
+    for (const output of outputs) {
+      if (!fs.existsSync(output.path)) throw new AsyncError(`The pipeline named an output that does not exist: ${path.basename(output.path)}`);
+      if (output.outputType === 'ReducedDatum') {
+        const parsed = parsePhotometryCsv(await fs.promises.readFile(output.path, 'utf8'));
+        if (parsed.errors.length) {
+          const first = parsed.errors[0];
+          throw new AsyncError(`${path.basename(output.path)} line ${first.line}: ${first.reason}`);
         }
+        staged.push({ output, points: parsed.points });
+      } else {
+        staged.push({ output });
       }
+    }
+    const files = staged.filter((item) => !item.points);
+    const stored = await this.products.stage(files.map((item) => ({ path: item.output.path, originalName: path.basename(item.output.path) })));
+    files.forEach((item, i) => (item.stored = stored[i]));
+    try {
       const result = await this.dataSource.transaction(async (manager) => {
         // The outputs are the requester's, shared as the run is now. The lock waits for a share in progress
         // (PipelineRunsService.share locks the run first too), so outputs never miss a change of sharing.
@@ -345,20 +343,15 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
           if (item.stored) {
             const type = PRODUCT_TYPES.includes(item.output.dataProductType as ProductType) ? (item.output.dataProductType as ProductType) : 'other';
             products.push(
-              await manager.save(
-                manager.create(DataProduct, {
-                  targetId: target.id,
-                  storedPath: item.stored.storedPath,
-                  originalName: cleanFileName(path.basename(item.output.path)),
-                  productType: type,
-                  size: item.stored.size,
-                  sha256: item.stored.sha256,
-                  uploadedById: run.requestedById,
-                  visibility: sharing.visibility,
-                  classroomId: sharing.classroomId,
-                  tags: item.output.tag ? [outputTag(item.output)] : [],
-                }),
-              ),
+              await this.products.insert(manager, item.stored, {
+                targetId: target.id,
+                originalName: path.basename(item.output.path),
+                productType: type,
+                ownerId: run.requestedById,
+                visibility: sharing.visibility,
+                classroomId: sharing.classroomId,
+                tags: item.output.tag ? [outputTag(item.output)] : [],
+              }),
             );
           } else if (item.points) {
             const counts = await this.reducedData.addPhotometry(
@@ -387,12 +380,12 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
         }
         return { products, points, groupId };
       });
-      await enqueuePreviews(this.previewQueue, DataProductsService.previewable(result.products)).catch((error) =>
-        log.write('warning', `Thumbnails of the outputs were not queued (${error.message}); they will be made at the next worker start`),
-      );
+      if (!(await this.products.queuePreviews(result.products))) {
+        log.write('warning', 'Thumbnails of the outputs were not queued; they will be made at the next worker start');
+      }
       return { products: result.products.length, points: result.points, groupId: result.groupId };
     } catch (error) {
-      for (const item of staged) if (item.stored) await this.storage.remove(item.stored.storedPath).catch(() => undefined);
+      await this.products.discard(stored);
       throw error;
     }
   }
