@@ -120,14 +120,14 @@ export async function runClassroom(env: BenchEnv): Promise<ClassroomFigures> {
     await waitFor(
       'the runs to end',
       async () => {
-        const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM pipeline_processes WHERE id = ANY($1) AND state IN ('queued', 'running')`, [runIds]);
+        const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM pipeline_runs WHERE id = ANY($1) AND state IN ('queued', 'running')`, [runIds]);
         return n === 0 || result.seenDoneMs.some((ms) => ms === null) ? true : undefined;
       },
       30_000,
       200,
     );
     const runs: Array<{ state: string; failure: string | null; startedAt: Date | null; finishedAt: Date | null }> = await db.query(
-      `SELECT state, failure_message AS failure, started_at AS "startedAt", finished_at AS "finishedAt" FROM pipeline_processes WHERE id = ANY($1)`,
+      `SELECT state, failure_message AS failure, started_at AS "startedAt", finished_at AS "finishedAt" FROM pipeline_runs WHERE id = ANY($1)`,
       [runIds],
     );
     const [{ points }] = await db.query(`SELECT count(*)::int AS points FROM reduced_data WHERE target_id = $1`, [targetId]);

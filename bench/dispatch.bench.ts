@@ -74,7 +74,7 @@ async function measure(env: BenchEnv, workerCount: number): Promise<DispatchFigu
     if (env.mode === 'servers') for (let i = 0; i < workerCount; i++) workers.push(await spawnWorker(env, PER_PROCESS));
     else workers.push(await spawnWorker(env, workerCount));
     const request = (i: number) => ({ pipelineName: 'Bench no-op', targetId: targets[i % TARGETS].targetId, inputIds: [targets[i % TARGETS].inputId], flags: {} });
-    const stateOf = async (id: number): Promise<string> => (await bench.dataSource.query('SELECT state FROM pipeline_processes WHERE id = $1', [id]))[0].state;
+    const stateOf = async (id: number): Promise<string> => (await bench.dataSource.query('SELECT state FROM pipeline_runs WHERE id = $1', [id]))[0].state;
 
     progress(`dispatch, ${workerCount} worker(s): first-line runs`);
     // First line, one run at a time (the first two warm the path up and are not counted).
@@ -85,15 +85,15 @@ async function measure(env: BenchEnv, workerCount: number): Promise<DispatchFigu
       if (i >= 2) startedAt.set(run.id, t0);
       await waitFor('a no-op run', async () => (['succeeded', 'failed'].includes(await stateOf(run.id)) ? true : undefined), 30_000, 2);
     }
-    const lines: Array<{ process_id: number; text: string }> = await bench.dataSource.query(
-      `SELECT process_id, text FROM pipeline_log_lines WHERE process_id = ANY($1) AND text LIKE 'first t=%'`,
+    const lines: Array<{ run_id: number; text: string }> = await bench.dataSource.query(
+      `SELECT run_id, text FROM pipeline_log_lines WHERE run_id = ANY($1) AND text LIKE 'first t=%'`,
       [[...startedAt.keys()]],
     );
-    const firstLine = percentiles(lines.map((line) => sendTimeOf(line.text) - startedAt.get(line.process_id)!));
+    const firstLine = percentiles(lines.map((line) => sendTimeOf(line.text) - startedAt.get(line.run_id)!));
 
     // Throughput.
     progress(`dispatch, ${workerCount} worker(s): ${THROUGHPUT_RUNS} runs`);
-    const [{ base }] = await bench.dataSource.query(`SELECT coalesce(max(id), 0)::int AS base FROM pipeline_processes`);
+    const [{ base }] = await bench.dataSource.query(`SELECT coalesce(max(id), 0)::int AS base FROM pipeline_runs`);
     const workersCpu = (): number | null => {
       const each = workers.map((worker) => cpuMsOf(worker.pid));
       return workers.length && each.every((ms) => ms !== null) ? each.reduce<number>((sum, ms) => sum + ms!, 0) : null;
@@ -120,7 +120,7 @@ async function measure(env: BenchEnv, workerCount: number): Promise<DispatchFigu
         const [row] = await bench.dataSource.query(
           `SELECT count(*) FILTER (WHERE state IN ('succeeded', 'failed', 'cancelled', 'interrupted'))::int AS finished,
                   count(*) FILTER (WHERE state <> 'succeeded')::int AS failed
-           FROM pipeline_processes WHERE id > $1`,
+           FROM pipeline_runs WHERE id > $1`,
           [base],
         );
         return row.finished >= THROUGHPUT_RUNS ? row : undefined;
@@ -131,7 +131,7 @@ async function measure(env: BenchEnv, workerCount: number): Promise<DispatchFigu
     const workersCpu1 = workersCpu();
     const webCpu = process.cpuUsage(webCpu0);
     // The last finish time from Postgres, not from when the poll noticed it.
-    const [{ last }] = await bench.dataSource.query(`SELECT max(finished_at) AS last FROM pipeline_processes WHERE id > $1`, [base]);
+    const [{ last }] = await bench.dataSource.query(`SELECT max(finished_at) AS last FROM pipeline_runs WHERE id > $1`, [base]);
     const seconds = (new Date(last).getTime() - t0) / 1000;
     return {
       runsPerSecond: round(THROUGHPUT_RUNS / seconds, 0),

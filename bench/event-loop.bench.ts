@@ -86,7 +86,7 @@ export async function runEventLoop(env: BenchEnv): Promise<EventLoopResult> {
       waitFor(
         'the Inspect run',
         async () => {
-          const [row] = await bench.dataSource.query('SELECT state, failure_message FROM pipeline_processes WHERE id = $1', [run.id]);
+          const [row] = await bench.dataSource.query('SELECT state, failure_message FROM pipeline_runs WHERE id = $1', [run.id]);
           if (['failed', 'cancelled', 'interrupted'].includes(row.state)) throw new Error(`the Inspect run ${row.state}: ${row.failure_message}`);
           return row.state === 'succeeded' ? true : undefined;
         },

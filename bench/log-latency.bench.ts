@@ -79,7 +79,7 @@ export async function runLogLatency(env: BenchEnv): Promise<LogLatencyResult> {
     }
     const cookie = await loginCookie(bench.baseUrl, 'bench-teacher');
     const countLines = async (runIds: number[]): Promise<number> =>
-      (await bench.dataSource.query(`SELECT count(*)::int AS n FROM pipeline_log_lines WHERE process_id = ANY($1) AND text LIKE 'line %'`, [runIds]))[0].n;
+      (await bench.dataSource.query(`SELECT count(*)::int AS n FROM pipeline_log_lines WHERE run_id = ANY($1) AND text LIKE 'line %'`, [runIds]))[0].n;
 
     const push: Record<string, LatencyFigures> = {};
     const polling: Record<string, LatencyFigures> = {};
@@ -98,7 +98,7 @@ export async function runLogLatency(env: BenchEnv): Promise<LogLatencyResult> {
       await waitFor(
         'the log-stream runs to start',
         async () => {
-          const [{ n }] = await bench.dataSource.query(`SELECT count(*)::int AS n FROM pipeline_processes WHERE id = ANY($1) AND state = 'running'`, [runIds]);
+          const [{ n }] = await bench.dataSource.query(`SELECT count(*)::int AS n FROM pipeline_runs WHERE id = ANY($1) AND state = 'running'`, [runIds]);
           return n === RUNS ? true : undefined;
         },
         60_000,
@@ -117,7 +117,7 @@ export async function runLogLatency(env: BenchEnv): Promise<LogLatencyResult> {
       await waitFor(
         'the log-stream runs to store their lines and finish',
         async () => {
-          const [{ n }] = await bench.dataSource.query(`SELECT count(*)::int AS n FROM pipeline_processes WHERE id = ANY($1) AND state IN ('queued', 'running')`, [runIds]);
+          const [{ n }] = await bench.dataSource.query(`SELECT count(*)::int AS n FROM pipeline_runs WHERE id = ANY($1) AND state IN ('queued', 'running')`, [runIds]);
           return n === 0 ? true : undefined;
         },
         900_000,

@@ -108,7 +108,7 @@ export async function runMemory(env: BenchEnv): Promise<MemoryResult> {
           runId = (await bench.runs.start(teacher, { pipelineName: 'Inspect frames', targetId, inputIds: [product.id], flags: {} })).id;
         },
         async () => {
-          const [row] = await bench.dataSource.query('SELECT state FROM pipeline_processes WHERE id = $1', [runId]);
+          const [row] = await bench.dataSource.query('SELECT state FROM pipeline_runs WHERE id = $1', [runId]);
           return ['succeeded', 'failed', 'cancelled', 'interrupted'].includes(row.state) ? (row.state as string) : undefined;
         },
       ),

@@ -72,12 +72,12 @@ describe('JSON API: pipelines and processes (e2e)', () => {
     expect(state.body.state).toBe('succeeded');
     expect(state.body.startedAt).toEqual(expect.any(String));
     expect(state.body.finishedAt).toEqual(expect.any(String));
-    const [group] = await portal.dataSource.query('SELECT output_group_id FROM pipeline_processes WHERE id = $1', [id]);
+    const [group] = await portal.dataSource.query('SELECT output_group_id FROM pipeline_runs WHERE id = $1', [id]);
     expect(state.body.outputGroupId).toBe(group.output_group_id);
     const outputs = await get(alice, `/api/groups/${state.body.outputGroupId}`).expect(200);
     expect(outputs.body.products.map((p: { name: string }) => p.name)).toEqual(['header_summary.csv']);
 
-    const stored: Array<{ seq: number; text: string }> = await portal.dataSource.query('SELECT seq, text FROM pipeline_log_lines WHERE process_id = $1 ORDER BY seq', [id]);
+    const stored: Array<{ seq: number; text: string }> = await portal.dataSource.query('SELECT seq, text FROM pipeline_log_lines WHERE run_id = $1 ORDER BY seq', [id]);
     expect(stored.length).toBeGreaterThan(2);
     const everything = await get(alice, `/api/processes/${id}/log`).expect(200);
     expect(everything.body.state).toBe('succeeded');
@@ -130,7 +130,7 @@ describe('JSON API: pipelines and processes (e2e)', () => {
   });
 
   it('keeps another student\'s runs out of reach until she shares them, even on a public target', async () => {
-    const [run] = await portal.dataSource.query(`SELECT id FROM pipeline_processes WHERE target_id = $1 ORDER BY id LIMIT 1`, [privateTarget]);
+    const [run] = await portal.dataSource.query(`SELECT id FROM pipeline_runs WHERE target_id = $1 ORDER BY id LIMIT 1`, [privateTarget]);
     await get(bob, `/api/processes/${run.id}`).expect(403);
     await get(bob, `/api/processes/${run.id}/log?after=0`).expect(403);
     await get(bob, `/api/processes/${run.id}/provenance`).expect(403);
@@ -160,7 +160,7 @@ describe('JSON API: pipelines and processes (e2e)', () => {
 
   it('lists runs with filters on target, state and pipeline, paged', async () => {
     const all = await get(admin, '/api/processes').expect(200);
-    const rows = await portal.dataSource.query('SELECT id FROM pipeline_processes ORDER BY created_at DESC, id DESC');
+    const rows = await portal.dataSource.query('SELECT id FROM pipeline_runs ORDER BY created_at DESC, id DESC');
     expect(all.body.total).toBe(rows.length);
     expect(all.body.items.map((r: { id: number }) => r.id)).toEqual(rows.map((r: { id: number }) => r.id));
 

@@ -138,7 +138,7 @@ describe('assignments (e2e)', () => {
     adaRun = Number(/\/pipeline\/(\d+)/.exec(started.headers.location)![1]);
     const failing = await form(ben, `/assignments/${assignmentId}/runs`, { pipeline: 'Crasher', productIds: [String(frames[0])] }).expect(303);
     benRun = Number(/\/pipeline\/(\d+)/.exec(failing.headers.location)![1]);
-    expect(await portal.dataSource.query('SELECT id, assignment_id FROM pipeline_processes ORDER BY id')).toEqual([
+    expect(await portal.dataSource.query('SELECT id, assignment_id FROM pipeline_runs ORDER BY id')).toEqual([
       { id: adaRun, assignment_id: assignmentId },
       { id: benRun, assignment_id: assignmentId },
     ]);
@@ -155,7 +155,7 @@ describe('assignments (e2e)', () => {
     expect(rowOf(page.text, adaId)).toMatch(/\d+ points/);
     expect(rowOf(page.text, adaId)).toContain('<svg class="sparkline"');
     expect(rowOf(page.text, benId)).toContain('status-failed">failed<');
-    const [{ failure_message: failure }] = await portal.dataSource.query('SELECT failure_message FROM pipeline_processes WHERE id = $1', [benRun]);
+    const [{ failure_message: failure }] = await portal.dataSource.query('SELECT failure_message FROM pipeline_runs WHERE id = $1', [benRun]);
     expect(failure).toBeTruthy();
     expect(rowOf(page.text, benId)).toContain(failure.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;').slice(0, 40));
 
@@ -284,7 +284,7 @@ describe('assignments (e2e)', () => {
     expect(wrong.body.message).toContain('allows Photometry maker, not Crasher');
     const run = await api(ben, 'post', '/api/processes').send({ targetId, pipeline: 'Photometry maker', inputIds: frames, assignmentId: id }).expect(201);
     await waitForRun(portal, run.body.id, ['succeeded'], 60_000);
-    expect((await portal.dataSource.query('SELECT assignment_id FROM pipeline_processes WHERE id = $1', [run.body.id]))[0].assignment_id).toBe(id);
+    expect((await portal.dataSource.query('SELECT assignment_id FROM pipeline_runs WHERE id = $1', [run.body.id]))[0].assignment_id).toBe(id);
 
     const handedIn = await api(ben, 'post', `/api/assignments/${id}/hand-in`).send({ runId: run.body.id, answer: 'period 0.5 d', value: 0.5 }).expect(201);
     expect(handedIn.body).toMatchObject({ runId: run.body.id, answer: 'period 0.5 d', value: 0.5, late: false, feedback: null, grade: null });
@@ -312,7 +312,7 @@ describe('assignments (e2e)', () => {
     await form(ben, `/assignments/${assignmentId}/runs`, { pipeline: 'Photometry maker', productIds: frames.map(String) }).expect(400);
     await form(teacher, `/assignments/${assignmentId}/delete`).expect(303);
     expect(await portal.dataSource.query('SELECT count(*)::int AS n FROM hand_ins')).toEqual([{ n: 0 }]);
-    expect(await portal.dataSource.query('SELECT id, assignment_id FROM pipeline_processes WHERE id = ANY($1) ORDER BY id', [[adaRun, benRun]])).toEqual([
+    expect(await portal.dataSource.query('SELECT id, assignment_id FROM pipeline_runs WHERE id = ANY($1) ORDER BY id', [[adaRun, benRun]])).toEqual([
       { id: adaRun, assignment_id: null },
       { id: benRun, assignment_id: null },
     ]);

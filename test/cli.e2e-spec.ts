@@ -140,7 +140,7 @@ describe.each(MODES)('the built CLI on $name (e2e)', (mode) => {
     // The servers' database is shared by the e2e files run one after another: start from an empty one.
     await withPortal(async ({ db, queue }) => {
       await db.query(
-        `TRUNCATE users, classrooms, classroom_members, targets, pipeline_log_lines, target_lists, data_products, data_product_groups, reduced_data, pipeline_processes, api_tokens, sessions RESTART IDENTITY CASCADE`,
+        `TRUNCATE users, classrooms, classroom_members, targets, pipeline_log_lines, target_lists, data_products, data_product_groups, reduced_data, pipeline_runs, api_tokens, sessions RESTART IDENTITY CASCADE`,
       );
       for (const name of [PIPELINES_QUEUE, PREVIEWS_QUEUE]) await queue(name).obliterate({ force: true });
     });

@@ -221,7 +221,7 @@ describe('zip downloads of groups and runs (e2e)', () => {
       const outputs: Array<{ original_name: string; sha256: string; stored_path: string }> = await portal.dataSource.query(
         `SELECT p.original_name, p.sha256, p.stored_path FROM data_products p
            JOIN data_product_group_members m ON m.data_product_id = p.id
-           JOIN pipeline_processes r ON r.output_group_id = m.group_id WHERE r.id = $1 ORDER BY p.id`,
+           JOIN pipeline_runs r ON r.output_group_id = m.group_id WHERE r.id = $1 ORDER BY p.id`,
         [runId],
       );
       expect(outputs.map((output) => output.original_name)).toEqual(['header_summary.csv']);
@@ -233,7 +233,7 @@ describe('zip downloads of groups and runs (e2e)', () => {
     }
 
     it('gives its starter the outputs and the whole log as log.txt, page and API alike', async () => {
-      const [{ identifier }] = await portal.dataSource.query('SELECT identifier FROM pipeline_processes WHERE id = $1', [runId]);
+      const [{ identifier }] = await portal.dataSource.query('SELECT identifier FROM pipeline_runs WHERE id = $1', [runId]);
       const want = await expected();
       const entries = await zipOf(await page('a1', `/pipeline/${runId}/outputs.zip`), `${identifier}_outputs.zip`);
       expect(entries.map((entry) => entry.name)).toEqual(['header_summary.csv', 'log.txt']);
@@ -253,7 +253,7 @@ describe('zip downloads of groups and runs (e2e)', () => {
       expect((await api('a1', '/api/processes/999999/outputs.zip')).status).toBe(404);
 
       await users.a1.agent.patch(`/api/processes/${runId}`).set('X-CSRF-Token', users.a1.csrf).send({ visibility: 'class', classroomId: classA }).expect(200);
-      const [{ identifier }] = await portal.dataSource.query('SELECT identifier FROM pipeline_processes WHERE id = $1', [runId]);
+      const [{ identifier }] = await portal.dataSource.query('SELECT identifier FROM pipeline_runs WHERE id = $1', [runId]);
       expect(digests(await zipOf(await page('a2', `/pipeline/${runId}/outputs.zip`), `${identifier}_outputs.zip`))).toEqual(await expected());
       expect((await page('b1', `/pipeline/${runId}/outputs.zip`)).status).toBe(403);
     });

@@ -160,9 +160,9 @@ describe('light curves by source (e2e)', () => {
       { owner: 'lc-a1', kind: 'run', run_id: run1.id, data_product_id: null, n: 2 },
       { owner: 'lc-a2', kind: 'run', run_id: runA2.id, data_product_id: null, n: 2 },
     ]);
-    const log = await portal.dataSource.query('SELECT text FROM pipeline_log_lines WHERE process_id = $1', [run2.id]);
+    const log = await portal.dataSource.query('SELECT text FROM pipeline_log_lines WHERE run_id = $1', [run2.id]);
     expect(log.map((line: { text: string }) => line.text)).toContain('2 point(s) were already stored');
-    const [{ visibility }] = await portal.dataSource.query('SELECT visibility FROM pipeline_processes WHERE id = $1', [run1.id]);
+    const [{ visibility }] = await portal.dataSource.query('SELECT visibility FROM pipeline_runs WHERE id = $1', [run1.id]);
 
     const series = byLabel(await curve('a1', 'mine'), `Ann One · run ${run1.identifier} · V`);
     expect(series).toMatchObject({ points: 2, sourceKind: 'run', source: `run ${run1.identifier}`, owner: 'Ann One', canChange: true, visibility, mag: [14.2, 14.3] });

@@ -425,7 +425,7 @@ describeUnlessMissing(realServers ? '' : 'needs DATABASE_URL and REDIS_URL', 'no
     await eventually("cy's page to hear of the run's end", () => heardOf(cyPage, 'notification').length, 60_000);
     const [{ notification }] = heardOf(cyPage, 'notification');
     expect(notification).toMatchObject({ kind: 'run-ended', title: 'Your run of Byte count on Worker sky succeeded', link: `/pipeline/${runId}` });
-    const [run] = await portal.dataSource.query(`SELECT state, provenance->>'workerPid' AS pid FROM pipeline_processes WHERE id = $1`, [runId]);
+    const [run] = await portal.dataSource.query(`SELECT state, provenance->>'workerPid' AS pid FROM pipeline_runs WHERE id = $1`, [runId]);
     expect(run).toEqual({ state: 'succeeded', pid: String(worker!.pid) });
 
     const mail = await eventually('the worker\'s email to arrive', () => mailbox.to('cy@school.example')[0], 30_000);

@@ -260,10 +260,10 @@ describe('OpenAPI document against the live routes (e2e)', () => {
           UNION ALL SELECT 'g' || (to_jsonb(t))::text FROM data_product_groups t
           UNION ALL SELECT 'gm' || (to_jsonb(t))::text FROM data_product_group_members t
           UNION ALL SELECT 'r' || (to_jsonb(t))::text FROM reduced_data t
-          UNION ALL SELECT 'run' || row(t.id, t.visibility, t.classroom_id, t.requested_by_id, t.target_id, t.input_ids, t.flags, t.output_group_id)::text FROM pipeline_processes t
+          UNION ALL SELECT 'run' || row(t.id, t.visibility, t.classroom_id, t.requested_by_id, t.target_id, t.input_ids, t.flags, t.output_group_id)::text FROM pipeline_runs t
           UNION ALL SELECT 'a' || (to_jsonb(t) - 'updated_at')::text FROM assignments t
           UNION ALL SELECT 'h' || (to_jsonb(t))::text FROM hand_ins t
-          UNION ALL SELECT 'ra' || t.id || ':' || coalesce(t.assignment_id, 0) FROM pipeline_processes t
+          UNION ALL SELECT 'ra' || t.id || ':' || coalesce(t.assignment_id, 0) FROM pipeline_runs t
           -- Which notifications are read (a run ending may add an unread one at any moment; no refusal reads it).
           UNION ALL SELECT 'n' || t.id || ':' || t.read_at::text FROM notifications t WHERE t.read_at IS NOT NULL
         ) rows`);

@@ -215,7 +215,7 @@ describe('permission matrix (e2e)', () => {
         `SELECT (SELECT json_agg(json_build_object('id', id, 'v', visibility, 'name', name) ORDER BY id) FROM targets) AS targets,
                 (SELECT json_agg(json_build_object('id', id, 'v', visibility) ORDER BY id) FROM data_products) AS products,
                 (SELECT json_agg(json_build_object('id', id, 'v', visibility) ORDER BY id) FROM data_product_groups) AS groups,
-                (SELECT json_agg(json_build_object('id', id, 'v', visibility, 's', state) ORDER BY id) FROM pipeline_processes) AS runs,
+                (SELECT json_agg(json_build_object('id', id, 'v', visibility, 's', state) ORDER BY id) FROM pipeline_runs) AS runs,
                 (SELECT count(*) FROM reduced_data) AS points`,
       );
     const before = await snapshot();

@@ -44,7 +44,7 @@ describe('pipeline CLI (e2e)', () => {
     const summary = JSON.parse(result.stdout.trim().split('\n').pop()!);
     expect(summary).toMatchObject({ state: 'succeeded', failureMessage: null });
     expect(summary.outputs).toEqual([expect.objectContaining({ outputType: 'DataProduct', name: 'header_summary.csv' })]);
-    const [run] = await portal.dataSource.query('SELECT target_id, flags, state FROM pipeline_processes WHERE id = $1', [summary.processId]);
+    const [run] = await portal.dataSource.query('SELECT target_id, flags, state FROM pipeline_runs WHERE id = $1', [summary.runId]);
     expect(run).toEqual({ target_id: targetId, flags: { allHdus: true }, state: 'succeeded' });
     const inputs = await portal.dataSource.query(`SELECT original_name FROM data_products WHERE target_id = $1 ORDER BY id`, [targetId]);
     expect(inputs.map((row: { original_name: string }) => row.original_name)).toEqual(['HorseHead.fits', 'header_summary.csv']);
@@ -59,10 +59,10 @@ describe('pipeline CLI (e2e)', () => {
     expect(unknownTarget.stderr).toContain('There is no target called "Nowhere"');
     // A student may not run on (nor add files to) the admin's private target.
     await portal.login('cli-student', 'student');
-    const before = await portal.dataSource.query('SELECT (SELECT count(*) FROM data_products) AS products, (SELECT count(*) FROM pipeline_processes) AS runs');
+    const before = await portal.dataSource.query('SELECT (SELECT count(*) FROM data_products) AS products, (SELECT count(*) FROM pipeline_runs) AS runs');
     const refused = await cli(portal, ['pipeline:run', '--pipeline', 'FITS header summary', '--target', 'Horsehead Nebula', '--as', 'cli-student', path.join(FIXTURES, 'HorseHead.fits')]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('cli-student may not see the target "Horsehead Nebula"');
-    expect(await portal.dataSource.query('SELECT (SELECT count(*) FROM data_products) AS products, (SELECT count(*) FROM pipeline_processes) AS runs')).toEqual(before);
+    expect(await portal.dataSource.query('SELECT (SELECT count(*) FROM data_products) AS products, (SELECT count(*) FROM pipeline_runs) AS runs')).toEqual(before);
   }, 90_000);
 });

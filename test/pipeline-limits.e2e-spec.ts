@@ -31,7 +31,7 @@ describe('pipeline time limit and runs orphaned by a restart (e2e)', () => {
   it('queues runs left running without a job again (as at boot): the restart is attempt 2, and a run out of attempts fails', async () => {
     // As a process that died mid-run leaves them on the embedded default, whose Redis keeps no job.
     const [restarted, exhausted] = await portal.dataSource.query(
-      `INSERT INTO pipeline_processes (pipeline_key, identifier, target_id, input_ids, state, status, attempt, started_at)
+      `INSERT INTO pipeline_runs (pipeline_key, identifier, target_id, input_ids, state, status, attempt, started_at)
        VALUES ('Slow sleeper', 'slow_orphan_1', $1, ARRAY[$2::int], 'running', 'Working', 1, now()),
               ('Slow sleeper', 'slow_orphan_2', $1, ARRAY[$2::int], 'running', 'Working', ${RUN_MAX_ATTEMPTS}, now())
        RETURNING id`,

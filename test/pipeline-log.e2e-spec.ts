@@ -57,7 +57,7 @@ describe('run log writer on the real database (e2e)', () => {
     }
 
     const rows: Array<{ seq: number; level: string; text: string }> = await portal.dataSource.query(
-      'SELECT seq, level, text FROM pipeline_log_lines WHERE process_id = $1 ORDER BY id',
+      'SELECT seq, level, text FROM pipeline_log_lines WHERE run_id = $1 ORDER BY id',
       [runId],
     );
     const expected = Array.from({ length: 500 }, (_, i) => ({

@@ -186,7 +186,7 @@ describe('pipelines (e2e)', () => {
   });
 
   it("keeps other students out of a private target's runs: page, log and room", async () => {
-    const [done] = await portal.dataSource.query(`SELECT id FROM pipeline_processes WHERE state = 'succeeded' LIMIT 1`);
+    const [done] = await portal.dataSource.query(`SELECT id FROM pipeline_runs WHERE state = 'succeeded' LIMIT 1`);
     await bob.agent.get(`/pipeline/${done.id}`).set('Accept', 'text/html').expect(403);
     await bob.agent.get(`/pipeline/${done.id}/log?after=0`).set('Accept', 'application/json').expect(403);
     const cookie = (await bob.agent.get('/targets')).request.cookies;
@@ -201,7 +201,7 @@ describe('pipelines (e2e)', () => {
   });
 
   it('prefills the picker for "Run again"', async () => {
-    const [byteRun] = await portal.dataSource.query(`SELECT id FROM pipeline_processes WHERE pipeline_key = 'Byte count' LIMIT 1`);
+    const [byteRun] = await portal.dataSource.query(`SELECT id FROM pipeline_runs WHERE pipeline_key = 'Byte count' LIMIT 1`);
     const page = await alice.agent.get(`/targets/${targetId}?rerun=${byteRun.id}`);
     expect(page.status).toBe(200);
     expect(page.text).toMatch(/value="Byte count" form="products-form" checked/);

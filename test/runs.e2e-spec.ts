@@ -48,7 +48,7 @@ describe('runs overview (e2e)', () => {
   it('shows an admin every run, newest first, with links, requester, state badge, status and duration', async () => {
     const page = await admin.agent.get('/runs').expect(200);
     expect(rowsOf(page.text)).toEqual([runs.aliceOnDeneb, runs.bobBytes, runs.aliceCrash, runs.aliceBytes]);
-    const [crash] = await portal.dataSource.query('SELECT identifier, status FROM pipeline_processes WHERE id = $1', [runs.aliceCrash]);
+    const [crash] = await portal.dataSource.query('SELECT identifier, status FROM pipeline_runs WHERE id = $1', [runs.aliceCrash]);
     const row = page.text.slice(page.text.indexOf(`<tr data-run-id="${runs.aliceCrash}">`)).split('</tr>')[0];
     expect(row).toContain(`<a href="/pipeline/${runs.aliceCrash}">${crash.identifier}</a>`);
     expect(row).toMatch(/<a href="\/targets\/\d+">Vega<\/a>/);

@@ -118,7 +118,7 @@ describe('sharing runs and groups (e2e)', () => {
     input = await uploadOne(users.a1, sky, Buffer.from('a1 notes\n'), 'a1-notes.txt', 'other');
     run = await start('a1', 'Byte count', [input]);
     await waitForRun(portal, run, ['succeeded']);
-    const [row] = await portal.dataSource.query('SELECT output_group_id FROM pipeline_processes WHERE id = $1', [run]);
+    const [row] = await portal.dataSource.query('SELECT output_group_id FROM pipeline_runs WHERE id = $1', [run]);
     outputGroup = row.output_group_id;
     [{ data_product_id: outputProduct }] = await portal.dataSource.query('SELECT data_product_id FROM data_product_group_members WHERE group_id = $1', [outputGroup]);
   }, 120_000);
@@ -127,7 +127,7 @@ describe('sharing runs and groups (e2e)', () => {
   it("makes a run's outputs the requester's, private like the run", async () => {
     const [stored] = await portal.dataSource.query(
       `SELECT r.visibility AS run, g.visibility AS "group", g.created_by_id AS "groupOwner", p.visibility AS product, p.uploaded_by_id AS "productOwner", r.requested_by_id AS requester
-         FROM pipeline_processes r JOIN data_product_groups g ON g.id = r.output_group_id JOIN data_products p ON p.id = $2 WHERE r.id = $1`,
+         FROM pipeline_runs r JOIN data_product_groups g ON g.id = r.output_group_id JOIN data_products p ON p.id = $2 WHERE r.id = $1`,
       [run, outputProduct],
     );
     expect(stored).toEqual({ run: 'private', group: 'private', groupOwner: users.a1.id, product: 'private', productOwner: users.a1.id, requester: users.a1.id });
@@ -150,7 +150,7 @@ describe('sharing runs and groups (e2e)', () => {
   it('refuses to share or cancel for anyone who may not change the run, changing nothing', async () => {
     const snapshot = () =>
       portal.dataSource.query(
-        `SELECT (SELECT json_agg(json_build_object('id', id, 'v', visibility, 'c', classroom_id, 's', state) ORDER BY id) FROM pipeline_processes) AS runs,
+        `SELECT (SELECT json_agg(json_build_object('id', id, 'v', visibility, 'c', classroom_id, 's', state) ORDER BY id) FROM pipeline_runs) AS runs,
                 (SELECT json_agg(json_build_object('id', id, 'v', visibility, 'c', classroom_id) ORDER BY id) FROM data_product_groups) AS groups,
                 (SELECT json_agg(json_build_object('id', id, 'v', visibility, 'c', classroom_id) ORDER BY id) FROM data_products) AS products`,
       );
@@ -184,7 +184,7 @@ describe('sharing runs and groups (e2e)', () => {
     const shown = await page('a1', `/pipeline/${run}`).expect(200);
     expect(shown.text).toContain('Shared the run and its outputs with the class Class A.');
     expect(shown.text).toMatch(new RegExp(`<option value="class:${classA}" selected>Class: Class A</option>`));
-    for (const [table, id] of [['pipeline_processes', run], ['data_product_groups', outputGroup], ['data_products', outputProduct]] as Array<[string, number]>) {
+    for (const [table, id] of [['pipeline_runs', run], ['data_product_groups', outputGroup], ['data_products', outputProduct]] as Array<[string, number]>) {
       expect({ table, ...(await sharingOf(table, id)) }).toEqual({ table, visibility: 'class', classroom_id: classA });
     }
     // The input was a1's upload, not an output: it keeps its own sharing.
@@ -265,7 +265,7 @@ describe('sharing runs and groups (e2e)', () => {
       await eventually('a1 to hear more lines', () => about('a1', 'log-lines').length > a1Lines + 1);
       // Cancel: teacher B may not; a1 may, and only the allowed target pages hear it end.
       await api('teacherB', 'post', `/api/processes/${slow}/cancel`).expect(403);
-      expect((await portal.dataSource.query('SELECT state FROM pipeline_processes WHERE id = $1', [slow]))[0].state).toBe('running');
+      expect((await portal.dataSource.query('SELECT state FROM pipeline_runs WHERE id = $1', [slow]))[0].state).toBe('running');
       await form('a1', `/pipeline/${slow}/cancel`).expect(303);
       await waitForRun(portal, slow, ['cancelled']);
       await eventually('the allowed to hear the cancel', () => PRIVATE_VIEWERS.every((who) => about(who, 'run').some(([, s]) => s.state === 'cancelled')));

@@ -157,8 +157,8 @@ describe.each(MODES)('stopping the web process with runs in flight, on $name (e2
   }
 
   const runRows = async () =>
-    query<RunRow>('SELECT id, state, status, attempt FROM pipeline_processes WHERE id = ANY($1) ORDER BY id', [runIds]);
-  const logRows = async (id: number) => query<LogRow>('SELECT seq, text FROM pipeline_log_lines WHERE process_id = $1 ORDER BY seq', [id]);
+    query<RunRow>('SELECT id, state, status, attempt FROM pipeline_runs WHERE id = ANY($1) ORDER BY id', [runIds]);
+  const logRows = async (id: number) => query<LogRow>('SELECT seq, text FROM pipeline_log_lines WHERE run_id = $1 ORDER BY seq', [id]);
 
   it('SIGTERM with runs going: the running ones are interrupted after the grace, their lines kept, back to queued', async () => {
     const { web, user } = await startWeb({ SHUTDOWN_GRACE_SECONDS: '1' });
@@ -338,8 +338,8 @@ describe.each(MODES)('stopping the web process with runs in flight, on $name (e2
     return worker;
   }
 
-  const logRows = (): Promise<LogRow[]> => portal.dataSource.query('SELECT seq, text FROM pipeline_log_lines WHERE process_id = $1 ORDER BY seq', [runId]);
-  const runRow = async (): Promise<RunRow> => (await portal.dataSource.query('SELECT id, state, status, attempt FROM pipeline_processes WHERE id = $1', [runId]))[0];
+  const logRows = (): Promise<LogRow[]> => portal.dataSource.query('SELECT seq, text FROM pipeline_log_lines WHERE run_id = $1 ORDER BY seq', [runId]);
+  const runRow = async (): Promise<RunRow> => (await portal.dataSource.query('SELECT id, state, status, attempt FROM pipeline_runs WHERE id = $1', [runId]))[0];
 
   it('SIGINT: the run goes on within the grace; a second SIGINT interrupts it at once; the next worker continues it as attempt 2', async () => {
     const first = await startWorker();

@@ -62,9 +62,19 @@ async function columnsOf(db: Db, table: string): Promise<string[]> {
   return rows.map((row) => row.column_name);
 }
 
-/** Every row of `table`, only `columns`, in a fixed order (json columns cannot be sorted by SQL, so sort here). */
-async function rowsOf(db: Db, table: string, columns: string[]): Promise<Row[]> {
-  const rows: Row[] = await db.query(`SELECT ${columns.map((c) => `"${c}"`).join(', ')} FROM "${table}"`);
+/** Names a later migration (RunNames) changed: the old version's table and column names → today's. */
+const RENAMED_TABLES: Record<string, string> = { pipeline_processes: 'pipeline_runs' };
+const RENAMED_COLUMNS: Record<string, Record<string, string>> = { pipeline_log_lines: { process_id: 'run_id' } };
+const todaysTable = (table: string) => RENAMED_TABLES[table] ?? table;
+const todaysColumn = (table: string, column: string) => RENAMED_COLUMNS[table]?.[column] ?? column;
+
+/**
+ * Every row of `table`, only `columns`, in a fixed order (json columns cannot be sorted by SQL, so sort here).
+ * `oldNames`: table and columns are the old version's names, read from today's schema.
+ */
+async function rowsOf(db: Db, table: string, columns: string[], oldNames = false): Promise<Row[]> {
+  const name = (column: string) => (oldNames ? `"${todaysColumn(table, column)}" AS "${column}"` : `"${column}"`);
+  const rows: Row[] = await db.query(`SELECT ${columns.map(name).join(', ')} FROM "${oldNames ? todaysTable(table) : table}"`);
   const key = (row: Row) => JSON.stringify(row);
   return rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
@@ -92,6 +102,19 @@ async function schemaOf(db: Db): Promise<{ columns: Row[]; indexes: Row[]; const
         WHERE connamespace = 'public'::regnamespace ORDER BY conname`,
     ),
   };
+}
+
+/** A snapshot of today's schema under the old version's names, to compare with one taken before the upgrade. */
+function underOldNames(snap: Record<string, { columns: string[]; rows: Row[] }>): Record<string, { columns: string[]; rows: Row[] }> {
+  const oldTable = Object.fromEntries(Object.entries(RENAMED_TABLES).map(([old, today]) => [today, old]));
+  return Object.fromEntries(
+    Object.entries(snap).map(([today, { columns, rows }]) => {
+      const table = oldTable[today] ?? today;
+      const oldColumn = Object.fromEntries(Object.entries(RENAMED_COLUMNS[table] ?? {}).map(([old, now]) => [now, old]));
+      const rename = (column: string) => oldColumn[column] ?? column;
+      return [table, { columns: columns.map(rename), rows: rows.map((row) => Object.fromEntries(Object.entries(row).map(([key, value]) => [rename(key), value]))) }];
+    }),
+  );
 }
 
 const countsOf = (snap: Record<string, { rows: Row[] }>) => Object.fromEntries(Object.entries(snap).map(([table, { rows }]) => [table, rows.length]));
@@ -337,14 +360,14 @@ describe('upgrading to classes and sharing keeps every row (e2e)', () => {
     // The old ones were not run again; ClassesAndSharing came right after them.
     expect(names.slice(0, OLD_MIGRATIONS.length + 1)).toEqual([...OLD_MIGRATIONS.map((migration) => migration.name), UPGRADE]);
 
-    const after = await snapshot(db);
+    const after = underOldNames(await snapshot(db));
     expect(Object.keys(after)).toEqual(expect.arrayContaining(Object.keys(before)));
     expect(countsOf(after)).toMatchObject(countsOf(before));
     expect(countsOf(after)).toMatchObject({ classrooms: 0, classroom_members: 0 });
     // Every old column of every row still holds its old value, but for the teacher's role.
     const oldRole = (row: Row) => ({ ...row, role: row.role === 'admin' ? 'teacher' : row.role });
     for (const [table, { columns, rows }] of Object.entries(before)) {
-      const now = await rowsOf(db, table, columns);
+      const now = await rowsOf(db, table, columns, true);
       expect({ table, rows: table === 'users' ? now.map(oldRole) : now }).toEqual({ table, rows });
     }
   });
@@ -375,7 +398,7 @@ describe('upgrading to classes and sharing keeps every row (e2e)', () => {
       [old.products.studentPrivate]: 'private/null',
       [old.products.teacherPrivate]: 'private/null',
     });
-    expect(await sharing('pipeline_processes')).toEqual({ [old.publicRun.id]: 'public/null', [old.privateRun.id]: 'private/null' });
+    expect(await sharing('pipeline_runs')).toEqual({ [old.publicRun.id]: 'public/null', [old.privateRun.id]: 'private/null' });
     // Students saw a group with a public product, and the groups they made: the former are public, the rest private.
     expect(await sharing('data_product_groups')).toEqual({
       [old.groups.mixed]: 'public/null',
@@ -506,7 +529,7 @@ describe('upgrading to classes and sharing keeps every row (e2e)', () => {
   });
 
   it('reverting ClassesAndSharing gives back the old shape, the teacher role and every row', async () => {
-    const preRevert = await snapshot(db);
+    const preRevert = underOldNames(await snapshot(db));
     await portal!.close();
     portal = undefined;
 

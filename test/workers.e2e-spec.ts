@@ -77,7 +77,7 @@ describeUnlessMissing(realServers ? '' : 'needs DATABASE_URL and REDIS_URL', 'se
       30_000,
       250,
     );
-    const [run] = await portal.dataSource.query('SELECT state, attempt FROM pipeline_processes WHERE id = $1', [id]);
+    const [run] = await portal.dataSource.query('SELECT state, attempt FROM pipeline_runs WHERE id = $1', [id]);
     expect(run).toEqual({ state: 'running', attempt: 2 });
     expect(log).toContain(`Worker restarted: attempt 2 of ${RUN_MAX_ATTEMPTS}`);
     await teacher.agent.post(`/pipeline/${id}/cancel`).type('form').send({ _csrf: teacher.csrf }).expect(303);

@@ -127,7 +127,7 @@ export async function wipe(env: BenchEnv, bench: BenchPortal): Promise<void> {
     }
   }
   await bench.dataSource.query(
-    `TRUNCATE users, classrooms, classroom_members, targets, pipeline_log_lines, target_lists, data_products, data_product_groups, reduced_data, pipeline_processes, sessions RESTART IDENTITY CASCADE`,
+    `TRUNCATE users, classrooms, classroom_members, targets, pipeline_log_lines, target_lists, data_products, data_product_groups, reduced_data, pipeline_runs, sessions RESTART IDENTITY CASCADE`,
   );
   // The embedded Redis is emptied before each portal starts (startBenchPortal): it is the bench's own.
   if (env.mode === 'servers') {

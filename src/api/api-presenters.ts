@@ -12,7 +12,7 @@ import { Target } from '../targets/target.entity';
 import { DataProductDto } from './dto/data-product.dto';
 import { GroupDetailDto, GroupDto } from './dto/group.dto';
 import { PipelineDto } from './dto/pipeline.dto';
-import { ProcessDto } from './dto/process.dto';
+import { RunDto } from './dto/run.dto';
 import { ReducedDatumDto } from './dto/reduced-data.dto';
 import { TargetDto } from './dto/target.dto';
 
@@ -126,7 +126,7 @@ export function pipelineView(pipeline: RegisteredPipeline, presets: PipelinePres
   };
 }
 
-export function processView(run: PipelineRun): ProcessDto {
+export function runView(run: PipelineRun): RunDto {
   return {
     id: run.id,
     identifier: run.identifier,

@@ -17,7 +17,7 @@ import { GroupsApiController } from './groups-api.controller';
 import { MeApiController } from './me-api.controller';
 import { NotificationsApiController } from './notifications-api.controller';
 import { PipelinesApiController } from './pipelines-api.controller';
-import { ProcessesApiController } from './processes-api.controller';
+import { RunsApiController } from './runs-api.controller';
 import { ReducedDataApiController } from './reduced-data-api.controller';
 import { TargetsApiController } from './targets-api.controller';
 import { UsersApiController } from './users-api.controller';
@@ -28,7 +28,7 @@ import { UsersApiController } from './users-api.controller';
  */
 @Module({
   imports: [TargetsModule, DataProductsModule, GroupsModule, ReducedDataModule, UsersModule, ClassroomsModule, ExportsModule, NotificationsModule, AssignmentsModule],
-  controllers: [MeApiController, AssignmentsApiController, TargetsApiController, DataProductsApiController, GroupsApiController, ReducedDataApiController, PipelinesApiController, ProcessesApiController, UsersApiController, ClassroomsApiController, NotificationsApiController],
+  controllers: [MeApiController, AssignmentsApiController, TargetsApiController, DataProductsApiController, GroupsApiController, ReducedDataApiController, PipelinesApiController, RunsApiController, UsersApiController, ClassroomsApiController, NotificationsApiController],
   providers: [UploadInterceptor, RosterUploadInterceptor],
 })
 export class ApiModule {}

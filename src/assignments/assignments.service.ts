@@ -138,7 +138,7 @@ export class AssignmentsService {
     const [mine, counts] = await Promise.all([
       this.dataSource.query(
         `SELECT a.id,
-                (SELECT r.state FROM pipeline_processes r WHERE r.assignment_id = a.id AND r.requested_by_id = $2
+                (SELECT r.state FROM pipeline_runs r WHERE r.assignment_id = a.id AND r.requested_by_id = $2
                   ORDER BY r.created_at DESC, r.id DESC LIMIT 1) AS state,
                 (SELECT h.late FROM hand_ins h WHERE h.assignment_id = a.id AND h.student_id = $2) AS late
            FROM assignments a WHERE a.id = ANY($1)`,
@@ -252,7 +252,7 @@ export class AssignmentsService {
     const runId = rowIdFrom(input.runId);
     if (runId === null) throw new BadRequestException('Choose the run you hand in');
     const [run] = await this.dataSource.query(
-      `SELECT state, requested_by_id AS "ownerId", ${RUN_FOR_ASSIGNMENT} AS "forThis" FROM pipeline_processes WHERE id = $4`,
+      `SELECT state, requested_by_id AS "ownerId", ${RUN_FOR_ASSIGNMENT} AS "forThis" FROM pipeline_runs WHERE id = $4`,
       [...runForAssignmentParams(assignment), runId],
     );
     if (!run || run.ownerId !== viewer.id) throw new BadRequestException('Hand in a run of your own');
@@ -290,7 +290,7 @@ export class AssignmentsService {
   /** The viewer's succeeded runs that may be handed in for the assignment, newest first. */
   async handInChoices(assignment: Assignment, viewer: SessionUser): Promise<Array<{ id: number; identifier: string; pipelineKey: string; finishedAt: Date | null }>> {
     return this.dataSource.query(
-      `SELECT id, identifier, pipeline_key AS "pipelineKey", finished_at AS "finishedAt" FROM pipeline_processes
+      `SELECT id, identifier, pipeline_key AS "pipelineKey", finished_at AS "finishedAt" FROM pipeline_runs
         WHERE requested_by_id = $4 AND state = 'succeeded' AND ${RUN_FOR_ASSIGNMENT}
         ORDER BY created_at DESC, id DESC LIMIT 50`,
       [...runForAssignmentParams(assignment), viewer.id],
@@ -323,7 +323,7 @@ export class AssignmentsService {
     const latest: any[] = await this.dataSource.query(
       `SELECT DISTINCT ON (requested_by_id) id, identifier, requested_by_id AS "studentId", state, failure_message AS "failureMessage",
               output_group_id AS "outputGroupId", created_at AS "createdAt"
-         FROM pipeline_processes WHERE assignment_id = $1 ORDER BY requested_by_id, created_at DESC, id DESC`,
+         FROM pipeline_runs WHERE assignment_id = $1 ORDER BY requested_by_id, created_at DESC, id DESC`,
       [assignment.id],
     );
     const handIns = await this.handIns.find({ where: { assignmentId: assignment.id } });
@@ -334,7 +334,7 @@ export class AssignmentsService {
       ? await Promise.all([
           this.dataSource.query(
             `SELECT DISTINCT ON (r.id) r.id AS "runId", p.id AS "productId"
-               FROM pipeline_processes r JOIN data_product_group_members m ON m.group_id = r.output_group_id
+               FROM pipeline_runs r JOIN data_product_group_members m ON m.group_id = r.output_group_id
                JOIN data_products p ON p.id = m.data_product_id
               WHERE r.id = ANY($1) AND p.thumbnail_path IS NOT NULL ORDER BY r.id, p.id`,
             [resultRuns],

@@ -6,7 +6,7 @@ import { LogLineEvent } from './pipeline-events.service';
  * writer's batches and the statement that records a run's end with its last lines.
  */
 export function insertLinesSql(first: number): string {
-  return `INSERT INTO pipeline_log_lines (process_id, seq, time, level, text)
+  return `INSERT INTO pipeline_log_lines (run_id, seq, time, level, text)
           SELECT $${first}::int, * FROM unnest($${first + 1}::int[], $${first + 2}::timestamptz[], $${first + 3}::varchar[], $${first + 4}::text[])`;
 }
 

@@ -101,7 +101,7 @@ export class PipelineCliService {
       [finished.id, finished.targetId, finished.identifier],
     );
     const summary = {
-      processId: finished.id,
+      runId: finished.id,
       identifier: finished.identifier,
       state: finished.state,
       failureMessage: finished.failureMessage,

@@ -5,16 +5,16 @@ export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
 
 /** A log line of a run; (process, seq) is unique so a reconnecting page can ask for "after seq N". */
 @Entity('pipeline_log_lines')
-@Index('pipeline_log_lines_process_seq_key', ['processId', 'seq'], { unique: true })
+@Index('pipeline_log_lines_run_seq_key', ['runId', 'seq'], { unique: true })
 export class PipelineLogLine {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
   id: string;
 
-  @Column({ name: 'process_id' })
-  processId: number;
+  @Column({ name: 'run_id' })
+  runId: number;
 
   @ManyToOne(() => PipelineRun, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'process_id' })
+  @JoinColumn({ name: 'run_id' })
   process: PipelineRun;
 
   @Column({ type: 'int' })

@@ -72,7 +72,7 @@ function linesQuery(runSql: string, firstParam: number, request: LogPageRequest)
   }
   params.push(request.limit + 1);
   const sql = `SELECT seq, to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS time, level, text
-               FROM pipeline_log_lines WHERE process_id = ${runSql}${condition}
+               FROM pipeline_log_lines WHERE run_id = ${runSql}${condition}
                ORDER BY seq ${forward ? 'ASC' : 'DESC'} LIMIT $${firstParam + params.length - 1}`;
   return { sql, params };
 }
@@ -305,7 +305,7 @@ export class PipelineLogService {
       ? await this.dataSource.query(
           `SELECT r.state, r.visibility, r.requested_by_id AS "ownerId", r.classroom_id AS "classroomId",
                   (SELECT coalesce(json_agg(l ORDER BY l.seq), '[]') FROM (${sql}) l) AS lines
-           FROM pipeline_processes r WHERE r.id = $1`,
+           FROM pipeline_runs r WHERE r.id = $1`,
           [runId, ...params],
         )
       : [];

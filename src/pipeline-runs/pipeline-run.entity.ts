@@ -9,14 +9,14 @@ import { Visibility } from '../sharing/visibility';
 export const PIPELINE_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
 export type PipelineState = (typeof PIPELINE_STATES)[number];
 
-/** One run of a registered pipeline over some of a target's data products (table pipeline_processes, DESIGN's PipelineProcess). */
-@Entity('pipeline_processes')
+/** One run of a registered pipeline over some of a target's data products (table pipeline_runs, DESIGN's PipelineProcess). */
+@Entity('pipeline_runs')
 // (target_id, created_at DESC, id DESC) and (created_at DESC, id DESC): runs newest first (migration RunIndexes).
-@Index('pipeline_processes_target_created_idx', { synchronize: false })
-@Index('pipeline_processes_created_idx', { synchronize: false })
+@Index('pipeline_runs_target_created_idx', { synchronize: false })
+@Index('pipeline_runs_created_idx', { synchronize: false })
 // (requested_by_id, created_at DESC): an owner's runs newest first (migration ClassesAndSharing).
-@Index('pipeline_processes_owner_idx', { synchronize: false })
-@Index('pipeline_processes_assignment_idx', ['assignmentId', 'requestedById'])
+@Index('pipeline_runs_owner_idx', { synchronize: false })
+@Index('pipeline_runs_assignment_idx', ['assignmentId', 'requestedById'])
 export class PipelineRun {
   @PrimaryGeneratedColumn()
   id: number;
@@ -83,7 +83,7 @@ export class PipelineRun {
   classroomId: number | null;
 
   @ManyToOne(() => Classroom, { onDelete: 'SET NULL', nullable: true })
-  @JoinColumn({ name: 'classroom_id', foreignKeyConstraintName: 'pipeline_processes_classroom_id_fkey' })
+  @JoinColumn({ name: 'classroom_id', foreignKeyConstraintName: 'pipeline_runs_classroom_id_fkey' })
   classroom: Classroom | null;
 
   /** The assignment this run was started for (its progress table and hand-ins read it). */

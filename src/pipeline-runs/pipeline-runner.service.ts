@@ -333,7 +333,7 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
         // The outputs are the requester's, shared as the run is now. The lock waits for a share in progress
         // (PipelineRunsService.share locks the run first too), so outputs never miss a change of sharing.
         const [sharing]: Array<Pick<PipelineRun, 'visibility' | 'classroomId'>> = await manager.query(
-          'SELECT visibility, classroom_id AS "classroomId" FROM pipeline_processes WHERE id = $1 FOR SHARE',
+          'SELECT visibility, classroom_id AS "classroomId" FROM pipeline_runs WHERE id = $1 FOR SHARE',
           [run.id],
         );
         if (!sharing) throw new AsyncError('The run was deleted while it ran');

@@ -39,7 +39,7 @@ const NOTIFIED_ENDS: Partial<Record<PipelineState, string>> = { succeeded: 'succ
 
 /**
  * The most times a run is started: the first start, and restarts after its worker stopped (a shutdown that
- * interrupted it, or a crash). Each start is counted in `pipeline_processes.attempt`; a run that used them all is
+ * interrupted it, or a crash). Each start is counted in `pipeline_runs.attempt`; a run that used them all is
  * not started again.
  */
 export const RUN_MAX_ATTEMPTS = MAX_JOB_ATTEMPTS;
@@ -227,7 +227,7 @@ export class PipelineRunsService {
     return { target, inputs: inputs.map((input) => ({ id: input.id, targetId: input.targetId, originalName: input.originalName, sha256: input.sha256 })) };
   }
 
-  /** A run from a row of pipeline_processes as `RETURNING *` gives it, converted as TypeORM converts what it reads. */
+  /** A run from a row of pipeline_runs as `RETURNING *` gives it, converted as TypeORM converts what it reads. */
   private hydrate(raw: Record<string, unknown>): PipelineRun {
     const driver = this.runs.manager.connection.driver;
     const run = this.runs.create();
@@ -308,12 +308,12 @@ export class PipelineRunsService {
     const shared = await this.runs.manager.transaction(async (manager) => {
       // Locked first, as the runner locks it before storing outputs: outputs stored meanwhile get the new sharing.
       const [locked]: Array<{ requested_by_id: string | null; output_group_id: number | null }> = await manager.query(
-        'SELECT requested_by_id, output_group_id FROM pipeline_processes WHERE id = $1 FOR UPDATE',
+        'SELECT requested_by_id, output_group_id FROM pipeline_runs WHERE id = $1 FOR UPDATE',
         [run.id],
       );
       if (!locked) throw new NotFoundException(`There is no pipeline run with id ${run.id}`);
       const values = [sharing.visibility, sharing.classroomId];
-      await manager.query('UPDATE pipeline_processes SET visibility = $2, classroom_id = $3, updated_at = now() WHERE id = $1', [run.id, ...values]);
+      await manager.query('UPDATE pipeline_runs SET visibility = $2, classroom_id = $3, updated_at = now() WHERE id = $1', [run.id, ...values]);
       if (locked.output_group_id !== null) {
         await manager.query(
           'UPDATE data_product_groups SET visibility = $2, classroom_id = $3 WHERE id = $1 AND created_by_id IS NOT DISTINCT FROM $4',
@@ -404,7 +404,7 @@ export class PipelineRunsService {
       sets.push(`"${column.databaseName}" = $${params.length}`);
     }
     sets.push('updated_at = now()');
-    return [`UPDATE pipeline_processes SET ${sets.join(', ')} WHERE id = $1 AND state = ANY($2::varchar[]) RETURNING ${RETURNING_WITH_TARGET_NAME}`, params];
+    return [`UPDATE pipeline_runs SET ${sets.join(', ')} WHERE id = $1 AND state = ANY($2::varchar[]) RETURNING ${RETURNING_WITH_TARGET_NAME}`, params];
   }
 
   /** What follows a stored change of a run: its state published, and its end (if it ended) notified. */
@@ -425,10 +425,10 @@ export class PipelineRunsService {
   async claim(id: number): Promise<ClaimedRun | null> {
     // For an UPDATE, TypeORM's query() answers [rows, affected count].
     const [rows]: [Array<Record<string, unknown> & Pick<ClaimedRun, 'lastLogSeq' | 'target' | 'inputs'>>, number] = await this.runs.manager.query(
-      `UPDATE pipeline_processes r SET state = 'running', status = 'Starting', started_at = $2, attempt = r.attempt + 1, updated_at = now()
+      `UPDATE pipeline_runs r SET state = 'running', status = 'Starting', started_at = $2, attempt = r.attempt + 1, updated_at = now()
        WHERE r.id = $1 AND r.state IN ('queued', 'running') AND r.attempt < $3
        RETURNING r.*,
-         (SELECT coalesce(max(l.seq), 0)::int FROM pipeline_log_lines l WHERE l.process_id = r.id) AS "lastLogSeq",
+         (SELECT coalesce(max(l.seq), 0)::int FROM pipeline_log_lines l WHERE l.run_id = r.id) AS "lastLogSeq",
          (SELECT json_build_object('id', t.id, 'name', t.name, 'type', t.type, 'ra', t.ra, 'dec', t.dec) FROM targets t WHERE t.id = r.target_id) AS target,
          (SELECT coalesce(json_agg(json_build_object('id', p.id, 'storedPath', p.stored_path, 'originalName', p.original_name,
                                                      'sha256', p.sha256, 'productType', p.product_type) ORDER BY p.original_name), '[]')
@@ -551,12 +551,12 @@ export class PipelineRunsService {
     applies: (run: Pick<PipelineRun, 'state' | 'attempt'>) => boolean = () => true,
   ): Promise<PipelineRun | null> {
     const done = await this.runs.manager.transaction(async (manager) => {
-      const [current]: Array<Pick<PipelineRun, 'state' | 'attempt'>> = await manager.query('SELECT state, attempt FROM pipeline_processes WHERE id = $1 FOR UPDATE', [id]);
+      const [current]: Array<Pick<PipelineRun, 'state' | 'attempt'>> = await manager.query('SELECT state, attempt FROM pipeline_runs WHERE id = $1 FOR UPDATE', [id]);
       if (!current || !from.includes(current.state) || !applies(current)) return null;
       const [line]: LogLineEvent[] = await manager.query(
-        `INSERT INTO pipeline_log_lines (process_id, seq, time, level, text)
-         SELECT $1, coalesce(max(seq), 0) + 1, now(), $2, $3 FROM pipeline_log_lines WHERE process_id = $1
-         RETURNING process_id AS "runId", seq, to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS time, level, text`,
+        `INSERT INTO pipeline_log_lines (run_id, seq, time, level, text)
+         SELECT $1, coalesce(max(seq), 0) + 1, now(), $2, $3 FROM pipeline_log_lines WHERE run_id = $1
+         RETURNING run_id AS "runId", seq, to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS time, level, text`,
         [id, level, text],
       );
       const result = await manager

@@ -92,7 +92,7 @@ export class TargetPageQueries {
                                                           'state', r.state, 'status', r.status, 'createdAt', r.created_at,
                                                           'requester', u.username)
                                         ORDER BY r.created_at DESC, r.id DESC)
-                          FROM (SELECT * FROM pipeline_processes r WHERE r.target_id = $1 AND ${run.sql}
+                          FROM (SELECT * FROM pipeline_runs r WHERE r.target_id = $1 AND ${run.sql}
                                  ORDER BY r.created_at DESC, r.id DESC LIMIT ${RUNS_SHOWN}) r
                           LEFT JOIN users u ON u.id = r.requested_by_id), '[]') AS runs,
               ${unreadCountSql('$4')} AS "unreadNotifications"

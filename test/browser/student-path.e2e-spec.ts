@@ -209,7 +209,7 @@ describeInBrowser('in a real browser: a student from log-in to light curve', () 
   });
 
   async function countLogLines(runId: number): Promise<number> {
-    const [{ count }] = await browser.portal.dataSource.query('SELECT count(*)::int AS count FROM pipeline_log_lines WHERE process_id = $1', [runId]);
+    const [{ count }] = await browser.portal.dataSource.query('SELECT count(*)::int AS count FROM pipeline_log_lines WHERE run_id = $1', [runId]);
     return count;
   }
 });

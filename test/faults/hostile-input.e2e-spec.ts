@@ -214,7 +214,7 @@ describe('hostile input (e2e, fault)', () => {
         .expect(303);
       hostileRun = Number(/\/pipeline\/(\d+)/.exec(run.headers.location)![1]);
       expect((await waitForRun(portal, hostileRun, ['succeeded', 'failed'], 30_000)).state).toBe('succeeded');
-      const [logged] = await portal.dataSource.query(`SELECT text FROM pipeline_log_lines WHERE process_id = $1 AND text LIKE '%<script>%'`, [hostileRun]);
+      const [logged] = await portal.dataSource.query(`SELECT text FROM pipeline_log_lines WHERE run_id = $1 AND text LIKE '%<script>%'`, [hostileRun]);
       expect(logged.text).toContain('<script>alert("log")</script>');
       const [group] = await portal.dataSource.query(`SELECT id FROM data_product_groups WHERE name LIKE 'Group%'`);
 
@@ -274,7 +274,7 @@ describe('hostile input (e2e, fault)', () => {
       const groupPage = await bob.agent.get(`/groups/${group.id}`).set('Accept', 'text/html');
       expect(groupPage.text).not.toContain(`/data-products/${product.id}"`);
 
-      const before = await portal.dataSource.query('SELECT (SELECT count(*) FROM data_products) p, (SELECT count(*) FROM pipeline_processes) r, (SELECT count(*) FROM data_product_groups) g, (SELECT count(*) FROM target_lists) l, (SELECT count(*) FROM targets) t');
+      const before = await portal.dataSource.query('SELECT (SELECT count(*) FROM data_products) p, (SELECT count(*) FROM pipeline_runs) r, (SELECT count(*) FROM data_product_groups) g, (SELECT count(*) FROM target_lists) l, (SELECT count(*) FROM targets) t');
       const posts: Array<[string, Record<string, string>]> = [
         [`/targets/${privateTarget}`, { name: 'Taken', type: 'sidereal', ra: '1', dec: '1' }],
         [`/targets/${privateTarget}/delete`, {}],
@@ -289,7 +289,7 @@ describe('hostile input (e2e, fault)', () => {
         const response = await bob.agent.post(url).type('form').set('Accept', 'application/json').send({ ...body, _csrf: bob.csrf });
         if (![403, 404].includes(response.status)) throw new Error(`POST ${url} answered ${response.status}`);
       }
-      const after = await portal.dataSource.query('SELECT (SELECT count(*) FROM data_products) p, (SELECT count(*) FROM pipeline_processes) r, (SELECT count(*) FROM data_product_groups) g, (SELECT count(*) FROM target_lists) l, (SELECT count(*) FROM targets) t');
+      const after = await portal.dataSource.query('SELECT (SELECT count(*) FROM data_products) p, (SELECT count(*) FROM pipeline_runs) r, (SELECT count(*) FROM data_product_groups) g, (SELECT count(*) FROM target_lists) l, (SELECT count(*) FROM targets) t');
       expect(after).toEqual(before);
 
       // The same through the JSON API, with Bob's own bearer token: every route with Alice's ids is refused.
@@ -326,7 +326,7 @@ describe('hostile input (e2e, fault)', () => {
       const listed = await api('get', `/api/processes?target=${privateTarget}`);
       expect([200, 403, 404]).toContain(listed.status);
       if (listed.status === 200) expect(listed.body.items).toEqual([]);
-      expect(await portal.dataSource.query('SELECT (SELECT count(*) FROM data_products) p, (SELECT count(*) FROM pipeline_processes) r, (SELECT count(*) FROM data_product_groups) g, (SELECT count(*) FROM target_lists) l, (SELECT count(*) FROM targets) t')).toEqual(before);
+      expect(await portal.dataSource.query('SELECT (SELECT count(*) FROM data_products) p, (SELECT count(*) FROM pipeline_runs) r, (SELECT count(*) FROM data_product_groups) g, (SELECT count(*) FROM target_lists) l, (SELECT count(*) FROM targets) t')).toEqual(before);
       expect(await portal.dataSource.query('SELECT count(*)::int AS n FROM reduced_data WHERE target_id = $1', [privateTarget])).toEqual(pointsBefore);
 
       // Socket.IO: Bob's joins are refused and he hears nothing while Alice, in the same rooms, hears her run.
@@ -371,13 +371,13 @@ describe('hostile input (e2e, fault)', () => {
   describe('forged and oversized forms', () => {
     it('refuses every form route without a CSRF token (or with a wrong one), changing nothing', async () => {
       const [product] = await portal.dataSource.query('SELECT id FROM data_products WHERE target_id = $1 LIMIT 1', [targetId]);
-      const [run] = await portal.dataSource.query('SELECT id FROM pipeline_processes LIMIT 1');
+      const [run] = await portal.dataSource.query('SELECT id FROM pipeline_runs LIMIT 1');
       const [group] = await portal.dataSource.query('SELECT id FROM data_product_groups LIMIT 1');
       const [list] = await portal.dataSource.query('SELECT id FROM target_lists LIMIT 1');
       const [preset] = await portal.dataSource.query('SELECT id FROM pipeline_presets LIMIT 1');
       const snapshot = () =>
         portal.dataSource.query(
-          'SELECT (SELECT count(*) FROM data_products) p, (SELECT count(*) FROM pipeline_processes) r, (SELECT count(*) FROM data_product_groups) g, (SELECT count(*) FROM target_lists) l, (SELECT count(*) FROM targets) t, (SELECT count(*) FROM pipeline_presets) s, (SELECT string_agg(name, \',\' ORDER BY id) FROM targets) names',
+          'SELECT (SELECT count(*) FROM data_products) p, (SELECT count(*) FROM pipeline_runs) r, (SELECT count(*) FROM data_product_groups) g, (SELECT count(*) FROM target_lists) l, (SELECT count(*) FROM targets) t, (SELECT count(*) FROM pipeline_presets) s, (SELECT string_agg(name, \',\' ORDER BY id) FROM targets) names',
         );
       const before = await snapshot();
       const routes: Array<[string, Record<string, string>]> = [
@@ -413,7 +413,7 @@ describe('hostile input (e2e, fault)', () => {
 
     it('refuses a run start with thousands of flags with a clear 400', async () => {
       const [product] = await portal.dataSource.query('SELECT id FROM data_products WHERE target_id = $1 LIMIT 1', [targetId]);
-      const runsBefore = await count('pipeline_processes');
+      const runsBefore = await count('pipeline_runs');
       for (const n of [50, 5000]) {
         const body: Record<string, string> = { pipeline: 'Ticker', productIds: String(product.id), _csrf: teacher.csrf };
         for (let i = 0; i < n; i++) body[`flag:f${i}`] = 'on';
@@ -422,7 +422,7 @@ describe('hostile input (e2e, fault)', () => {
         expect(response.body.message).toMatch(n === 50 ? /^Unknown flags: f0, f1/ : /^The form has too many fields/);
         expect(response.body.message.length).toBeLessThan(1000);
       }
-      expect(await count('pipeline_processes')).toBe(runsBefore);
+      expect(await count('pipeline_runs')).toBe(runsBefore);
     });
   });
 });

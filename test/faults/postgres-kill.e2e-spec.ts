@@ -85,7 +85,7 @@ describeUnlessMissing(missing(), 'PostgreSQL killed with -9 mid-run (e2e, fault)
   }
 
   const storedLines = async (id: number): Promise<Line[]> =>
-    (await portal.dataSource.query('SELECT seq, text FROM pipeline_log_lines WHERE process_id = $1 ORDER BY seq', [id])).map(
+    (await portal.dataSource.query('SELECT seq, text FROM pipeline_log_lines WHERE run_id = $1 ORDER BY seq', [id])).map(
       (row: { seq: string | number; text: string }) => ({ seq: Number(row.seq), text: row.text }),
     );
 
@@ -120,7 +120,7 @@ describeUnlessMissing(missing(), 'PostgreSQL killed with -9 mid-run (e2e, fault)
     const afterRecovery = await storedLines(chatty.id);
     const bySeq = new Map(afterRecovery.map((line) => [line.seq, line.text]));
     const lost = acknowledged.filter((line) => bySeq.get(line.seq) !== line.text);
-    const [quickRun] = await portal.dataSource.query('SELECT state FROM pipeline_processes WHERE id = $1', [quick.id]);
+    const [quickRun] = await portal.dataSource.query('SELECT state FROM pipeline_runs WHERE id = $1', [quick.id]);
     const quickLog = await storedLines(quick.id);
     // One expectation, so a failure shows every loss at once: lines (how many, the first few) and the run's end.
     expect({ lostLines: lost.length, firstLost: lost.slice(0, 3), quickState: quickRun.state, quickLogEnd: quickLog.at(-1)?.text }).toEqual({

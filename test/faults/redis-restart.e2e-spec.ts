@@ -81,7 +81,7 @@ describeUnlessMissing(missing, 'Redis restarted mid-run (e2e, fault)', () => {
 
     redis = await startRedisServer(binary!, redisPort);
     const restartedAt = Date.now();
-    const [{ max: seqAtRestart }] = await portal.dataSource.query('SELECT max(seq)::int AS max FROM pipeline_log_lines WHERE process_id = $1', [runId]);
+    const [{ max: seqAtRestart }] = await portal.dataSource.query('SELECT max(seq)::int AS max FROM pipeline_log_lines WHERE run_id = $1', [runId]);
 
     // Lines written after the restart arrive in the room: the adapter resubscribed and the emitter reconnected.
     await eventually('live lines written after the restart', () => live.filter((line) => line.seq > seqAtRestart).length >= 3, 30_000);
@@ -90,7 +90,7 @@ describeUnlessMissing(missing, 'Redis restarted mid-run (e2e, fault)', () => {
     await eventually('Redis ready again', async () => (await portal.http.get('/readyz')).status === 200, 15_000, 250);
 
     // Nothing the browser missed is lost: stored lines have no gaps, and "after N" fills what the socket missed.
-    const stored = await portal.dataSource.query('SELECT seq FROM pipeline_log_lines WHERE process_id = $1 ORDER BY seq', [runId]);
+    const stored = await portal.dataSource.query('SELECT seq FROM pipeline_log_lines WHERE run_id = $1 ORDER BY seq', [runId]);
     expect(stored.map((row: { seq: number }) => row.seq)).toEqual(stored.map((_: unknown, i: number) => i + 1));
     const fetched = await teacher.agent.get(`/pipeline/${runId}/log?after=0`).set('Accept', 'application/json').expect(200);
     const fetchedSeqs = fetched.body.lines.map((line: { seq: number }) => line.seq);

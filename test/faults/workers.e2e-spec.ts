@@ -52,7 +52,7 @@ describeUnlessMissing(realServers ? '' : 'needs DATABASE_URL and REDIS_URL (sepa
     return Number(/\/pipeline\/(\d+)/.exec(response.headers.location)![1]);
   };
   const logRows = async (id: number): Promise<Array<{ seq: number; text: string }>> =>
-    portal.dataSource.query('SELECT seq, text FROM pipeline_log_lines WHERE process_id = $1 ORDER BY seq', [id]);
+    portal.dataSource.query('SELECT seq, text FROM pipeline_log_lines WHERE run_id = $1 ORDER BY seq', [id]);
 
   it('kill -9 of the only worker mid-run: a fresh worker retries the run to the end, keeping every stored log line; the next run succeeds', async () => {
     const first = await startWorker(portal, 1);
@@ -63,7 +63,7 @@ describeUnlessMissing(realServers ? '' : 'needs DATABASE_URL and REDIS_URL (sepa
     const acknowledged = await logRows(id);
     expect(workerPidOf(acknowledged[0].text)).toBe(first.pid);
     await killHard(first);
-    const [afterKill] = await portal.dataSource.query('SELECT state FROM pipeline_processes WHERE id = $1', [id]);
+    const [afterKill] = await portal.dataSource.query('SELECT state FROM pipeline_runs WHERE id = $1', [id]);
     expect(afterKill.state).toBe('running');
 
     // No worker now; a fresh one starts, finds the job stalled (its lock expired) and runs it again.
@@ -102,7 +102,7 @@ describeUnlessMissing(realServers ? '' : 'needs DATABASE_URL and REDIS_URL (sepa
       'all 100 runs to finish',
       async () => {
         const [row] = await portal.dataSource.query(
-          `SELECT count(*)::int AS open FROM pipeline_processes WHERE id = ANY($1) AND state NOT IN ('succeeded', 'failed', 'cancelled', 'interrupted')`,
+          `SELECT count(*)::int AS open FROM pipeline_runs WHERE id = ANY($1) AND state NOT IN ('succeeded', 'failed', 'cancelled', 'interrupted')`,
           [ids],
         );
         return row.open === 0;
@@ -110,15 +110,15 @@ describeUnlessMissing(realServers ? '' : 'needs DATABASE_URL and REDIS_URL (sepa
       90_000,
       250,
     );
-    const states = await portal.dataSource.query('SELECT state, count(*)::int AS n FROM pipeline_processes WHERE id = ANY($1) GROUP BY state', [ids]);
+    const states = await portal.dataSource.query('SELECT state, count(*)::int AS n FROM pipeline_runs WHERE id = ANY($1) GROUP BY state', [ids]);
     expect(states).toEqual([{ state: 'succeeded', n: 100 }]);
     // Each run's start line (written once per execution) and its one pipeline line: exactly once each.
     const perRun = await portal.dataSource.query(
-      `SELECT process_id,
+      `SELECT run_id,
               count(*) FILTER (WHERE text LIKE 'Running Noop%')::int AS starts,
               count(*) FILTER (WHERE text = 'noop done')::int AS bodies,
               min(text) FILTER (WHERE text LIKE 'Running Noop%') AS start_line
-         FROM pipeline_log_lines WHERE process_id = ANY($1) GROUP BY process_id`,
+         FROM pipeline_log_lines WHERE run_id = ANY($1) GROUP BY run_id`,
       [ids],
     );
     expect(perRun).toHaveLength(100);

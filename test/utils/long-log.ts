@@ -29,13 +29,13 @@ export async function startManyLines(user: LoggedIn, targetId: number, inputId: 
 export function storedLines(portal: TestPortal, runId: number): Promise<Line[]> {
   return portal.dataSource.query(
     `SELECT seq, to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS time, level, text
-     FROM pipeline_log_lines WHERE process_id = $1 ORDER BY seq`,
+     FROM pipeline_log_lines WHERE run_id = $1 ORDER BY seq`,
     [runId],
   );
 }
 
 /** How many lines of the run are stored. */
 export async function storedCount(portal: TestPortal, runId: number): Promise<number> {
-  const [{ n }] = await portal.dataSource.query('SELECT count(*)::int AS n FROM pipeline_log_lines WHERE process_id = $1', [runId]);
+  const [{ n }] = await portal.dataSource.query('SELECT count(*)::int AS n FROM pipeline_log_lines WHERE run_id = $1', [runId]);
   return n;
 }

@@ -62,7 +62,7 @@ export async function startTestPortal(
   const portal = await createPortalApp(loadConfig(env), { logger: process.env.TEST_LOGS ? undefined : false });
   const dataSource = portal.app.get(DataSource);
   await dataSource.query(
-    `TRUNCATE users, classrooms, classroom_members, targets, pipeline_log_lines, target_lists, data_products, data_product_groups, reduced_data, pipeline_processes, api_tokens, sessions, assignments, hand_ins, notifications, notification_preferences RESTART IDENTITY CASCADE`,
+    `TRUNCATE users, classrooms, classroom_members, targets, pipeline_log_lines, target_lists, data_products, data_product_groups, reduced_data, pipeline_runs, api_tokens, sessions, assignments, hand_ins, notifications, notification_preferences RESTART IDENTITY CASCADE`,
   );
   // Jobs left in the shared Redis by an earlier run would clash with this run's job ids.
   if (!options.embedded) {
@@ -141,7 +141,7 @@ export const TEST_PIPELINES = path.join(FIXTURES, 'pipelines', 'test-pipelines.c
 export async function waitForRun(portal: TestPortal, runId: number, states: string[], timeoutMs = 20_000): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const [run] = await portal.dataSource.query('SELECT * FROM pipeline_processes WHERE id = $1', [runId]);
+    const [run] = await portal.dataSource.query('SELECT * FROM pipeline_runs WHERE id = $1', [runId]);
     if (run && states.includes(run.state)) return run;
     if (Date.now() > deadline) throw new Error(`Run ${runId} is ${run?.state} ("${run?.status}"), not ${states.join('/')}, after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -149,7 +149,7 @@ export async function waitForRun(portal: TestPortal, runId: number, states: stri
 }
 
 export async function logOf(portal: TestPortal, runId: number): Promise<string[]> {
-  const rows = await portal.dataSource.query('SELECT text FROM pipeline_log_lines WHERE process_id = $1 ORDER BY seq', [runId]);
+  const rows = await portal.dataSource.query('SELECT text FROM pipeline_log_lines WHERE run_id = $1 ORDER BY seq', [runId]);
   return rows.map((row: { text: string }) => row.text);
 }
 

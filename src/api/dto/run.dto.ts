@@ -11,7 +11,7 @@ import { ShareDto } from './sharing.dto';
 import { PG_INTEGER_MAX } from '../../common/request-parsing';
 
 @StrictInput()
-export class StartProcessDto {
+export class StartRunDto {
   @ApiRowId({ example: 1 })
   @IsRowId()
   targetId: number;
@@ -44,7 +44,7 @@ export class StartProcessDto {
   assignmentId?: number;
 }
 
-export class ProcessQueryDto extends PaginationQueryDto {
+export class RunQueryDto extends PaginationQueryDto {
   @ApiRowIdOptional({ description: 'target id: only its runs (404 when there is no such target, 403 when you may not see it)' })
   @IsOptional()
   @IntegerText()
@@ -71,7 +71,7 @@ export class ProcessQueryDto extends PaginationQueryDto {
 
 /** PATCH /api/processes/:id: share a run and its outputs (output group, output products, light-curve points). */
 @StrictInput()
-export class ShareProcessDto extends ShareDto {}
+export class ShareRunDto extends ShareDto {}
 
 @StrictInput()
 export class LogQueryDto {
@@ -86,7 +86,7 @@ export class LogQueryDto {
   limit: number = LOG_PAGE_LINES;
 }
 
-export class ProcessDto {
+export class RunDto {
   @ApiRowId() id: number;
   @ApiProperty({ example: 'header_summary_1_20260101T120000Z' }) identifier: string;
   @ApiProperty() pipeline: string;

@@ -11,17 +11,18 @@ import { PipelineRunsService } from '../pipeline-runs/pipeline-runs.service';
 import { TargetsService } from '../targets/targets.service';
 import { SessionUser } from '../users/user.entity';
 import { ApiMissing, ApiResource, ApiZipDownload } from './api-docs.decorators';
-import { processView } from './api-presenters';
+import { runView } from './api-presenters';
 import { ErrorDto } from './dto/common.dto';
-import { LogLinesDto, LogQueryDto, ProcessDto, ProcessQueryDto, ShareProcessDto, StartProcessDto } from './dto/process.dto';
+import { LogLinesDto, LogQueryDto, RunDto, RunQueryDto, ShareRunDto, StartRunDto } from './dto/run.dto';
 import { shareRequest } from './dto/sharing.dto';
 import { ApiPageResponse, Page, paged } from './pagination';
 import { ParseRowIdPipe } from '../common/request-parsing';
 
+// Pipeline runs. The path keeps tom_education's word, `processes`, so clients written for it keep working.
 @ApiResource('processes')
 @Controller('api/processes')
-export class ProcessesApiController {
-  private readonly logger = new Logger('ProcessesApi');
+export class RunsApiController {
+  private readonly logger = new Logger('RunsApi');
 
   constructor(
     private readonly runs: PipelineRunsService,
@@ -34,10 +35,10 @@ export class ProcessesApiController {
 
   @Post()
   @ApiOperation({ summary: 'Start a pipeline on some of a target\'s data products', description: 'Queued at once; follow it with GET /api/processes/{id} and its log.' })
-  @ApiCreatedResponse({ type: ProcessDto })
+  @ApiCreatedResponse({ type: RunDto })
   @ApiMissing('target or data product')
   @ApiConflictResponse({ type: ErrorDto, description: 'no free run identifier could be chosen; try again' })
-  async start(@CurrentUser() user: SessionUser, @Body() body: StartProcessDto): Promise<ProcessDto> {
+  async start(@CurrentUser() user: SessionUser, @Body() body: StartRunDto): Promise<RunDto> {
     if (body.assignmentId !== undefined) await this.assignments.checkStart(user, body.assignmentId, { targetId: body.targetId, pipelineName: this.registry.get(body.pipeline).name });
     const run = await this.runs.start(user, {
       pipelineName: body.pipeline,
@@ -47,7 +48,7 @@ export class ProcessesApiController {
       presetId: body.presetId,
       assignmentId: body.assignmentId ?? null,
     });
-    return processView(await this.runs.findVisible(run.id, user));
+    return runView(await this.runs.findVisible(run.id, user));
   }
 
   @Get()
@@ -55,20 +56,20 @@ export class ProcessesApiController {
     summary: 'Runs you may see, newest first',
     description: 'Yours, your students\' (teachers), those shared with your classes and the public ones. Filter by `target`, `state`, `pipeline`, `mine`.',
   })
-  @ApiPageResponse(ProcessDto)
+  @ApiPageResponse(RunDto)
   @ApiMissing('target')
-  async list(@CurrentUser() user: SessionUser, @Query() query: ProcessQueryDto): Promise<Page<ProcessDto>> {
+  async list(@CurrentUser() user: SessionUser, @Query() query: RunQueryDto): Promise<Page<RunDto>> {
     // A target named in the filter gets the usual 404/403 rather than a silently empty list.
     if (query.target !== undefined) await this.targets.findVisible(query.target, user);
     const filters = { targetId: query.target, state: query.state, pipelineKey: query.pipeline, mine: query.mine };
-    return paged(await this.runs.page(user, filters, query), query, processView);
+    return paged(await this.runs.page(user, filters, query), query, runView);
   }
 
   @Get(':id')
-  @ApiOkResponse({ type: ProcessDto })
+  @ApiOkResponse({ type: RunDto })
   @ApiMissing('run')
-  async get(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number): Promise<ProcessDto> {
-    return processView(await this.runs.findVisible(id, user));
+  async get(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number): Promise<RunDto> {
+    return runView(await this.runs.findVisible(id, user));
   }
 
   @Get(':id/log')
@@ -108,12 +109,12 @@ export class ProcessesApiController {
     summary: 'Cancel a queued or running run',
     description: 'The student who started it, their teachers or an admin. A finished run is returned unchanged.',
   })
-  @ApiOkResponse({ type: ProcessDto })
+  @ApiOkResponse({ type: RunDto })
   @ApiMissing('run')
-  async cancel(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number): Promise<ProcessDto> {
+  async cancel(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number): Promise<RunDto> {
     const run = await this.runs.findVisible(id, user);
     await this.runs.cancel(run, user);
-    return processView(await this.runs.findVisible(id, user));
+    return runView(await this.runs.findVisible(id, user));
   }
 
   @Patch(':id')
@@ -122,11 +123,11 @@ export class ProcessesApiController {
     description:
       'The student who started it, their teachers or an admin. The run, its output group, the output products it made and its light-curve points change together. A class must be one you are in (400 otherwise).',
   })
-  @ApiOkResponse({ type: ProcessDto })
+  @ApiOkResponse({ type: RunDto })
   @ApiMissing('run')
-  async share(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Body() body: ShareProcessDto): Promise<ProcessDto> {
+  async share(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Body() body: ShareRunDto): Promise<RunDto> {
     const run = await this.runs.findVisible(id, user);
-    return processView(await this.runs.share(run, user, shareRequest(body)));
+    return runView(await this.runs.share(run, user, shareRequest(body)));
   }
 
   @Get(':id/provenance')
