@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Example command pipeline: counts the bytes of each input and writes byte_counts.csv (file,bytes,sha256) into --out.
-// Usage: node example-command.js --out DIR [--verbose] FILE...
+// Usage: node example-command.js --out DIR [--verbose] [--every KIB] FILE...
 // Plain Node, no dependencies. Everything printed to stdout/stderr appears in the run's log.
 /* global require, process, console, Buffer */
 'use strict';
@@ -8,7 +8,6 @@ const fs = require('node:fs');
 const path = require('node:path');
 const crypto = require('node:crypto');
 
-const CHUNK = 100 * 1024;
 
 // The portal's CSV rule (src/common/csv-writer.ts), for a program that cannot import it: a file name such as
 // "=cmd()" (or its full-width "＝cmd()", or after blanks) gets an apostrophe in front so spreadsheets show it instead
@@ -24,12 +23,20 @@ function csvCell(text) {
 const args = process.argv.slice(2);
 let out;
 let verbose = false;
+let everyKiB = 100;
 const files = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--out') out = args[++i];
   else if (args[i] === '--verbose') verbose = true;
+  else if (args[i] === '--every') everyKiB = Number(args[++i]);
   else files.push(args[i]);
 }
+if (!(Number.isInteger(everyKiB) && everyKiB > 0)) {
+  console.error('--every takes a whole number of KiB');
+  process.exit(2);
+}
+// With --verbose, a line each time this many bytes have been read.
+const CHUNK = everyKiB * 1024;
 if (!files.length) {
   console.error('No input files given');
   process.exit(2);

@@ -39,7 +39,7 @@ Commands:
   fits:info FILE [--json]                                        every HDU: type, shape, header, statistics, WCS
   fits:pix2world FILE X Y [--hdu N] [--json]                     FITS 1-based pixel -> RA, Dec (degrees)
   fits:world2pix FILE RA DEC [--hdu N] [--json]                  RA, Dec (degrees) -> FITS 1-based pixel
-  pipeline:run --pipeline NAME --target NAME [--flag name=true ...] [--as USER] [--json] FILE...
+  pipeline:run --pipeline NAME --target NAME [--flag name=true ...] [--param name=value ...] [--as USER] [--json] FILE...
                                                                  run a pipeline here on local files; they are added
                                                                  to the target first, outputs saved as on the web
 
@@ -153,6 +153,7 @@ async function main(argv: string[]): Promise<void> {
       pipeline: { type: 'string' },
       target: { type: 'string' },
       flag: { type: 'string', multiple: true },
+      param: { type: 'string', multiple: true },
       as: { type: 'string' },
       json: { type: 'boolean' },
       'display-name': { type: 'string' },
@@ -270,15 +271,31 @@ async function runDatabaseCommand(
 /** pipeline:list and pipeline:run, on the full pipeline stack with this process as the worker. */
 async function runPipelineCommand(
   command: string,
-  values: { pipeline?: string; target?: string; flag?: string[]; as?: string; json?: boolean },
+  values: { pipeline?: string; target?: string; flag?: string[]; param?: string[]; as?: string; json?: boolean },
   files: string[],
 ): Promise<void> {
   const config = loadConfig();
   if (command === 'pipeline:list') {
     const registry = loadPipelineRegistry(config.pipelinesConfig, BUILTIN_PIPELINES);
-    const list = [...registry.values()].map((p) => ({ name: p.name, key: p.key, shortName: p.shortName, flags: p.flags, allowedSuffixes: p.allowedSuffixes }));
+    const list = [...registry.values()].map((p) => ({
+      name: p.name,
+      key: p.key,
+      kind: p.kind,
+      shortName: p.shortName,
+      flags: p.flags,
+      params: p.params,
+      allowedSuffixes: p.allowedSuffixes,
+    }));
     if (values.json) console.log(JSON.stringify(list));
-    else for (const p of list) console.log(`${p.name} (${p.shortName}): takes ${p.allowedSuffixes.join(', ') || 'any file'}; flags ${Object.keys(p.flags).join(', ') || 'none'}`);
+    else {
+      for (const p of list) {
+        const params = Object.entries(p.params).map(([name, spec]) => `${name} (${spec.kind}, default ${spec.default === null ? 'none' : spec.default})`);
+        console.log(
+          `${p.name} (${p.shortName}): takes ${p.allowedSuffixes.join(', ') || 'any file'}; flags ${Object.keys(p.flags).join(', ') || 'none'}; ` +
+            `parameters ${params.join(', ') || 'none'}`,
+        );
+      }
+    }
     return;
   }
   const pipelineName = required(values, 'pipeline');
@@ -289,6 +306,12 @@ async function runPipelineCommand(
     const [name, value = 'true'] = item.split('=');
     if (!['true', 'false'].includes(value)) throw new CliError(`--flag ${item}: write name=true or name=false`);
     flags[name] = value === 'true';
+  }
+  const params: Record<string, string> = {};
+  for (const item of values.param ?? []) {
+    const equals = item.indexOf('=');
+    if (equals <= 0) throw new CliError(`--param ${item}: write name=value`);
+    params[item.slice(0, equals)] = item.slice(equals + 1);
   }
   // Quiet: --json output must stay parseable, and the log lines are the point.
   const infrastructure = await startInfrastructure(config, { log: () => undefined } as unknown as Logger);
@@ -301,7 +324,7 @@ async function runPipelineCommand(
       { logger: QUIET_LOGGER, abortOnError: false },
     );
     try {
-      exitCode = await app.get(PipelineCliService).run({ pipelineName, targetName, flags, files, as: values.as, json: Boolean(values.json) });
+      exitCode = await app.get(PipelineCliService).run({ pipelineName, targetName, flags, params, files, as: values.as, json: Boolean(values.json) });
     } finally {
       await app.close();
     }

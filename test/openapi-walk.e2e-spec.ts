@@ -56,7 +56,7 @@ interface Payload {
 }
 
 /** Numbers that are measurements, not counts or ids: everything else numeric in the document is an integer. */
-const FRACTIONAL = /^((CreateTargetDto|UpdateTargetDto|TargetDto|PhotometryPointDto|LightCurveSeriesDto)\.(ra|dec|epoch|pmRa|pmDec|distance|magnitude|error|t|mag|err)|(HandInRequestDto|HandInDto|ProgressRowDto)\.value)\b/;
+const FRACTIONAL = /^((CreateTargetDto|UpdateTargetDto|TargetDto|PhotometryPointDto|LightCurveSeriesDto)\.(ra|dec|epoch|pmRa|pmDec|distance|magnitude|error|t|mag|err)|(HandInRequestDto|HandInDto|ProgressRowDto)\.value|ParamSpecDto\.(default|min|max|step)|(PresetDto|StartRunDto|RunDto)\.params)\b/;
 /** Statuses every route can answer whoever calls: bad input or body, no login, not allowed, too large, too many. */
 const EVERY_ROUTE = ['400', '401', '403', '413', '429'];
 /** Documented answers the walk cannot provoke from outside, and why. */

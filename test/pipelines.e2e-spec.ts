@@ -225,7 +225,7 @@ describe('pipelines (e2e)', () => {
     const list = await alice.agent.get('/pipelines').expect(200);
     expect(list.text).toContain('Chatty');
     const picker = await alice.agent.get(`/targets/${targetId}`).expect(200);
-    expect(picker.text).toContain(`<option value="${preset.id}" data-flags="{&quot;verbose&quot;:true}">Chatty</option>`);
+    expect(picker.text).toContain(`<option value="${preset.id}" data-flags="{&quot;verbose&quot;:true}" data-params="{}">Chatty</option>`);
     const id = await started(alice, 'Byte count', [fitsIds[0]], { 'flag:byte_count:verbose': 'on', 'preset:Byte count': String(preset.id) });
     const done = await waitForRun(portal, id, ['succeeded', 'failed']);
     expect(done.provenance.preset).toBe('Chatty');

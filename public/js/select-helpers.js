@@ -31,13 +31,19 @@
       if (!window.confirm(form.getAttribute('data-confirm'))) event.preventDefault();
     });
   });
-  // A preset ticks its pipeline and sets that pipeline's flag checkboxes to the saved values.
+  // A preset ticks its pipeline and sets that pipeline's flag checkboxes and parameter inputs to the saved values.
   document.querySelectorAll('select.preset-select').forEach(function (select) {
     select.addEventListener('change', function () {
       var option = select.options[select.selectedIndex];
       var pipeline = select.getAttribute('data-pipeline');
       if (!option || !option.getAttribute('data-flags')) return;
       var flags = JSON.parse(option.getAttribute('data-flags'));
+      var params = JSON.parse(option.getAttribute('data-params') || '{}');
+      document.querySelectorAll('[name^="param:"][data-pipeline]').forEach(function (input) {
+        if (input.getAttribute('data-pipeline') !== pipeline) return;
+        var name = input.name.replace(/^param:[^:]*:/, '');
+        if (name in params) input.value = params[name] === null ? '' : String(params[name]);
+      });
       document.querySelectorAll('input[type=radio][name=pipeline]').forEach(function (radio) {
         if (radio.value === pipeline) radio.checked = true;
       });

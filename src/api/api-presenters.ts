@@ -122,7 +122,8 @@ export function pipelineView(pipeline: RegisteredPipeline, presets: PipelinePres
     version: pipeline.version,
     allowedSuffixes: pipeline.allowedSuffixes,
     flags: Object.fromEntries(Object.entries(pipeline.flags).map(([name, spec]) => [name, { default: spec.default, longName: spec.longName }])),
-    presets: presets.filter((preset) => preset.pipelineKey === pipeline.key).map(({ id, name, flags }) => ({ id, name, flags })),
+    params: pipeline.params,
+    presets: presets.filter((preset) => preset.pipelineKey === pipeline.key).map(({ id, name, flags, params }) => ({ id, name, flags, params })),
   };
 }
 
@@ -134,6 +135,7 @@ export function runView(run: PipelineRun): RunDto {
     targetId: run.targetId,
     inputIds: run.inputIds,
     flags: run.flags,
+    params: run.params ?? {},
     state: run.state,
     status: run.status,
     failureMessage: run.failureMessage,

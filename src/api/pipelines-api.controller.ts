@@ -4,11 +4,11 @@ import { PipelinePresetsService } from '../pipeline-runs/pipeline-presets.servic
 import { PipelineRegistryService } from '../pipeline-registry/pipeline-registry.service';
 import { ApiResource } from './api-docs.decorators';
 import { pipelineView } from './api-presenters';
-import { FlagSpecDto, PipelineDto } from './dto/pipeline.dto';
+import { FlagSpecDto, ParamSpecDto, PipelineDto } from './dto/pipeline.dto';
 import { ApiPageResponse, Page, paged, pageOfArray, PaginationQueryDto } from './pagination';
 
 @ApiResource('pipelines')
-@ApiExtraModels(FlagSpecDto)
+@ApiExtraModels(FlagSpecDto, ParamSpecDto)
 @Controller('api/pipelines')
 export class PipelinesApiController {
   constructor(

@@ -45,6 +45,7 @@ export class RunsApiController {
       targetId: body.targetId,
       inputIds: body.inputIds,
       flags: body.flags ?? {},
+      params: body.params,
       presetId: body.presetId,
       assignmentId: body.assignmentId ?? null,
     });
@@ -131,7 +132,7 @@ export class RunsApiController {
   }
 
   @Get(':id/provenance')
-  @ApiOperation({ summary: 'What ran on what: pipeline key, version, config hash, flags and their sources, input SHA-256s, timings, worker' })
+  @ApiOperation({ summary: 'What ran on what: pipeline key, version, config hash, flags and parameters with their sources, input SHA-256s, timings, worker' })
   @ApiOkResponse({ schema: { type: 'object', additionalProperties: true } })
   @ApiMissing('run')
   async provenance(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number): Promise<Record<string, unknown>> {

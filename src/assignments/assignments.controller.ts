@@ -4,7 +4,8 @@ import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { toCsv } from '../common/csv-writer';
 import { setFlash } from '../common/flash';
 import { isUuid, optionalRowIdParam, ParseRowIdPipe, rowIdList } from '../common/request-parsing';
-import { flagsFromForm } from '../pipeline-runs/pipeline-form';
+import { flagsFromForm, paramsFromForm } from '../pipeline-runs/pipeline-form';
+import { keepPickerRefusal } from '../pipeline-runs/picker-refusal';
 import { PipelineRegistryService } from '../pipeline-registry/pipeline-registry.service';
 import { PipelineRunsService } from '../pipeline-runs/pipeline-runs.service';
 import { SessionUser } from '../users/user.entity';
@@ -169,14 +170,25 @@ export class AssignmentsController {
   async startRun(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response) {
     const pipeline = this.registry.get(String(body.pipeline ?? ''));
     const assignment = await this.assignments.checkStart(user, id, { pipelineName: pipeline.name });
-    const run = await this.runs.start(user, {
+    const choice = {
       pipelineName: pipeline.name,
       targetId: assignment.targetId,
       inputIds: rowIdList(body.productIds, 'data product'),
       flags: flagsFromForm(pipeline, body),
+      params: paramsFromForm(pipeline, body),
       presetId: optionalRowIdParam(body[`preset:${pipeline.name}`], 'preset'),
       assignmentId: assignment.id,
-    });
+    };
+    let run;
+    try {
+      run = await this.runs.start(user, choice);
+    } catch (error) {
+      const flags = choice.flags as Record<string, boolean>;
+      if (keepPickerRefusal(req, error, { ...choice, pipelineKey: pipeline.key, flags })) {
+        return res.redirect(303, `/targets/${assignment.targetId}?assignment=${assignment.id}#run`);
+      }
+      throw error;
+    }
     if (req.accepts(['html', 'json']) === 'json') return res.status(201).json({ id: run.id, identifier: run.identifier, state: run.state });
     res.redirect(303, `/pipeline/${run.id}`);
   }

@@ -47,6 +47,7 @@ export const TEXT_RULES = {
   className: typed('A class name', 200),
   displayName: typed('The display name', 150),
   presetName: typed('A preset name', 100),
+  paramValue: typed('The value', 500),
   tokenName: typed('A token name', 100),
   sourceName: typed('The source name', 255),
   filter: fromFiles('The filter', 32),

@@ -4,6 +4,7 @@ export const viewHelpers: Record<string, (...args: any[]) => unknown> = {
   or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
   and: (...args: unknown[]) => args.slice(0, -1).every(Boolean),
   not: (a: unknown) => !a,
+  isNumber: (value: unknown) => typeof value === 'number',
   includes: (list: unknown, item: unknown) => Array.isArray(list) && list.includes(item),
   json: (value: unknown) => JSON.stringify(value ?? null).replace(/</g, '\\u003c'),
   join: (list: unknown, separator: unknown) => (Array.isArray(list) ? list.join(typeof separator === 'string' ? separator : ', ') : ''),

@@ -183,6 +183,17 @@ describe('command placeholders', () => {
     // a flag missing from the values takes its default
     expect(buildArgv(['p', '{flag:verbose}'], '/t', [], {}, { verbose: { default: true, longName: 'v' } })).toEqual(['p', '--verbose']);
   });
+
+  it('passes {param:x} as its value inside one argument, never split or scanned again; an empty optional one alone is left out', () => {
+    const command = ['prog', '--radius', '{param:radius}', '--label={param:label}', '{param:label}', '{param:saturation}', '{inputs}'];
+    const params = { radius: 2.5, label: 'a b; {tmpdir} $(rm -rf)', saturation: null };
+    expect(buildArgv(command, '/tmp/run', ['/d/a.fits'], {}, {}, params)).toEqual([
+      'prog', '--radius', '2.5', '--label=a b; {tmpdir} $(rm -rf)', 'a b; {tmpdir} $(rm -rf)', '/d/a.fits',
+    ]);
+    expect(buildArgv(['prog', '--s={param:saturation}'], '/t', [], {}, {}, { saturation: null })).toEqual(['prog', '--s=']);
+    expect(() => validateCommand(['prog', '{param:radius}'], {}, {})).toThrow('placeholder {param:radius} names an undeclared parameter "radius"');
+    expect(() => validateCommand(['prog', '{param:radius}'], {}, { radius: { kind: 'number', default: 1, longName: 'R' } })).not.toThrow();
+  });
 });
 
 describe('command pipelines', () => {

@@ -19,6 +19,7 @@ import {
   PipelineOutput,
   PipelineProcess,
 } from '../pipeline-sdk/pipeline-process';
+import { paramArgument, PipelineParamSpecs, PipelineParamValues } from '../pipeline-sdk/pipeline-params';
 
 /** A pipeline declared wholly in the config file: a command line, its flags and which files it leaves behind. */
 export interface CommandPipelineSpec {
@@ -27,6 +28,8 @@ export interface CommandPipelineSpec {
   command: string[];
   allowedSuffixes?: string[];
   flags?: PipelineFlagSpecs;
+  /** Typed parameters, passed with `{param:name}`. */
+  params?: PipelineParamSpecs;
   /** Files in the temp dir to keep, by glob relative to it (`*`, `?`, `**` + `/`). */
   outputs?: Array<{ glob: string; outputType: OutputType; dataProductType?: string; tag?: string }>;
   description?: string;
@@ -47,14 +50,16 @@ const STDERR_TAIL_LINES = 5;
 /** `{word}` or `{word:anything}`; other braces (`{}`, `{ a: 1 }`) are left alone. */
 const PLACEHOLDER = /\{([A-Za-z]+)(?::([^{}]*))?\}/g;
 const FLAG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const PLACEHOLDER_HELP = 'known: {tmpdir}, {input}, {inputs}, {flag:name}, {flagvalue:name}';
+const PLACEHOLDER_HELP = 'known: {tmpdir}, {input}, {inputs}, {flag:name}, {flagvalue:name}, {param:name}';
 
 /**
  * Checks every placeholder of a command line: `{tmpdir}`, `{input}` (the first input's path), `{inputs}` (a whole
- * argument: one argument per input), `{flag:name}` (a whole argument: `--name` when on, nothing when off) and
- * `{flagvalue:name}` (`true`/`false`). Throws an Error describing the first problem.
+ * argument: one argument per input), `{flag:name}` (a whole argument: `--name` when on, nothing when off),
+ * `{flagvalue:name}` (`true`/`false`) and `{param:name}` (the parameter's value, inside one argument; a whole
+ * argument that is only `{param:name}` is left out when an optional parameter has no value). Throws an Error
+ * describing the first problem.
  */
-export function validateCommand(command: string[], flags: PipelineFlagSpecs): void {
+export function validateCommand(command: string[], flags: PipelineFlagSpecs, params: PipelineParamSpecs = {}): void {
   if (!Array.isArray(command) || !command.length || command.some((part) => typeof part !== 'string')) {
     throw new Error('command must be a non-empty list of strings (the program, then its arguments)');
   }
@@ -72,6 +77,10 @@ export function validateCommand(command: string[], flags: PipelineFlagSpecs): vo
         if (kind === 'flag' && element !== whole) throw new Error(`${whole} must be a whole argument, not part of "${element}"`);
         continue;
       }
+      if (kind === 'param' && name !== undefined) {
+        if (!Object.prototype.hasOwnProperty.call(params, name)) throw new Error(`placeholder ${whole} names an undeclared parameter "${name}"`);
+        continue;
+      }
       throw new Error(`unknown placeholder ${whole} in "${element}" (${PLACEHOLDER_HELP})`);
     }
   }
@@ -79,9 +88,17 @@ export function validateCommand(command: string[], flags: PipelineFlagSpecs): vo
 
 /**
  * The argv for one run: placeholders replaced, `{inputs}` expanded to one argument per input, `{flag:x}` turned
- * into `--x` or dropped. Substituted paths are never scanned again, so a file name cannot inject placeholders.
+ * into `--x` or dropped, `{param:x}` replaced by the value within its one argument (never split, never a shell's).
+ * Substituted paths and values are never scanned again, so a file name or a value cannot inject placeholders.
  */
-export function buildArgv(command: string[], tmpdir: string, inputs: string[], flags: PipelineFlagValues, specs: PipelineFlagSpecs = {}): string[] {
+export function buildArgv(
+  command: string[],
+  tmpdir: string,
+  inputs: string[],
+  flags: PipelineFlagValues,
+  specs: PipelineFlagSpecs = {},
+  params: PipelineParamValues = {},
+): string[] {
   const flagValue = (name: string) => flags[name] ?? specs[name]?.default ?? false;
   const argv: string[] = [];
   for (const element of command) {
@@ -89,6 +106,8 @@ export function buildArgv(command: string[], tmpdir: string, inputs: string[], f
       argv.push(...inputs);
       continue;
     }
+    const alone = /^\{param:([^{}]*)\}$/.exec(element);
+    if (alone && (params[alone[1]] ?? null) === null) continue;
     const flag = /^\{flag:([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(element);
     if (flag) {
       if (flagValue(flag[1])) argv.push(`--${flag[1]}`);
@@ -99,6 +118,7 @@ export function buildArgv(command: string[], tmpdir: string, inputs: string[], f
         if (kind === 'tmpdir' && name === undefined) return tmpdir;
         if (kind === 'input' && name === undefined) return inputs[0] ?? '';
         if (kind === 'flagvalue' && name !== undefined) return String(Boolean(flagValue(name)));
+        if (kind === 'param' && name !== undefined) return paramArgument(params[name] ?? null);
         return whole;
       }),
     );
@@ -365,7 +385,8 @@ function resolveProgram(program: string, baseDir: string): string {
 /** A PipelineProcess class running `spec.command`; placeholders are checked here (an Error for a bad one). */
 export function createCommandPipeline(name: string, spec: CommandPipelineSpec, baseDir: string): PipelineClass {
   const flags = spec.flags ?? {};
-  validateCommand(spec.command, flags);
+  const params = spec.params ?? {};
+  validateCommand(spec.command, flags, params);
   const command = [...spec.command];
   if (command[0] === 'node' && spec.cwd === undefined && /^\.\.?\//.test(command[1] ?? '')) {
     // node would look for the script in the run's temp dir, which starts empty.
@@ -380,16 +401,17 @@ export function createCommandPipeline(name: string, spec: CommandPipelineSpec, b
     static shortName = spec.shortName;
     static allowedSuffixes = [...(spec.allowedSuffixes ?? [])];
     static flags = flags;
+    static params = params;
     static description = spec.description ?? '';
     static version = spec.version ?? '1';
 
-    async doPipeline(tmpdir: string, values: PipelineFlagValues): Promise<PipelineOutput[]> {
+    async doPipeline(tmpdir: string, values: PipelineFlagValues, given?: PipelineParamValues): Promise<PipelineOutput[]> {
       this.throwIfCancelled();
       // The run's pixel budgets hold for every pipeline: FITS inputs are checked from their headers before the
       // program starts (a program reading a 10^10-pixel bomb would take the worker's machine down with it).
       const fitsInputs = this.inputs.filter((input) => isFitsFileName(input.originalName));
       if (fitsInputs.length) await new FrameReader(this.context.limits).checkRun(fitsInputs, { skipUnreadable: true });
-      const argv = buildArgv(command, tmpdir, this.inputs.map((input) => input.path), values, flags);
+      const argv = buildArgv(command, tmpdir, this.inputs.map((input) => input.path), values, flags, this.withDefaults(given));
       const workDir = cwd ?? tmpdir;
       if (!fs.statSync(workDir, { throwIfNoEntry: false })?.isDirectory()) {
         throw new AsyncError(`The pipeline's working directory does not exist: ${spec.cwd}`);

@@ -80,13 +80,46 @@ describe('loadPipelineRegistry', () => {
     expect(byteCount).toMatchObject({
       kind: 'command',
       shortName: 'byte_count',
-      flags: { verbose: { default: false, longName: 'Print a line per 100 KiB read' } },
+      flags: { verbose: { default: false, longName: 'Print a line as the file is read' } },
+      params: { everyKiB: expect.objectContaining({ kind: 'integer', default: 100, min: 1, max: 10240, unit: 'KiB' }) },
       allowedSuffixes: ['.fits', '.fits.gz', '.fz', '.csv'],
       version: '1',
       configHash: sha256(canonicalJson(entry)),
     });
     expect(byteCount.configHash).toMatch(/^[0-9a-f]{64}$/);
     expect(byteCount.pipelineClass.shortName).toBe('byte_count');
+  });
+
+  it("gives every pipeline its typed parameters: the builtins', the timelapse's defaults from its options, a command entry's", () => {
+    const registry = loadPipelineRegistry(path.join(REPO, 'pipelines.config.json'), BUILTIN_PIPELINES);
+    expect(Object.keys(registry.get('Aperture photometry')!.params)).toEqual(['apertureRadius', 'apertureUnit', 'annulusInner', 'annulusOuter', 'comparisonCount']);
+    expect(registry.get('Aperture photometry')!.params.comparisonCount).toMatchObject({ kind: 'integer', default: 5, min: 1, max: 10 });
+    expect(registry.get('Inspect frames')!.params.saturation).toMatchObject({ kind: 'number', default: null });
+    expect(registry.get('FITS header summary')!.params).toEqual({});
+    const timelapse = loadPipelineRegistry(writeConfig({ Slow: { module: 'builtin:timelapse', options: { fps: 3, size: 200 } } }), BUILTIN_PIPELINES).get('Slow')!;
+    expect(timelapse.params.fps).toMatchObject({ kind: 'integer', default: 3 });
+    expect(timelapse.params.size).toMatchObject({ kind: 'integer', default: 200 });
+    expect(timelapse.params.format).toMatchObject({ kind: 'choice', default: 'gif' });
+    const withParams = loadPipelineRegistry(
+      writeConfig({ X: command({ command: ['node', '-e', '0', '--level={param:level}'], params: { level: { kind: 'choice', default: 'low', longName: 'Level', options: [{ value: 'low', label: 'Low' }, { value: 'high', label: 'High' }] } } }) }),
+      {},
+    ).get('X')!;
+    expect(withParams.params.level).toMatchObject({ kind: 'choice', default: 'low' });
+    expect(withParams.pipelineClass.params).toBe(withParams.params);
+  });
+
+  it('refuses bad parameter declarations at boot, naming the entry and the parameter', () => {
+    expect(configError({ X: command({ params: { radius: { kind: 'float', default: 1, longName: 'R' } } }) }).message).toBe(
+      'Pipeline "X": parameter "radius": kind must be one of integer, number, choice, text',
+    );
+    expect(configError({ X: command({ params: { n: { kind: 'integer', default: 20, max: 10, longName: 'N' } } }) }).message).toBe(
+      'Pipeline "X": parameter "n": its default is refused (must be at most 10)',
+    );
+    expect(configError({ X: command({ flags: { n: { default: false, longName: 'F' } }, params: { n: { kind: 'integer', default: 1, longName: 'N' } } }) }).message).toBe(
+      'Pipeline "X": parameter "n": a flag has the same name',
+    );
+    expect(configError({ X: command({ command: ['node', '{param:missing}'] }) }).message).toBe('Pipeline "X": placeholder {param:missing} names an undeclared parameter "missing"');
+    expect(configError({ X: command({ params: [] }) }).message).toBe('Pipeline "X": "params" must be an object of parameter name → declaration');
   });
 
   it("hashes a command entry's canonical JSON: key order does not matter, content does", () => {

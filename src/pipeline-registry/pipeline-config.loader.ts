@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CommandPipelineSpec, createCommandPipeline } from './command-pipeline';
-import { isPipelineClass, OutputType, PipelineClass, PipelineFlagSpecs } from '../pipeline-sdk/pipeline-process';
+import { paramSpecProblems, PipelineParamSpecs } from '../pipeline-sdk/pipeline-params';
+import { isPipelineClass, OutputType, paramSpecsOf, PipelineClass, PipelineFlagSpecs } from '../pipeline-sdk/pipeline-process';
 
 export interface RegisteredPipeline {
   /** Display name, as in the config file. */
@@ -17,6 +18,8 @@ export interface RegisteredPipeline {
   pipelineClass: PipelineClass;
   shortName: string;
   flags: PipelineFlagSpecs;
+  /** Typed parameters: the class's (for this entry's options) or the command entry's. */
+  params: PipelineParamSpecs;
   allowedSuffixes: string[];
   description: string;
   version: string;
@@ -37,7 +40,7 @@ export class PipelineConfigError extends Error {
 const SHORT_NAME = /^[a-z0-9_-]+$/i;
 const FLAG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const OUTPUT_TYPES: OutputType[] = ['DataProduct', 'ReducedDatum'];
-const COMMAND_KEYS = ['shortName', 'command', 'allowedSuffixes', 'flags', 'outputs', 'description', 'version', 'cwd', 'env'];
+const COMMAND_KEYS = ['shortName', 'command', 'allowedSuffixes', 'flags', 'params', 'outputs', 'description', 'version', 'cwd', 'env'];
 const OUTPUT_KEYS = ['glob', 'outputType', 'dataProductType', 'tag'];
 
 function sha256(text: string): string {
@@ -84,6 +87,12 @@ function checkFlags(entry: string, flags: unknown): PipelineFlagSpecs {
   return flags as unknown as PipelineFlagSpecs;
 }
 
+function checkParams(entry: string, params: unknown, flags: PipelineFlagSpecs): PipelineParamSpecs {
+  const problems = paramSpecProblems(params, Object.keys(flags));
+  if (problems.length) fail(entry, problems.join('; '));
+  return (params ?? {}) as PipelineParamSpecs;
+}
+
 function checkSuffixes(entry: string, suffixes: unknown): string[] {
   if (suffixes === undefined) return [];
   if (!Array.isArray(suffixes) || suffixes.some((suffix) => typeof suffix !== 'string' || !suffix.startsWith('.') || suffix.length < 2)) {
@@ -105,6 +114,7 @@ function checkCommandSpec(entry: string, value: Record<string, unknown>): Comman
     fail(entry, 'command must be a non-empty list of strings: the program, then its arguments');
   }
   const flags = checkFlags(entry, value.flags);
+  const params = checkParams(entry, value.params, flags);
   const allowedSuffixes = checkSuffixes(entry, value.allowedSuffixes);
   const outputs = value.outputs ?? [];
   if (!Array.isArray(outputs)) fail(entry, 'outputs must be a list of {"glob": "*.csv", "outputType": "DataProduct"}');
@@ -127,7 +137,7 @@ function checkCommandSpec(entry: string, value: Record<string, unknown>): Comman
   if (value.env !== undefined && (!isPlainObject(value.env) || Object.values(value.env).some((v) => typeof v !== 'string'))) {
     fail(entry, 'env must be an object of strings: {"NAME": "value"}');
   }
-  return { ...(value as unknown as CommandPipelineSpec), shortName, command: command as string[], flags, allowedSuffixes };
+  return { ...(value as unknown as CommandPipelineSpec), shortName, command: command as string[], flags, params, allowedSuffixes };
 }
 
 function loadClass(entry: string, reference: string, baseDir: string, builtins: Record<string, PipelineClass>): PipelineClass {
@@ -169,12 +179,19 @@ function loadClass(entry: string, reference: string, baseDir: string, builtins: 
   return candidate;
 }
 
-function checkClassStatics(entry: string, pipelineClass: PipelineClass): void {
+function checkClassStatics(entry: string, pipelineClass: PipelineClass, options: Record<string, unknown> = {}): PipelineParamSpecs {
   checkShortName(entry, pipelineClass.shortName);
-  checkFlags(entry, pipelineClass.flags);
+  const flags = checkFlags(entry, pipelineClass.flags);
+  let params: unknown;
+  try {
+    params = paramSpecsOf(pipelineClass, options);
+  } catch (error) {
+    fail(entry, `static params: ${(error as Error).message}`);
+  }
   checkSuffixes(entry, pipelineClass.allowedSuffixes);
   if (typeof pipelineClass.version !== 'string' || !pipelineClass.version) fail(entry, 'static version must be a non-empty string');
   if (typeof pipelineClass.description !== 'string') fail(entry, 'static description must be a string');
+  return checkParams(entry, params, flags);
 }
 
 /**
@@ -200,9 +217,10 @@ export function loadPipelineRegistry(configPath: string, builtins: Record<string
     let kind: 'class' | 'command';
     let configHash: string;
     let options: Record<string, unknown> = {};
+    let params: PipelineParamSpecs;
     if (typeof value === 'string') {
       pipelineClass = loadClass(name, value, baseDir, builtins);
-      checkClassStatics(name, pipelineClass);
+      params = checkClassStatics(name, pipelineClass);
       kind = 'class';
       configHash = sha256(`${name}@${pipelineClass.version}`);
     } else if (isPlainObject(value) && 'module' in value) {
@@ -211,7 +229,6 @@ export function loadPipelineRegistry(configPath: string, builtins: Record<string
       if (typeof value.module !== 'string') fail(name, '"module" must be a string such as "builtin:timelapse"');
       if (value.options !== undefined && !isPlainObject(value.options)) fail(name, '"options" must be an object');
       pipelineClass = loadClass(name, value.module, baseDir, builtins);
-      checkClassStatics(name, pipelineClass);
       options = (value.options as Record<string, unknown> | undefined) ?? {};
       if (typeof pipelineClass.checkOptions === 'function') {
         let problem: string | void;
@@ -224,10 +241,13 @@ export function loadPipelineRegistry(configPath: string, builtins: Record<string
       } else if (Object.keys(options).length) {
         fail(name, `options given, but ${value.module} takes none`);
       }
+      // After the options are known good: parameters may take their defaults from them.
+      params = checkClassStatics(name, pipelineClass, options);
       kind = 'class';
       configHash = sha256(`${name}@${pipelineClass.version}:${canonicalJson(options)}`);
     } else if (isPlainObject(value)) {
       const spec = checkCommandSpec(name, value);
+      params = spec.params ?? {};
       try {
         pipelineClass = createCommandPipeline(name, spec, baseDir);
       } catch (error) {
@@ -249,6 +269,7 @@ export function loadPipelineRegistry(configPath: string, builtins: Record<string
       pipelineClass,
       shortName,
       flags: pipelineClass.flags ?? {},
+      params,
       allowedSuffixes: pipelineClass.allowedSuffixes ?? [],
       description: pipelineClass.description ?? '',
       version: pipelineClass.version ?? '1',

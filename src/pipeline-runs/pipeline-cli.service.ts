@@ -28,6 +28,8 @@ export interface CliRunRequest {
   pipelineName: string;
   targetName: string;
   flags: Record<string, unknown>;
+  /** `--param name=value`, as text: checked and converted by the parameter's kind. */
+  params: Record<string, string>;
   files: string[];
   as?: string;
   json: boolean;
@@ -65,6 +67,8 @@ export class PipelineCliService {
     // Checked before the files are added to the target: the web's run form has the same rule (the sharing policy).
     if (!canViewTarget(sessionUser, target)) throw new Error(`${user.username} may not see the target "${target.name}"`);
 
+    // Refused values change nothing: checked before the files are added to the target.
+    this.runs.checkValues(request.pipelineName, request.flags, request.params);
     const inputIds: number[] = [];
     for (const file of request.files) {
       if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new Error(`No such file: ${file}`);
@@ -82,7 +86,7 @@ export class PipelineCliService {
 
     const queued = await this.runs.start(
       sessionUser,
-      { pipelineName: request.pipelineName, targetId: target.id, inputIds, flags: request.flags },
+      { pipelineName: request.pipelineName, targetId: target.id, inputIds, flags: request.flags, params: request.params },
       { enqueue: false },
     );
     this.logs.onLine((line) => {

@@ -1,7 +1,7 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { User } from '../users/user.entity';
 
-/** A named set of flag values a teacher saved for a pipeline ("Quick look", "Full reduction"). */
+/** A named set of flag and parameter values a teacher saved for a pipeline ("Quick look", "Full reduction"). */
 @Entity('pipeline_presets')
 @Index('pipeline_presets_key_name_key', ['pipelineKey', 'name'], { unique: true })
 export class PipelinePreset {
@@ -16,6 +16,10 @@ export class PipelinePreset {
 
   @Column({ type: 'jsonb', default: {} })
   flags: Record<string, boolean>;
+
+  /** The typed parameters' values it sets (the others keep their defaults). */
+  @Column({ type: 'jsonb', default: {} })
+  params: Record<string, number | string | null>;
 
   @Column({ name: 'created_by_id', type: 'uuid', nullable: true })
   createdById: string | null;

@@ -42,6 +42,10 @@ export class PipelineRun {
   @Column({ type: 'jsonb', default: {} })
   flags: Record<string, boolean>;
 
+  /** Every typed parameter's value, checked at start (null: an optional one left empty). */
+  @Column({ type: 'jsonb', default: {} })
+  params: Record<string, number | string | null>;
+
   @Column({ type: 'varchar', length: 16, default: 'queued' })
   state: PipelineState;
 

@@ -221,7 +221,7 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
         options: pipeline.options,
         limits: { maxFramePixels: this.config.pipelineMaxFramePixels, maxRunPixels: this.config.pipelineMaxRunPixels },
       });
-      const outputs = await instance.doPipeline(tmpdir, started.flags);
+      const outputs = await instance.doPipeline(tmpdir, started.flags, started.params ?? {});
       // Work that ended despite its worker stopping is kept: storing it is quicker than doing it again.
       if (controller.signal.aborted && controller.signal.reason !== 'shutdown') throw new CancelledError('Cancelled');
       const stored = await this.storeOutputs(started, target, outputs, log);

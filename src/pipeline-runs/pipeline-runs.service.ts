@@ -23,7 +23,9 @@ import { LogLevel } from './pipeline-log-line.entity';
 import { PipelineRegistryService } from '../pipeline-registry/pipeline-registry.service';
 import { PipelinePreset } from './pipeline-preset.entity';
 import { PipelineRun, PipelineState } from './pipeline-run.entity';
+import { resolveParams } from '../pipeline-sdk/pipeline-params';
 import { hasAllowedSuffix, resolveFlags } from '../pipeline-sdk/pipeline-process';
+import { ParamsRefusedException } from './params-refused.exception';
 import { isRowId, PG_INTEGER_MAX } from '../common/request-parsing';
 
 /** Read once: os.hostname() is a system call each time. */
@@ -61,7 +63,12 @@ export interface StartRunRequest {
   targetId: number;
   inputIds: number[];
   flags: Record<string, unknown>;
-  /** The preset the flags were started from, if any: recorded as the source of the values that match it. */
+  /** Typed parameters' values as asked (numbers, or text from a form or the CLI); missing ones: the preset's, else the defaults. */
+  params?: Record<string, unknown>;
+  /**
+   * The preset the run was started from, if any: its parameter values fill in those not asked for, and flag and
+   * parameter values that match it are recorded as coming from it.
+   */
   presetId?: number;
   /** The assignment it is started for, already checked by AssignmentsService.checkStart. */
   assignmentId?: number | null;
@@ -121,6 +128,20 @@ export class PipelineRunsService {
     return visibleWhere(user, ownedColumns(alias, 'requested_by_id'), `${alias}Viewer`);
   }
 
+  /**
+   * The flag and parameter values a run of `pipelineName` would get (without a preset): a 400 naming every refused
+   * one. For callers that must refuse bad values before doing anything else (the CLI adds its files first).
+   */
+  checkValues(pipelineName: string, flags: Record<string, unknown>, params: Record<string, unknown> | undefined): void {
+    const pipeline = this.registry.get(pipelineName);
+    try {
+      resolveFlags(pipeline.flags, flags);
+    } catch (error) {
+      throw new BadRequestException((error as Error).message);
+    }
+    ParamsRefusedException.wrap(() => resolveParams(pipeline.params, params));
+  }
+
   /** Checks the request, records the run as queued and enqueues its job. */
   async start(user: SessionUser, request: StartRunRequest, options: { enqueue?: boolean } = {}): Promise<PipelineRun> {
     const pipeline = this.registry.get(request.pipelineName);
@@ -140,13 +161,19 @@ export class PipelineRunsService {
       throw new BadRequestException((error as Error).message);
     }
     const sources: Record<string, 'default' | 'user' | 'preset'> = { ...resolved.sources };
-    let presetName: string | null = null;
+    let preset: PipelinePreset | null = null;
     if (request.presetId) {
-      const preset = await this.presets.findOne({ where: { id: request.presetId } });
+      preset = await this.presets.findOne({ where: { id: request.presetId } });
       if (!preset || preset.pipelineKey !== pipeline.key) throw new BadRequestException(`That preset is not one of ${pipeline.name}'s`);
-      presetName = preset.name;
       for (const [name, value] of Object.entries(resolved.values)) {
         if (name in preset.flags && preset.flags[name] === value) sources[name] = 'preset';
+      }
+    }
+    const params = ParamsRefusedException.wrap(() => resolveParams(pipeline.params, request.params, preset?.params));
+    if (preset) {
+      // A value typed into a form equal to the preset's came from the preset.
+      for (const [name, value] of Object.entries(params.values)) {
+        if (params.sources[name] === 'user' && name in preset.params && preset.params[name] === value) params.sources[name] = 'preset';
       }
     }
 
@@ -155,6 +182,7 @@ export class PipelineRunsService {
       targetId: target.id,
       inputIds: inputs.map((input) => input.id),
       flags: resolved.values,
+      params: params.values,
       state: 'queued',
       status: 'Waiting for a worker',
       requestedById: user.id,
@@ -162,7 +190,8 @@ export class PipelineRunsService {
       provenance: {
         pipeline: { key: pipeline.key, kind: pipeline.kind, shortName: pipeline.shortName, version: pipeline.version, configHash: pipeline.configHash },
         flags: Object.fromEntries(Object.entries(resolved.values).map(([name, value]) => [name, { value, source: sources[name] }])),
-        preset: presetName,
+        params: Object.fromEntries(Object.entries(params.values).map(([name, value]) => [name, { value, source: params.sources[name] }])),
+        preset: preset?.name ?? null,
         inputs: inputs.map((input) => ({ id: input.id, name: input.originalName, sha256: input.sha256 })),
         appVersion: APP_VERSION,
         requestedBy: user.username,

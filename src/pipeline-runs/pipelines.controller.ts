@@ -4,7 +4,9 @@ import { Body, Controller, Get, Logger, Param, Post, Query, Render, Req, Res } f
 import { Request, Response } from 'express';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { setFlash } from '../common/flash';
-import { flagsFromForm } from './pipeline-form';
+import { flagsFromForm, paramsFromForm } from './pipeline-form';
+import { keepPickerRefusal } from './picker-refusal';
+import { paramInput } from './pipeline-picker';
 import { optionalRowIdParam, ParseRowIdPipe, rowIdList } from '../common/request-parsing';
 import { canChange } from '../sharing/sharing-policy';
 import { SessionUser } from '../users/user.entity';
@@ -36,9 +38,16 @@ export class PipelinesController {
       pipelines: this.registry.list().map((pipeline) => ({
         ...pipeline,
         flagList: Object.entries(pipeline.flags).map(([name, spec]) => ({ name, ...spec })),
+        paramList: Object.entries(pipeline.params).map(([name, spec]) => paramInput(name, spec, spec.default)),
         presets: presets
           .filter((preset) => preset.pipelineKey === pipeline.key)
-          .map((preset) => ({ ...preset, summary: Object.entries(preset.flags).map(([n, v]) => `${n}=${v ? 'on' : 'off'}`).join(', ') })),
+          .map((preset) => ({
+            ...preset,
+            summary: [
+              ...Object.entries(preset.flags).map(([n, v]) => `${n}=${v ? 'on' : 'off'}`),
+              ...Object.entries(preset.params ?? {}).map(([n, v]) => `${n}=${v ?? 'none'}`),
+            ].join(', '),
+          })),
       })),
     };
   }
@@ -48,7 +57,7 @@ export class PipelinesController {
   @Post('pipelines/presets')
   async createPreset(@CurrentUser() user: SessionUser, @Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response) {
     const pipeline = this.registry.get(String(body.pipeline ?? ''));
-    const preset = await this.presets.create(pipeline.name, String(body.name ?? ''), flagsFromForm(pipeline, body), user);
+    const preset = await this.presets.create(pipeline.name, String(body.name ?? ''), flagsFromForm(pipeline, body), user, paramsFromForm(pipeline, body));
     setFlash(req, 'info', `Saved the preset "${preset.name}" for ${pipeline.name}.`);
     res.redirect(303, '/pipelines');
   }
@@ -74,13 +83,22 @@ export class PipelinesController {
   ) {
     const pipeline = this.registry.get(String(body.pipeline ?? ''));
     const presetField = body[`preset:${pipeline.name}`];
-    const run = await this.runs.start(user, {
+    const choice = {
       pipelineName: pipeline.name,
       targetId,
       inputIds: rowIdList(body.productIds, 'data product'),
       flags: flagsFromForm(pipeline, body),
+      params: paramsFromForm(pipeline, body),
       presetId: optionalRowIdParam(presetField, 'preset'),
-    });
+    };
+    let run;
+    try {
+      run = await this.runs.start(user, choice);
+    } catch (error) {
+      const flags = choice.flags as Record<string, boolean>;
+      if (keepPickerRefusal(req, error, { ...choice, pipelineKey: pipeline.key, flags })) return res.redirect(303, `/targets/${targetId}#run`);
+      throw error;
+    }
     if (req.accepts(['html', 'json']) === 'json') return res.status(201).json({ id: run.id, identifier: run.identifier, state: run.state });
     res.redirect(303, `/pipeline/${run.id}`);
   }
@@ -108,6 +126,12 @@ export class PipelinesController {
       firstSeq: lines.length ? lines[0].seq : 1,
       earlierLines: earlierLinesLabel(lines.length ? lines[0].seq - 1 : 0),
       flags: Object.entries(run.flags).map(([name, value]) => ({ name, value, longName: pipeline?.flags[name]?.longName ?? name })),
+      params: Object.entries(run.params ?? {}).map(([name, value]) => ({
+        name,
+        value: value === null ? 'none' : value,
+        longName: pipeline?.params[name]?.longName ?? name,
+        unit: (pipeline?.params[name] as { unit?: string } | undefined)?.unit ?? null,
+      })),
       finished: TERMINAL_STATES.includes(run.state),
       canCancel: !TERMINAL_STATES.includes(run.state) && mayChange,
       canShare: mayChange,

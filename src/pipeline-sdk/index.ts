@@ -4,7 +4,8 @@
  * (node built-ins and the pure CSV writer only), so pipelines can be written and tested without the portal running.
  */
 export * from './pipeline-process';
-export { createTestContext, inputFromFile } from './testing';
+export * from './pipeline-params';
+export { createTestContext, inputFromFile, testParams } from './testing';
 export type { TestRun } from './testing';
 // The portal's one CSV writer (formula-safe cells, quoting): write pipelines' CSV outputs with it.
 export { csvCell, csvRow, toCsv } from '../common/csv-writer';

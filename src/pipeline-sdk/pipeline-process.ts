@@ -2,6 +2,7 @@
  * The base class a teacher extends to write a pipeline, and the types the portal's runner hands it.
  * Plain TypeScript: no framework imports, so a pipeline can be written and tested on its own.
  */
+import type { PipelineParamSpecs, PipelineParamValues } from './pipeline-params';
 
 export interface PipelineFlagSpec {
   default: boolean;
@@ -118,6 +119,11 @@ export abstract class PipelineProcess {
   static allowedSuffixes: string[] = [];
   /** Boolean options the student can tick when starting a run. */
   static flags: PipelineFlagSpecs = {};
+  /**
+   * Typed values the student can set (numbers, choices, text; see pipeline-params.ts). A function of the config
+   * entry's "options" when the defaults come from them (the timelapse's frame rate, say).
+   */
+  static params: PipelineParamSpecs | ((options: Record<string, unknown>) => PipelineParamSpecs) = {};
   static description = '';
   /** Bump it when the pipeline's results change; it is recorded with every run. */
   static version = '1';
@@ -142,9 +148,17 @@ export abstract class PipelineProcess {
 
   /**
    * Does the work, writing files into `tmpdir` (deleted after the run), and returns the files to keep.
+   * `params` holds every declared parameter's value, already checked (null: an optional one left empty); the
+   * portal always passes it, a test may leave it out (`withDefaults(params)` fills in the defaults).
    * Throw an AsyncError for a failure the student should read.
    */
-  abstract doPipeline(tmpdir: string, flags: PipelineFlagValues): Promise<PipelineOutput[]>;
+  abstract doPipeline(tmpdir: string, flags: PipelineFlagValues, params?: PipelineParamValues): Promise<PipelineOutput[]>;
+
+  /** Every declared parameter's value: `params` as given, each one missing at its default (for this entry's options). */
+  protected withDefaults(params: PipelineParamValues = {}): PipelineParamValues {
+    const specs = paramSpecsOf(this.constructor as PipelineClass, this.options);
+    return { ...Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, spec.default])), ...params };
+  }
 
   /** Writes to the run's log: one log line per line of `message` (a final newline adds no empty line). */
   log(message: string, level: LogLevel = 'info'): void {
@@ -182,11 +196,18 @@ export type PipelineClass = (new (context: PipelineContext) => PipelineProcess) 
   shortName: string;
   allowedSuffixes: string[];
   flags: PipelineFlagSpecs;
+  params?: PipelineParamSpecs | ((options: Record<string, unknown>) => PipelineParamSpecs);
   description: string;
   version: string;
   /** Checks a config entry's "options" at boot: returns (or throws) a message saying what is wrong, or nothing. */
   checkOptions?: (options: Record<string, unknown>) => string | void;
 };
+
+/** A class's parameter declarations for a config entry's options (`static params`, an object or a function of them). */
+export function paramSpecsOf(pipelineClass: Pick<PipelineClass, 'params'>, options: Record<string, unknown> = {}): PipelineParamSpecs {
+  const params = pipelineClass.params;
+  return (typeof params === 'function' ? params(options) : params) ?? {};
+}
 
 /** Is `value` a class extending PipelineProcess (not PipelineProcess itself)? */
 export function isPipelineClass(value: unknown): value is PipelineClass {

@@ -2,13 +2,14 @@
  * Helpers to run a pipeline outside the portal: in a unit test, or from a script while writing one.
  *
  *   const run = createTestContext(['/data/frame1.fits']);
- *   const outputs = await new MyPipeline(run.context).doPipeline(tmpdir, { myFlag: true });
+ *   const outputs = await new MyPipeline(run.context).doPipeline(tmpdir, { myFlag: true }, testParams(MyPipeline, { radius: 3 }));
  *   console.log(run.logs, run.statuses);
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LogLevel, PipelineContext, PipelineInput, PipelineTargetInfo } from './pipeline-process';
+import { resolveParams, PipelineParamValues } from './pipeline-params';
+import { LogLevel, paramSpecsOf, PipelineClass, PipelineContext, PipelineInput, PipelineTargetInfo } from './pipeline-process';
 
 export interface TestRun {
   context: PipelineContext;
@@ -25,6 +26,11 @@ export function inputFromFile(filePath: string, id = 1, originalName = path.base
   const sha256 = createHash('sha256').update(fs.readFileSync(filePath)).digest('hex');
   const productType = /\.(fits?|fts)(\.gz|\.fz)?$|\.fz$/i.test(originalName) ? 'fits' : 'other';
   return { id, path: path.resolve(filePath), originalName, sha256, productType };
+}
+
+/** A pipeline's parameter values as a run would get them: the defaults, with `values` (checked) on top. */
+export function testParams(pipelineClass: Pick<PipelineClass, 'params'>, values: Record<string, unknown> = {}, options: Record<string, unknown> = {}): PipelineParamValues {
+  return resolveParams(paramSpecsOf(pipelineClass, options), values).values;
 }
 
 /** A context recording logs and statuses; inputs are file paths or ready-made PipelineInputs. */

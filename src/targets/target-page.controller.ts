@@ -1,4 +1,5 @@
-import { BadRequestException, Controller, Get, Param, Query, Render } from '@nestjs/common';
+import { BadRequestException, Controller, Get, Param, Query, Render, Req } from '@nestjs/common';
+import type { Request } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
 import { pageUrl, pageView, parsePageRequest } from '../common/paging';
 import { PRODUCT_TYPES } from '../data-products/data-product.entity';
@@ -7,6 +8,7 @@ import { parseProductFilter, PRODUCT_SCOPES, ProductFilter, SCOPE_LABELS } from 
 import { shareOptions } from '../sharing/share-choice';
 import { GroupsService } from '../groups/groups.service';
 import { AssignmentsService } from '../assignments/assignments.service';
+import { takePickerRefusal } from '../pipeline-runs/picker-refusal';
 import { PickerPrefill, pickerChoices } from '../pipeline-runs/pipeline-picker';
 import { PipelinePresetsService } from '../pipeline-runs/pipeline-presets.service';
 import { PipelineRegistryService } from '../pipeline-registry/pipeline-registry.service';
@@ -43,7 +45,7 @@ export class TargetPageController {
    */
   @Get(':id')
   @Render('targets/show')
-  async show(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Query() query: Record<string, unknown>) {
+  async show(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Query() query: Record<string, unknown>, @Req() req: Request) {
     const paging = parsePageRequest(query, PRODUCTS_PER_PAGE, MAX_PRODUCTS_PER_PAGE);
     const filter = productFilterOf(query);
     // Two statements for the page: the target with everything around the table (TargetPageQueries), then the table.
@@ -61,14 +63,18 @@ export class TargetPageController {
     if (assignment && assignment.targetId !== target.id) throw new BadRequestException(`"${assignment.title}" is about another target`);
     const start = assignment && !rerun ? await this.assignments.startChoices(assignment, user) : null;
     const startPreset = start?.pipeline?.presetId ? presets.find((preset) => preset.id === start.pipeline!.presetId) : undefined;
-    const prefill: PickerPrefill | null = rerun
-      ? { pipelineKey: rerun.pipelineKey, flags: rerun.flags }
+    // A start refused for its parameters comes back with everything chosen and each refusal beside its field.
+    const refused = takePickerRefusal(req, target.id);
+    const prefill: PickerPrefill | null = refused
+      ? refused
+      : rerun
+      ? { pipelineKey: rerun.pipelineKey, flags: rerun.flags, params: rerun.params }
       : start?.pipeline
         ? { pipelineKey: start.pipeline.name, flags: startPreset?.flags ?? {}, presetId: startPreset?.id ?? null }
         : null;
     const pipelines = pickerChoices(this.registry.list(), presets, prefill);
     // A rerun's (or an assignment's) inputs stay ticked even when they are not on this page: they are shown above it.
-    const rerunInputs = rerun?.targetId === target.id ? rerun.inputIds : (start?.inputIds ?? []);
+    const rerunInputs = refused ? refused.inputIds : rerun?.targetId === target.id ? rerun.inputIds : (start?.inputIds ?? []);
     const shownIds = new Set(page.rows.map((product) => product.id));
     const missing = rerunInputs.filter((inputId) => !shownIds.has(inputId));
     const pinned = missing.length ? (await this.products.tableForTarget(target, user, filter, { limit: missing.length, offset: 0 }, missing)).rows : [];

@@ -84,7 +84,7 @@ export class TargetPageQueries {
                           FROM data_product_groups g WHERE ${group.sql}), '[]') AS "groupChoices",
               coalesce((SELECT json_agg(json_build_object('id', c.id, 'name', c.name) ORDER BY c.name, c.id)
                           FROM classrooms c WHERE c.id = ANY($3::int[])), '[]') AS "classChoices",
-              coalesce((SELECT json_agg(json_build_object('id', s.id, 'pipelineKey', s.pipeline_key, 'name', s.name, 'flags', s.flags,
+              coalesce((SELECT json_agg(json_build_object('id', s.id, 'pipelineKey', s.pipeline_key, 'name', s.name, 'flags', s.flags, 'params', s.params,
                                                           'createdById', s.created_by_id, 'createdAt', s.created_at)
                                         ORDER BY s.pipeline_key, s.name)
                           FROM pipeline_presets s), '[]') AS presets,

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parsePhotometryCsv } from '../reduced-data/photometry-csv.reader';
 import { AsyncError } from '../pipeline-sdk/pipeline-process';
-import { createTestContext } from '../pipeline-sdk/testing';
+import { createTestContext, testParams } from '../pipeline-sdk/testing';
 import { apertureFor, AperturePhotometryPipeline } from './aperture-photometry.pipeline';
 import { tanWorldToPixel, writeSyntheticFrame } from './synthetic-frames';
 
@@ -135,5 +135,37 @@ describe('AperturePhotometryPipeline', () => {
     expect(apertureFor(4)).toEqual({ radius: 6, skyInner: 10, skyOuter: 16 });
     expect(apertureFor(1).radius).toBe(3);
     expect(apertureFor(40).radius).toBe(25);
+    // The student's radii in FWHM, and in pixels as given.
+    expect(apertureFor(4, { radius: 2, annulusInner: 4, annulusOuter: 6, unit: 'fwhm' })).toEqual({ radius: 8, skyInner: 16, skyOuter: 24 });
+    expect(apertureFor(4, { radius: 5, annulusInner: 9, annulusOuter: 14, unit: 'px' })).toEqual({ radius: 5, skyInner: 9, skyOuter: 14 });
+  });
+
+  it("measures with the student's aperture in pixels and counts at most the comparison stars asked for", async () => {
+    const frames = writeFrames(true);
+    const params = testParams(AperturePhotometryPipeline, { apertureUnit: 'px', apertureRadius: '4.5', annulusInner: 8, annulusOuter: 13, comparisonCount: 1 });
+    const run = createTestContext(frames, { name: 'Test star', ...TARGET });
+    const outputs = await new AperturePhotometryPipeline(run.context).doPipeline(dir, { brightestWithoutWcs: false, comparisonStars: true }, params);
+    const [header, ...rows] = fs.readFileSync(outputs[1].path, 'utf8').trim().split('\n').map((line) => line.split(','));
+    const column = (name: string) => rows.map((row) => row[header.indexOf(name)]);
+    expect(column('aperture_px')).toEqual(['4.50', '4.50']);
+    expect(column('sky_inner_px')).toEqual(['8.00', '8.00']);
+    expect(column('sky_outer_px')).toEqual(['13.00', '13.00']);
+    expect(column('comparisons')).toEqual(['1', '1']);
+
+    // A smaller aperture leaves out some of the star's light: a fainter instrumental magnitude than the default's.
+    const small = createTestContext(frames, { name: 'Test star', ...TARGET });
+    const tiny = await new AperturePhotometryPipeline(small.context).doPipeline(fs.mkdtempSync(path.join(dir, 'tiny-')), { brightestWithoutWcs: false, comparisonStars: false }, { ...params, apertureRadius: 1.5 });
+    const usual = createTestContext(frames, { name: 'Test star', ...TARGET });
+    const whole = await new AperturePhotometryPipeline(usual.context).doPipeline(fs.mkdtempSync(path.join(dir, 'whole-')), { brightestWithoutWcs: false, comparisonStars: false });
+    const magnitude = (file: string) => parsePhotometryCsv(fs.readFileSync(file, 'utf8')).points[0].magnitude;
+    expect(magnitude(tiny[0].path) - magnitude(whole[0].path)).toBeGreaterThan(0.1);
+  });
+
+  it('refuses a sky annulus that does not lie outside the aperture', async () => {
+    const run = createTestContext(writeFrames(true), { name: 'Test star', ...TARGET });
+    const params = testParams(AperturePhotometryPipeline, { apertureRadius: 3, annulusInner: 2.5 });
+    const failure = new AperturePhotometryPipeline(run.context).doPipeline(dir, { brightestWithoutWcs: false, comparisonStars: false }, params);
+    await expect(failure).rejects.toThrow(AsyncError);
+    await expect(failure).rejects.toThrow('The sky annulus must start beyond the aperture: its inner radius (2.5) is not larger than the aperture radius (3)');
   });
 });

@@ -4,13 +4,13 @@ import { toCsv } from '../pipeline-sdk';
 import { TEXT_RULES } from '../pipeline-sdk';
 import { CelestialWcs, equatorialWcs, FitsImage, noRaDecReason, parseWcs, Wcs } from '../fits';
 import { aperturePhotometry, centroid, detectSources, differentialMagnitude, estimateFwhm, findBrightestSource, frameShift } from '../photometry';
+import { PipelineParamSpecs, PipelineParamValues } from '../pipeline-sdk/pipeline-params';
 import { AsyncError, PipelineFlagValues, PipelineOutput } from '../pipeline-sdk/pipeline-process';
 import { saturationLevel } from './inspect.pipeline';
 import { FITS_SUFFIXES, FrameReader, keyword, observationMidpoint, observationStart } from './frames';
 import { ThreadedPipeline } from './threaded-pipeline';
 
 const DEFAULT_FWHM = 4;
-const MAX_COMPARISONS = 5;
 /** How far (pixels) a centroid may move the WCS position before we distrust it and keep the WCS position. */
 const MAX_CENTROID_SHIFT = 5;
 
@@ -50,11 +50,26 @@ interface FrameResult {
   flags: string[];
 }
 
-/** Aperture and sky annulus scaled to the seeing: radius 1.5 FWHM (3 to 25 px), annulus from 2.5 to 4 FWHM beyond it. */
-export function apertureFor(fwhm: number): Aperture {
-  const radius = Math.min(25, Math.max(3, 1.5 * fwhm));
-  const skyInner = radius + Math.max(3, fwhm);
-  return { radius, skyInner, skyOuter: skyInner + Math.max(5, 1.5 * fwhm) };
+/** The student's aperture: radius and sky annulus (inner and outer radius), in FWHM of the first frame or in pixels. */
+export interface ApertureChoice {
+  radius: number;
+  annulusInner: number;
+  annulusOuter: number;
+  unit: 'fwhm' | 'px';
+}
+
+export const DEFAULT_APERTURE: ApertureChoice = { radius: 1.5, annulusInner: 2.5, annulusOuter: 4, unit: 'fwhm' };
+
+/**
+ * Aperture and sky annulus for the seeing. In pixels: as given. In FWHM (the default: radius 1.5, annulus from 2.5
+ * to 4 FWHM): the radius is kept within 3 to 25 px, and the annulus keeps at least 3 px of gap and 5 px of width,
+ * so a sharp frame still has sky pixels to measure.
+ */
+export function apertureFor(fwhm: number, choice: ApertureChoice = DEFAULT_APERTURE): Aperture {
+  if (choice.unit === 'px') return { radius: choice.radius, skyInner: choice.annulusInner, skyOuter: choice.annulusOuter };
+  const radius = Math.min(25, Math.max(3, choice.radius * fwhm));
+  const skyInner = radius + Math.max(3, (choice.annulusInner - choice.radius) * fwhm);
+  return { radius, skyInner, skyOuter: skyInner + Math.max(5, (choice.annulusOuter - choice.annulusInner) * fwhm) };
 }
 
 const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '');
@@ -73,9 +88,51 @@ export class AperturePhotometryPipeline extends ThreadedPipeline {
     comparisonStars: { default: false, longName: 'Also measure comparison stars and report differential magnitudes' },
   };
   static description = 'Measures the target in each frame (aperture photometry with a sky annulus) and adds the points to the light curve';
+  static params: PipelineParamSpecs = {
+    apertureRadius: {
+      kind: 'number',
+      default: DEFAULT_APERTURE.radius,
+      min: 0.1,
+      max: 100,
+      longName: 'Aperture radius',
+      help: 'How far from the star its light is counted. Too small loses light; too large adds sky noise. Try 1 to 3 FWHM.',
+    },
+    apertureUnit: {
+      kind: 'choice',
+      default: DEFAULT_APERTURE.unit,
+      longName: 'Radii measured in',
+      options: [
+        { value: 'fwhm', label: "FWHM of the first frame's star (follows the seeing)" },
+        { value: 'px', label: 'pixels' },
+      ],
+    },
+    annulusInner: { kind: 'number', default: DEFAULT_APERTURE.annulusInner, min: 0.1, max: 200, longName: 'Sky annulus: inner radius', help: 'The sky is measured in a ring around the star, beyond the aperture.' },
+    annulusOuter: { kind: 'number', default: DEFAULT_APERTURE.annulusOuter, min: 0.2, max: 300, longName: 'Sky annulus: outer radius' },
+    comparisonCount: {
+      kind: 'integer',
+      default: 5,
+      min: 1,
+      max: 10,
+      longName: 'Comparison stars (at most)',
+      help: 'With comparison stars ticked: how many bright, unsaturated stars to measure against.',
+    },
+  };
   static version = '1';
 
-  async work(tmpdir: string, flags: PipelineFlagValues): Promise<PipelineOutput[]> {
+  async work(tmpdir: string, flags: PipelineFlagValues, params: PipelineParamValues): Promise<PipelineOutput[]> {
+    const choice: ApertureChoice = {
+      radius: Number(params.apertureRadius),
+      annulusInner: Number(params.annulusInner),
+      annulusOuter: Number(params.annulusOuter),
+      unit: params.apertureUnit === 'px' ? 'px' : 'fwhm',
+    };
+    if (!(choice.annulusInner > choice.radius)) {
+      throw new AsyncError(`The sky annulus must start beyond the aperture: its inner radius (${choice.annulusInner}) is not larger than the aperture radius (${choice.radius})`);
+    }
+    if (!(choice.annulusOuter > choice.annulusInner)) {
+      throw new AsyncError(`The sky annulus's outer radius (${choice.annulusOuter}) must be larger than its inner radius (${choice.annulusInner})`);
+    }
+    const comparisonCount = Number(params.comparisonCount);
     const total = this.inputs.length;
     const results: FrameResult[] = [];
     let comparisons: Comparison[] | null = null;
@@ -116,7 +173,7 @@ export class AperturePhotometryPipeline extends ThreadedPipeline {
       if (!fixedAperture) {
         const seeing = estimateFwhm(image, [position]);
         const firstFwhm = seeing && Number.isFinite(seeing.fwhm) && seeing.fwhm > 0.5 ? seeing.fwhm : DEFAULT_FWHM;
-        fixedAperture = { fwhm: firstFwhm, aperture: apertureFor(firstFwhm) };
+        fixedAperture = { fwhm: firstFwhm, aperture: apertureFor(firstFwhm, choice) };
       }
       const { fwhm, aperture } = fixedAperture;
       const gainValue = keyword(headers, 'GAIN') ?? keyword(headers, 'EGAIN');
@@ -146,7 +203,7 @@ export class AperturePhotometryPipeline extends ThreadedPipeline {
       };
 
       if (flags.comparisonStars) {
-        comparisons ??= this.chooseComparisons(image, wcs, position, aperture, saturationLevel(image, headers));
+        comparisons ??= this.chooseComparisons(image, wcs, position, aperture, saturationLevel(image, headers), comparisonCount);
         const measured = comparisons
           .map((star) => {
             const guess =
@@ -237,15 +294,15 @@ export class AperturePhotometryPipeline extends ThreadedPipeline {
     throw new AsyncError(`${name} ${why}, so the target cannot be found by its position. Tick “${AperturePhotometryPipeline.flags.brightestWithoutWcs.longName}” to measure the brightest source near the centre instead.`);
   }
 
-  /** Up to five bright, unsaturated, isolated stars away from the target, chosen on the first frame. */
-  private chooseComparisons(image: FitsImage, wcs: CelestialWcs | null, target: { x: number; y: number }, aperture: Aperture, saturation: number | null): Comparison[] {
+  /** Up to `count` bright, unsaturated, isolated stars away from the target, chosen on the first frame. */
+  private chooseComparisons(image: FitsImage, wcs: CelestialWcs | null, target: { x: number; y: number }, aperture: Aperture, saturation: number | null, count: number): Comparison[] {
     const margin = aperture.skyOuter + 2;
     const candidates = detectSources(image, { threshold: 5, maxSources: 60, border: Math.ceil(margin) })
       .filter((source) => Math.hypot(source.x - target.x, source.y - target.y) > 2 * aperture.skyOuter)
       .filter((source) => saturation === null || source.peak < 0.8 * saturation);
     const chosen: Comparison[] = [];
     for (const source of candidates) {
-      if (chosen.length >= MAX_COMPARISONS) break;
+      if (chosen.length >= count) break;
       const star: Comparison = { dx: source.x - target.x, dy: source.y - target.y };
       if (wcs) Object.assign(star, wcs.pixToWorld(source.x, source.y));
       chosen.push(star);

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { createTestContext } from '../pipeline-sdk/testing';
+import { createTestContext, testParams } from '../pipeline-sdk/testing';
 import { INSPECT_COLUMNS, InspectPipeline, SEEING_REGION_SIDE, seeingRegion } from './inspect.pipeline';
 import { writeSyntheticFrame } from './synthetic-frames';
 
@@ -62,6 +62,15 @@ describe('InspectPipeline', () => {
     expect(png.height).toBe(800);
     expect(Math.abs(png.width! - 798.2)).toBeLessThan(1);
     expect(run.logs.filter((line) => /^(synthetic|HorseHead)\.fits: /.test(line.text))).toHaveLength(2);
+  });
+
+  it("takes the student's saturation level over the header's", async () => {
+    const synthetic = path.join(dir, 'saturating.fits');
+    writeSyntheticFrame(synthetic, { width: 60, height: 60, sky: 200, noise: 2, stars: [{ x: 30, y: 30, flux: 40000, sigma: 2 }], cards: { SATURATE: 1500 } });
+    const outputs = await new InspectPipeline(createTestContext([synthetic]).context).doPipeline(dir, {}, testParams(InspectPipeline, { saturation: '1700' }));
+    const { frames } = JSON.parse(fs.readFileSync(outputs[1].path, 'utf8'));
+    // 200 + 40000 / (8π) ≈ 1791 at the centre, its four neighbours ≈ 1604: only the centre passes 1700.
+    expect(frames[0]).toMatchObject({ saturation_level: 1700, saturated_pixels: 1 });
   });
 
   it('writes header values that look like formulas as text', async () => {

@@ -5,6 +5,7 @@ import { equatorialWcs, FitsImage, headerValue, imageStatistics, parseWcs } from
 import { writePng } from '../imaging';
 import { countSaturated, detectSources, estimateFwhm } from '../photometry';
 import { renderFrame } from '../imaging/fits-rendering';
+import { PipelineParamSpecs, PipelineParamValues } from '../pipeline-sdk/pipeline-params';
 import { PipelineFlagValues, PipelineOutput } from '../pipeline-sdk/pipeline-process';
 import { exposureSeconds, FITS_SUFFIXES, FrameReader, keyword, observationStart, safeFileStem } from './frames';
 import { ThreadedPipeline } from './threaded-pipeline';
@@ -52,9 +53,20 @@ export class InspectPipeline extends ThreadedPipeline {
   static allowedSuffixes = FITS_SUFFIXES;
   static flags = {};
   static description = 'Per frame: header summary, pixel statistics, saturated pixels, seeing (FWHM); a table and a preview image';
+  static params: PipelineParamSpecs = {
+    saturation: {
+      kind: 'number',
+      default: null,
+      min: 0,
+      unit: 'ADU',
+      longName: 'Saturation level',
+      help: "Leave empty to use the header's SATURATE (or the largest value the image type holds); set it when you know your camera's level.",
+    },
+  };
   static version = '1';
 
-  async work(tmpdir: string, _flags: PipelineFlagValues): Promise<PipelineOutput[]> {
+  async work(tmpdir: string, _flags: PipelineFlagValues, params: PipelineParamValues): Promise<PipelineOutput[]> {
+    const saturationOverride = typeof params.saturation === 'number' ? params.saturation : null;
     const rows: InspectRow[] = [];
     const previewNames = new Set<string>();
     const outputs: PipelineOutput[] = [];
@@ -69,7 +81,7 @@ export class InspectPipeline extends ThreadedPipeline {
       const stats = imageStatistics(image.data);
       const wcs = parseWcs(image.header.cards);
       const centre = equatorialWcs(wcs)?.pixToWorld((image.width + 1) / 2, (image.height + 1) / 2) ?? null;
-      const level = saturationLevel(image, headers);
+      const level = saturationOverride ?? saturationLevel(image, headers);
       const saturated = level === null ? null : countSaturated(image, level);
       const sources = detectSources(image, { threshold: 5, maxSources: 40, region: seeingRegion(image.width, image.height) }).filter((source) => level === null || source.peak < level * 0.9);
       const seeing = sources.length ? estimateFwhm(image, sources) : null;

@@ -11,6 +11,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { SerializedError, TaskContext, ThreadPool, ThreadTaskStoppedError, reviveError } from '../imaging/thread-pool';
 import { AsyncError, CancelledError, FrameLimits, LogLevel, PipelineClass, PipelineFlagValues, PipelineInput, PipelineOutput, PipelineProcess, PipelineTargetInfo } from '../pipeline-sdk/pipeline-process';
+import type { PipelineParamValues } from '../pipeline-sdk/pipeline-params';
 
 /** What a run needs in the thread: everything in its context but the callbacks. */
 interface ThreadRun {
@@ -21,6 +22,7 @@ interface ThreadRun {
   limits?: FrameLimits;
   tmpdir: string;
   flags: PipelineFlagValues;
+  params: PipelineParamValues;
 }
 
 type RunEvent = { kind: 'log'; level: LogLevel; text: string } | { kind: 'status'; text: string };
@@ -40,12 +42,13 @@ function builtinClasses(): PipelineClass[] {
 
 export abstract class ThreadedPipeline extends PipelineProcess {
   /** The pipeline's own work, in whichever thread it runs. */
-  abstract work(tmpdir: string, flags: PipelineFlagValues): Promise<PipelineOutput[]>;
+  abstract work(tmpdir: string, flags: PipelineFlagValues, params: PipelineParamValues): Promise<PipelineOutput[]>;
 
-  async doPipeline(tmpdir: string, flags: PipelineFlagValues): Promise<PipelineOutput[]> {
+  async doPipeline(tmpdir: string, flags: PipelineFlagValues, given?: PipelineParamValues): Promise<PipelineOutput[]> {
+    const params = this.withDefaults(given);
     const cls = this.constructor as PipelineClass;
     // In a thread already, or a class the thread could not build by name (a subclass): work right here.
-    if (!isMainThread || !builtinClasses().includes(cls)) return this.work(tmpdir, flags);
+    if (!isMainThread || !builtinClasses().includes(cls)) return this.work(tmpdir, flags, params);
     const run: ThreadRun = {
       shortName: cls.shortName,
       inputs: this.inputs,
@@ -54,6 +57,7 @@ export abstract class ThreadedPipeline extends PipelineProcess {
       limits: this.context.limits,
       tmpdir,
       flags,
+      params,
     };
     try {
       return await pipelineThreads().run<PipelineOutput[]>(
@@ -96,7 +100,7 @@ export async function runInThread(run: ThreadRun, task: TaskContext): Promise<Pi
     setStatus: (text) => task.emit({ kind: 'status', text } satisfies RunEvent),
   });
   if (!(pipeline instanceof ThreadedPipeline)) throw new Error(`${run.shortName} is not a threaded pipeline`);
-  return pipeline.work(run.tmpdir, run.flags);
+  return pipeline.work(run.tmpdir, run.flags, run.params);
 }
 
 /** Threads of this process's pipeline pool (for tests and the bench: proof that runs left the main thread). */

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { animationFormatAvailable, readAnimationInfo } from '../imaging';
 import { AsyncError } from '../pipeline-sdk/pipeline-process';
-import { createTestContext } from '../pipeline-sdk/testing';
+import { createTestContext, testParams } from '../pipeline-sdk/testing';
 import { TIMELAPSE_DEFAULTS, TimelapsePipeline } from './timelapse.pipeline';
 import { serversRequired } from '../../test/utils/required';
 
@@ -65,6 +65,15 @@ describe('TimelapsePipeline', () => {
     const mp4 = await timelapse(EIT.slice(0, 4), OFF, { format: 'mp4', fps: 5, size: 64 });
     expect(path.extname(mp4.file)).toBe('.mp4');
     expect(await readAnimationInfo(mp4.file)).toMatchObject({ format: 'mp4', frameCount: 4, width: 64, height: 64 });
+  });
+
+  it("takes the student's format, frame rate and size over the configured ones", async () => {
+    const run = createTestContext(EIT.slice(0, 3), { name: 'The Sun' }, { format: 'gif', fps: 10, size: 500 });
+    const out = fs.mkdtempSync(path.join(dir, 'out-'));
+    const params = testParams(TimelapsePipeline, { format: 'webp', fps: '4', size: '48' }, { format: 'gif', fps: 10, size: 500 });
+    const [animation] = await new TimelapsePipeline(run.context).doPipeline(out, OFF, params);
+    expect(await readAnimationInfo(animation.path)).toMatchObject({ format: 'webp', frameCount: 3, width: 48, height: 48, delayMs: 250 });
+    expect(() => testParams(TimelapsePipeline, { fps: 0 })).toThrow('fps: must be at least 1 frames/s');
   });
 
   it('fails clearly for frames of different sizes and for a single frame', async () => {

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { stretchToUint8, zscale } from '../fits';
 import { fitPixels } from '../imaging/fits-rendering';
 import { AnimationFormat, animationFormatAvailable, GrayFrame, writeAnimation } from '../imaging';
+import { PipelineParamSpecs, PipelineParamValues } from '../pipeline-sdk/pipeline-params';
 import { AsyncError, PipelineFlagValues, PipelineOutput } from '../pipeline-sdk/pipeline-process';
 import { centreCrop, FITS_SUFFIXES, FrameReader, observationStart, safeFileStem, sampledMedian } from './frames';
 import { ThreadedPipeline } from './threaded-pipeline';
@@ -9,6 +10,7 @@ import { ThreadedPipeline } from './threaded-pipeline';
 /** tom_education's defaults: an animated GIF at 10 frames per second, 500 pixels on its longest side. */
 export const TIMELAPSE_DEFAULTS = { format: 'gif' as AnimationFormat, fps: 10, size: 500 };
 const FORMATS: AnimationFormat[] = ['gif', 'webp', 'mp4'];
+const FORMAT_LABELS: Record<AnimationFormat, string> = { gif: 'Animated GIF', webp: 'Animated WebP', mp4: 'MP4 video' };
 const CROP_FRACTION = 0.5;
 const READ_CONCURRENCY = 3;
 
@@ -40,6 +42,24 @@ export class TimelapsePipeline extends ThreadedPipeline {
     crop: { default: false, longName: 'Crop to the centre (half the width and height)' },
   };
   static description = 'Makes an animation (GIF, WebP or MP4) of the frames in the order they were taken';
+  /** What a student may change; the config entry's options are the defaults. */
+  static params = (options: Record<string, unknown>): PipelineParamSpecs => {
+    const defaults = { ...TIMELAPSE_DEFAULTS, ...(options as Partial<TimelapseOptions>) };
+    return {
+      format: {
+        kind: 'choice',
+        default: defaults.format,
+        longName: 'Animation format',
+        help: 'GIF plays everywhere; WebP is smaller; MP4 is a video file.',
+        options: FORMATS.filter((format) => format === defaults.format || animationFormatAvailable(format).available).map((format) => ({
+          value: format,
+          label: FORMAT_LABELS[format],
+        })),
+      },
+      fps: { kind: 'integer', default: Math.round(defaults.fps), min: 1, max: 60, unit: 'frames/s', longName: 'Frames per second', help: 'Higher plays the night faster.' },
+      size: { kind: 'integer', default: defaults.size, min: 16, max: 4096, unit: 'px', longName: 'Longest side', help: 'The animation is scaled so its longest side is this many pixels.' },
+    };
+  };
   static version = '1';
 
   static checkOptions(options: Record<string, unknown>): string | void {
@@ -53,12 +73,14 @@ export class TimelapsePipeline extends ThreadedPipeline {
     if (!availability.available) return `format ${format} cannot be written on this machine: ${availability.reason}`;
   }
 
-  private settings(): TimelapseOptions {
-    return { ...TIMELAPSE_DEFAULTS, ...(this.options as Partial<TimelapseOptions>) };
+  /** The config's options, then the run's parameters. */
+  private settings(params: PipelineParamValues): TimelapseOptions {
+    const given = Object.fromEntries(Object.entries(params).filter(([, value]) => value !== null));
+    return { ...TIMELAPSE_DEFAULTS, ...(this.options as Partial<TimelapseOptions>), ...(given as Partial<TimelapseOptions>) };
   }
 
-  async work(tmpdir: string, flags: PipelineFlagValues): Promise<PipelineOutput[]> {
-    const settings = this.settings();
+  async work(tmpdir: string, flags: PipelineFlagValues, params: PipelineParamValues): Promise<PipelineOutput[]> {
+    const settings = this.settings(params);
     const total = this.inputs.length;
     if (total < 2) throw new AsyncError('A timelapse needs at least two frames: tick more of them');
     const reader = new FrameReader(this.context.limits);

@@ -7,6 +7,7 @@ import { PIPELINE_STATES } from '../../pipeline-runs/pipeline-run.entity';
 import { VISIBILITIES } from '../../sharing/visibility';
 import { PaginationQueryDto } from '../pagination';
 import { ApiRowId, ApiRowIdOptional, ApiRowIds, ApiWholeNumber } from '../api-schema';
+import { IsParamValues, PARAM_VALUES_SCHEMA } from './pipeline.dto';
 import { ShareDto } from './sharing.dto';
 import { PG_INTEGER_MAX } from '../../common/request-parsing';
 
@@ -33,7 +34,18 @@ export class StartRunDto {
   @IsObject()
   flags?: Record<string, boolean>;
 
-  @ApiRowIdOptional({ description: 'a preset of this pipeline; its matching values are recorded as coming from it' })
+  @ApiPropertyOptional({
+    ...PARAM_VALUES_SCHEMA,
+    example: { apertureRadius: 2, apertureUnit: 'fwhm' },
+    description:
+      "typed parameters' values (GET /api/pipelines lists each pipeline's); a parameter not given takes the preset's value, else its default; refused values answer 400 with `errors` naming `params.<name>`",
+  })
+  @IsOptional()
+  @IsObject()
+  @IsParamValues()
+  params?: Record<string, number | string | null>;
+
+  @ApiRowIdOptional({ description: "a preset of this pipeline: its parameter values fill in those not given, and matching values are recorded as coming from it" })
   @IsOptional()
   @IsRowId()
   presetId?: number;
@@ -93,6 +105,7 @@ export class RunDto {
   @ApiRowId() targetId: number;
   @ApiRowIds() inputIds: number[];
   @ApiProperty({ type: 'object', additionalProperties: { type: 'boolean' } }) flags: Record<string, boolean>;
+  @ApiProperty(PARAM_VALUES_SCHEMA) params: Record<string, number | string | null>;
   @ApiProperty({ enum: PIPELINE_STATES }) state: string;
   @ApiProperty() status: string;
   @ApiProperty({ type: String, nullable: true }) failureMessage: string | null;
