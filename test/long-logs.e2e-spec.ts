@@ -154,9 +154,28 @@ describe('long run logs: 50,000 lines stored, paged by the API, the JSON route a
     expect(rows.every((row, i) => row === `${stored[i].time} ${stored[i].level.padEnd(7)} ${stored[i].text}`)).toBe(true);
   });
 
+  it('GET /pipeline/:id/log/search finds lines anywhere in the log, case ignored, the first 1,000 with the count of all', async () => {
+    const one = await alice.agent.get(`/pipeline/${runId}/log/search?q=${encodeURIComponent('LINE 12345 OF')}`).set('Accept', 'application/json').expect(200);
+    const at = stored.findIndex((line) => line.text === printedLine(12345));
+    expect(one.body).toEqual({ total: 1, lines: [{ seq: stored[at].seq, text: printedLine(12345) }] });
+    const many = await alice.agent.get(`/pipeline/${runId}/log/search?q=${encodeURIComponent(` of ${PRINTED}`)}`).set('Accept', 'application/json').expect(200);
+    expect(many.body.total).toBe(PRINTED);
+    expect(many.body.lines).toHaveLength(1000);
+    expect(many.body.lines[999]).toEqual({ seq: stored[at - 12345 + 1000].seq, text: printedLine(1000) });
+    // As typed: % and _ are not wildcards.
+    expect((await alice.agent.get(`/pipeline/${runId}/log/search?q=${encodeURIComponent('line 1_ of')}`).set('Accept', 'application/json').expect(200)).body).toEqual({ total: 0, lines: [] });
+    expect((await alice.agent.get(`/pipeline/${runId}/log/search?q=`).set('Accept', 'application/json').expect(400)).body.message).toBe('Type something to search for (?q=)');
+    expect((await alice.agent.get(`/pipeline/${runId}/log/search?q=${'x'.repeat(201)}`).set('Accept', 'application/json').expect(400)).body.message).toBe('Search for at most 200 characters');
+    await bob.agent.get(`/pipeline/${runId}/log/search?q=line`).set('Accept', 'application/json').expect(403);
+    await alice.agent.get(`/pipeline/999999/log/search?q=line`).set('Accept', 'application/json').expect(404);
+  });
+
   it('the run page shows the end of the log, "Finished" included, and offers the earlier lines', async () => {
     const page = await alice.agent.get(`/pipeline/${runId}`).set('Accept', 'text/html').expect(200);
-    const shown = [...page.text.matchAll(/<span class="log-line level-(\w+)" data-seq="(\d+)">([^<]*)\n<\/span>/g)].map((m) => Number(m[2]));
+    const shown = [...page.text.matchAll(/<span class="log-line level-(\w+)" id="L(\d+)" data-seq="(\d+)" data-time="(\d\d:\d\d:\d\d)">([^<]*)\n<\/span>/g)].map((m) => {
+      expect(m[2]).toBe(m[3]); // the permalink's anchor is the line's seq
+      return Number(m[3]);
+    });
     expect(shown.length).toBeGreaterThan(0);
     expect(shown[shown.length - 1]).toBe(stored.length);
     expect(shown.every((seq, i) => seq === shown[0] + i)).toBe(true);

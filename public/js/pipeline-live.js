@@ -6,6 +6,9 @@
 // back above, and the whole log is a download.
 // While the run is queued or running a progress bar shows: determinate when the status says "i/n" (e.g.
 // "Measuring frame 3/5"), indeterminate otherwise, with the time elapsed.
+// Reading the log as in CI systems: line numbers are permalinks (#L120; a line far back opens a window of the log
+// around it, with the live end a click away), a timestamps toggle, search with the matches highlighted (the lines
+// shown are searched here, the others by the server), and ANSI colours drawn as classes, never as markup.
 (function () {
   'use strict';
   var facts = document.getElementById('run-facts');
@@ -26,6 +29,13 @@
   var catchingUp = false;
   var held = [];
   var generation = 0;
+  // A window of the log away from its end (a permalink far back): live lines wait until the reader comes back.
+  var detached = false;
+  var later = document.getElementById('log-later');
+  var laterButton = document.getElementById('log-later-button');
+  var query = '';
+  var matches = [];
+  var currentMatch = -1;
   var follow = document.getElementById('follow-log');
   var indicator = document.getElementById('live-indicator');
   var progress = document.getElementById('run-progress');
@@ -79,11 +89,69 @@
   }
   setInterval(tick, 1000);
 
+  // ANSI SGR sequences (colours, bold) become classes on spans; every other escape sequence is dropped. The text
+  // itself only ever goes into text nodes.
+  var ANSI = /\u001b\[([0-9;]*)([A-Za-z])/g;
+  function applySgr(style, params) {
+    var codes = params === '' ? [0] : params.split(';').map(Number);
+    for (var i = 0; i < codes.length; i++) {
+      var code = codes[i];
+      if (code === 0) { style.bold = style.dim = style.italic = style.underline = false; style.fg = style.bg = null; }
+      else if (code === 1) style.bold = true;
+      else if (code === 2) style.dim = true;
+      else if (code === 3) style.italic = true;
+      else if (code === 4) style.underline = true;
+      else if (code === 22) style.bold = style.dim = false;
+      else if (code === 23) style.italic = false;
+      else if (code === 24) style.underline = false;
+      else if ((code >= 30 && code <= 37) || (code >= 90 && code <= 97)) style.fg = code;
+      else if (code === 39) style.fg = null;
+      else if (code >= 40 && code <= 47) style.bg = code;
+      else if (code >= 100 && code <= 107) style.bg = code - 60;
+      else if (code === 49) style.bg = null;
+      else if (code === 38 || code === 48) i += codes[i + 1] === 5 ? 2 : codes[i + 1] === 2 ? 4 : 0; // 256 and RGB colours: skipped
+    }
+  }
+  function appendStyled(parent, text, style) {
+    text = text.replace(/\u001b/g, '');
+    if (!text) return;
+    var classes = [];
+    if (style.bold) classes.push('ansi-bold');
+    if (style.dim) classes.push('ansi-dim');
+    if (style.italic) classes.push('ansi-italic');
+    if (style.underline) classes.push('ansi-underline');
+    if (style.fg) classes.push('ansi-fg-' + style.fg);
+    if (style.bg) classes.push('ansi-bg-' + style.bg);
+    if (!classes.length) { parent.appendChild(document.createTextNode(text)); return; }
+    var span = document.createElement('span');
+    span.className = classes.join(' ');
+    span.textContent = text;
+    parent.appendChild(span);
+  }
+  function renderText(span, text) {
+    span.textContent = '';
+    if (text.indexOf('\u001b') === -1) { span.textContent = text + '\n'; return; }
+    var style = {};
+    var last = 0;
+    var match;
+    ANSI.lastIndex = 0;
+    while ((match = ANSI.exec(text))) {
+      appendStyled(span, text.slice(last, match.index), style);
+      if (match[2] === 'm') applySgr(style, match[1]);
+      last = ANSI.lastIndex;
+    }
+    appendStyled(span, text.slice(last), style);
+    span.appendChild(document.createTextNode('\n'));
+  }
+
   function lineElement(line) {
     var span = document.createElement('span');
     span.className = 'log-line level-' + line.level;
+    span.id = 'L' + line.seq;
     span.setAttribute('data-seq', String(line.seq));
-    span.textContent = line.text + '\n';
+    span.setAttribute('data-time', String(line.time || '').slice(11, 19));
+    renderText(span, line.text);
+    if (query) markLine(span);
     return span;
   }
 
@@ -133,6 +201,7 @@
     if (!logBox.firstElementChild) firstSeq = Number(fragment.firstChild.getAttribute('data-seq'));
     logBox.appendChild(fragment);
     trim();
+    if (query) showCount();
     scrollToEnd();
   }
 
@@ -148,9 +217,10 @@
         indicator.textContent = reply && reply.error ? reply.error : 'not live';
         return;
       }
-      appendLines(reply.lines);
       // The state as of the first page only: later 'run' events are newer than the later pages' copies.
       if (first) showState({ state: reply.state, status: reply.status });
+      if (detached) { catchingUp = false; held = []; indicator.textContent = '● live (not shown: you are reading back)'; return; }
+      appendLines(reply.lines);
       if (reply.hasMore) {
         indicator.textContent = '● catching up…';
         catchUp(false);
@@ -201,6 +271,7 @@
   socket.on('disconnect', function () { indicator.textContent = '○ reconnecting…'; });
   // Lines come in batches, each batch in seq order and already stored.
   socket.on('log-lines', function (batch) {
+    if (detached) return;
     var lines = batch.filter(function (line) { return line.runId === runId && line.seq > lastSeq; });
     if (!lines.length) return;
     if (catchingUp) { held.push.apply(held, lines); return; }
@@ -215,36 +286,233 @@
   });
   if (follow) follow.addEventListener('change', function () { trim(); scrollToEnd(); });
 
-  // Earlier lines, a page at a time, above the first shown; reading back stops following.
+  function fetchPage(params) {
+    return fetch('/pipeline/' + runId + '/log?' + params, { headers: { Accept: 'application/json' }, credentials: 'same-origin' }).then(function (response) {
+      return response.json().then(function (body) {
+        if (!response.ok) throw new Error(body && body.message ? body.message : 'status ' + response.status);
+        return body;
+      });
+    });
+  }
+
+  // Earlier lines (`count`, a page by default) above the first shown; reading back stops following.
+  function loadEarlier(count) {
+    if (follow) follow.checked = false;
+    return fetchPage('before=' + firstSeq + '&limit=' + Math.min(count || EARLIER_PAGE, 5000)).then(function (page) {
+      var fragment = document.createDocumentFragment();
+      var lines = page.lines.filter(function (line) { return line.seq < firstSeq; });
+      lines.forEach(function (line) { fragment.appendChild(lineElement(line)); });
+      var height = logBox.scrollHeight;
+      logBox.insertBefore(fragment, logBox.firstChild);
+      // Keep the lines the reader was looking at in place.
+      logBox.scrollTop += logBox.scrollHeight - height;
+      shown += lines.length;
+      firstSeq = lines.length ? lines[0].seq : 1;
+      if (!page.hasMore) firstSeq = 1;
+      showEarlierBar();
+      if (query) showCount();
+    });
+  }
+
   if (earlierButton) earlierButton.addEventListener('click', function () {
     if (earlierButton.disabled || firstSeq <= 1) return;
     earlierButton.disabled = true;
     earlierError.textContent = '';
-    if (follow) follow.checked = false;
-    fetch('/pipeline/' + runId + '/log?before=' + firstSeq + '&limit=' + EARLIER_PAGE, { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
-      .then(function (response) {
-        return response.json().then(function (body) {
-          if (!response.ok) throw new Error(body && body.message ? body.message : 'status ' + response.status);
-          return body;
-        });
-      })
-      .then(function (page) {
-        var fragment = document.createDocumentFragment();
-        var lines = page.lines.filter(function (line) { return line.seq < firstSeq; });
-        lines.forEach(function (line) { fragment.appendChild(lineElement(line)); });
-        var height = logBox.scrollHeight;
-        logBox.insertBefore(fragment, logBox.firstChild);
-        // Keep the lines the reader was looking at in place.
-        logBox.scrollTop += logBox.scrollHeight - height;
-        shown += lines.length;
-        firstSeq = lines.length ? lines[0].seq : 1;
-        if (!page.hasMore) firstSeq = 1;
-        showEarlierBar();
-      })
+    loadEarlier(EARLIER_PAGE)
       .catch(function (error) { earlierError.textContent = 'Could not load them: ' + error.message; })
       .then(function () { earlierButton.disabled = false; });
   });
 
-  if (follow && follow.checked) logBox.scrollTop = logBox.scrollHeight;
+  // A window of the log around `seq`, in place of what is shown: for a line too far back to load everything since.
+  function openWindow(seq) {
+    return fetchPage('after=' + Math.max(0, seq - 1000) + '&limit=2000').then(function (page) {
+      logBox.textContent = '';
+      shown = 0;
+      lastSeq = Math.max(0, seq - 1000);
+      detached = true;
+      appendLines(page.lines);
+      firstSeq = page.lines.length ? page.lines[0].seq : 1;
+      showEarlierBar();
+      setDetached(page.hasMore);
+    });
+  }
+
+  function setDetached(value) {
+    detached = value;
+    if (later) later.hidden = !value;
+    if (!value) catchUp(false); // back at the end: live again, from the last line shown
+  }
+
+  if (laterButton) laterButton.addEventListener('click', function () {
+    laterButton.disabled = true;
+    fetchPage('after=' + lastSeq + '&limit=2000')
+      .then(function (page) {
+        var wasDetached = detached;
+        detached = false; // appendLines adds after lastSeq
+        appendLines(page.lines);
+        detached = wasDetached;
+        setDetached(page.hasMore);
+      })
+      .catch(function (error) { earlierError.textContent = 'Could not load them: ' + error.message; })
+      .then(function () { laterButton.disabled = false; });
+  });
+
+  // Permalinks: #L<seq>. A line shown is scrolled to; one a few pages back is loaded with them; one further back
+  // opens a window around it.
+  function highlightLine(span) {
+    Array.prototype.forEach.call(logBox.querySelectorAll('.log-target'), function (old) { old.classList.remove('log-target'); });
+    span.classList.add('log-target');
+    span.scrollIntoView({ block: 'center' });
+  }
+  function jumpTo(seq) {
+    if (follow) follow.checked = false;
+    var span = document.getElementById('L' + seq);
+    if (span) { highlightLine(span); return Promise.resolve(true); }
+    if (seq < 1) return Promise.resolve(false);
+    var loading = seq < firstSeq && firstSeq - seq <= 4000 ? loadEarlier(firstSeq - seq + 100) : openWindow(seq);
+    return loading.then(function () {
+      var found = document.getElementById('L' + seq);
+      if (found) highlightLine(found);
+      return Boolean(found);
+    });
+  }
+  function hashSeq() {
+    var match = /^#L(\d+)$/.exec(window.location.hash);
+    return match ? Number(match[1]) : null;
+  }
+  window.addEventListener('hashchange', function () { var seq = hashSeq(); if (seq) jumpTo(seq); });
+  // A click on a line's number makes the address that line's permalink.
+  logBox.addEventListener('click', function (event) {
+    var span = event.target && event.target.closest ? event.target.closest('.log-line') : null;
+    if (!span) return;
+    // The number is the line's ::before, at the start of its first box.
+    var before = window.getComputedStyle(span, '::before');
+    var gutter = (parseFloat(before.width) || parseFloat(before.minWidth) || 0) + (parseFloat(before.marginRight) || 0);
+    var first = span.getClientRects()[0];
+    if (!first || event.clientX - first.left > gutter || event.clientY > first.bottom) return;
+    history.replaceState(null, '', '#L' + span.getAttribute('data-seq'));
+    if (follow) follow.checked = false;
+    highlightLine(span);
+  });
+
+  // Timestamps: shown beside the line numbers when asked, remembered for the next run page.
+  var times = document.getElementById('log-times');
+  function showTimes() { logBox.classList.toggle('show-times', Boolean(times && times.checked)); }
+  if (times) {
+    try { times.checked = window.localStorage.getItem('portal.logTimes') === 'on'; } catch (e) { /* private mode */ }
+    times.addEventListener('change', function () {
+      try { window.localStorage.setItem('portal.logTimes', times.checked ? 'on' : 'off'); } catch (e) { /* private mode */ }
+      showTimes();
+    });
+    showTimes();
+  }
+
+  // Search: the lines shown are marked here; the server counts the matches among those not shown.
+  var searchForm = document.getElementById('log-search-form');
+  var searchInput = document.getElementById('log-search');
+  var searchCount = document.getElementById('log-search-count');
+  var elsewhere = document.getElementById('log-search-elsewhere');
+  function unmark() {
+    Array.prototype.forEach.call(logBox.querySelectorAll('mark.log-match'), function (mark) {
+      var parent = mark.parentNode;
+      parent.replaceChild(document.createTextNode(mark.textContent), mark);
+      parent.normalize();
+    });
+    matches = [];
+    currentMatch = -1;
+  }
+  function markLine(span) {
+    var needle = query.toLowerCase();
+    var walker = document.createTreeWalker(span, NodeFilter.SHOW_TEXT);
+    var nodes = [];
+    while (walker.nextNode()) nodes.push(walker.currentNode);
+    nodes.forEach(function (node) {
+      var text = node.nodeValue;
+      var lower = text.toLowerCase();
+      var at = lower.indexOf(needle);
+      if (at === -1 || lower.length !== text.length) return;
+      var fragment = document.createDocumentFragment();
+      var from = 0;
+      while (at !== -1) {
+        if (at > from) fragment.appendChild(document.createTextNode(text.slice(from, at)));
+        var mark = document.createElement('mark');
+        mark.className = 'log-match';
+        mark.textContent = text.slice(at, at + needle.length);
+        fragment.appendChild(mark);
+        from = at + needle.length;
+        at = lower.indexOf(needle, from);
+      }
+      if (from < text.length) fragment.appendChild(document.createTextNode(text.slice(from)));
+      node.parentNode.replaceChild(fragment, node);
+    });
+  }
+  function showCount() {
+    matches = Array.prototype.slice.call(logBox.querySelectorAll('mark.log-match'));
+    var current = matches.indexOf(logBox.querySelector('mark.log-match.current'));
+    currentMatch = current;
+    searchCount.textContent = query ? (matches.length ? (current >= 0 ? current + 1 + ' of ' : '') + matches.length + ' shown' : 'no match shown') : '';
+  }
+  function goToMatch(step) {
+    if (!matches.length) return;
+    if (follow) follow.checked = false;
+    if (currentMatch >= 0 && matches[currentMatch]) matches[currentMatch].classList.remove('current');
+    currentMatch = (currentMatch + step + matches.length) % matches.length;
+    matches[currentMatch].classList.add('current');
+    matches[currentMatch].scrollIntoView({ block: 'center' });
+    showCount();
+  }
+  var searchSeq = 0;
+  function searchElsewhere() {
+    var mine = ++searchSeq;
+    elsewhere.hidden = true;
+    elsewhere.textContent = '';
+    if (!query) return;
+    fetch('/pipeline/' + runId + '/log/search?q=' + encodeURIComponent(query), { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (found) {
+        if (!found || mine !== searchSeq) return;
+        var outside = found.lines.filter(function (line) { return !document.getElementById('L' + line.seq); });
+        var more = found.total - (found.lines.length - outside.length);
+        if (more <= 0 || !outside.length) return;
+        elsewhere.hidden = false;
+        elsewhere.appendChild(document.createTextNode(more.toLocaleString('en-US') + ' in lines not shown here; first: '));
+        var link = document.createElement('a');
+        link.href = '#L' + outside[0].seq;
+        link.id = 'log-search-first-elsewhere';
+        link.textContent = 'line ' + outside[0].seq;
+        elsewhere.appendChild(link);
+      })
+      .catch(function () { /* the count stays as shown */ });
+  }
+  var searchTimer = null;
+  function runSearch() {
+    unmark();
+    query = searchInput.value;
+    if (query) Array.prototype.forEach.call(logBox.querySelectorAll('.log-line'), markLine);
+    showCount();
+    if (matches.length) goToMatch(1);
+    searchElsewhere();
+  }
+  if (searchInput) {
+    searchInput.addEventListener('input', function () {
+      clearTimeout(searchTimer);
+      searchTimer = setTimeout(runSearch, 250);
+    });
+    searchForm.addEventListener('submit', function (event) {
+      event.preventDefault();
+      if (searchInput.value !== query) { clearTimeout(searchTimer); runSearch(); } else goToMatch(1);
+    });
+    document.getElementById('log-search-prev').addEventListener('click', function () { goToMatch(-1); });
+  }
+
+  // Server-rendered lines with ANSI codes are drawn like live ones.
+  Array.prototype.forEach.call(logBox.querySelectorAll('.log-line'), function (span) {
+    var text = span.textContent;
+    if (text.indexOf('\u001b') !== -1) renderText(span, text.replace(/\n$/, ''));
+  });
+  var initial = hashSeq();
+  if (initial) jumpTo(initial);
+
+  if (follow && follow.checked && !initial) logBox.scrollTop = logBox.scrollHeight;
   showProgress();
 })();

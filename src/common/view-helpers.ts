@@ -5,6 +5,8 @@ export const viewHelpers: Record<string, (...args: any[]) => unknown> = {
   and: (...args: unknown[]) => args.slice(0, -1).every(Boolean),
   not: (a: unknown) => !a,
   isNumber: (value: unknown) => typeof value === 'number',
+  // A log line's time as the run page shows it: "HH:MM:SS" (UTC) of its ISO time.
+  logTime: (value: unknown) => (typeof value === 'string' ? value.slice(11, 19) : ''),
   includes: (list: unknown, item: unknown) => Array.isArray(list) && list.includes(item),
   json: (value: unknown) => JSON.stringify(value ?? null).replace(/</g, '\\u003c'),
   join: (list: unknown, separator: unknown) => (Array.isArray(list) ? list.join(typeof separator === 'string' ? separator : ', ') : ''),

@@ -39,6 +39,11 @@ export const MAX_LOG_PAGE_LINES = 5000;
 export type LogPageRequest = { after: number; limit: number } | { before?: number; limit: number };
 
 /** A page of a log, in seq order; `hasMore`: there are more lines in the direction paged (after the last, or before the first). */
+/** The most matching lines one search answers with (the count covers them all). */
+export const LOG_SEARCH_LIMIT = 1000;
+/** The longest text the log search takes. */
+export const LOG_SEARCH_MAX = 200;
+
 export interface LogPage {
   lines: LogLineJson[];
   hasMore: boolean;
@@ -313,6 +318,21 @@ export class PipelineLogService {
     const [{ state, lines, ...run }] = rows;
     if (!canView(user, run)) throw new ForbiddenException('This run is not shared with you: only the student who started it, their teachers and those it is shared with may see it');
     return { state, ...pageOf(lines, request) };
+  }
+
+  /**
+   * The lines of a run's log holding `query` (case ignored, as typed: no pattern syntax), in seq order: at most
+   * `limit` of them, and how many there are in all. For the run page's search over lines it is not showing.
+   */
+  async search(runId: number, query: string, limit = LOG_SEARCH_LIMIT): Promise<{ total: number; lines: Array<{ seq: number; text: string }> }> {
+    const [row]: Array<{ total: number; lines: Array<{ seq: number; text: string }> }> = await this.dataSource.query(
+      `SELECT count(*)::int AS total,
+              coalesce((json_agg(json_build_object('seq', m.seq, 'text', m.text) ORDER BY m.seq) FILTER (WHERE m.n <= $3)), '[]') AS lines
+         FROM (SELECT seq, text, row_number() OVER (ORDER BY seq) AS n FROM pipeline_log_lines
+                WHERE run_id = $1 AND strpos(lower(text), lower($2)) > 0) m`,
+      [runId, query, limit],
+    );
+    return row;
   }
 
   /** The whole log as text, a line per line ("time level text"), read a page at a time: for the download. */

@@ -1,16 +1,16 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Body, Controller, Get, Logger, Param, Post, Query, Render, Req, Res } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, Logger, Param, Post, Query, Render, Req, Res } from '@nestjs/common';
 import { Request, Response } from 'express';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { setFlash } from '../common/flash';
 import { flagsFromForm, paramsFromForm } from './pipeline-form';
 import { keepPickerRefusal } from './picker-refusal';
 import { paramInput } from './pipeline-picker';
-import { optionalRowIdParam, ParseRowIdPipe, rowIdList } from '../common/request-parsing';
+import { optionalRowIdParam, ParseRowIdPipe, queryText, rowIdList } from '../common/request-parsing';
 import { canChange } from '../sharing/sharing-policy';
 import { SessionUser } from '../users/user.entity';
-import { LOG_PAGE_LINES, logPageRequest, PipelineLogService } from './pipeline-log.service';
+import { LOG_PAGE_LINES, LOG_SEARCH_MAX, logPageRequest, PipelineLogService } from './pipeline-log.service';
 import { PipelinePresetsService } from './pipeline-presets.service';
 import { PipelineRegistryService } from '../pipeline-registry/pipeline-registry.service';
 import { PipelineRunsService, RUN_MAX_ATTEMPTS, TERMINAL_STATES } from './pipeline-runs.service';
@@ -164,6 +164,19 @@ export class PipelinesController {
   @Get('pipeline/:id/log')
   async log(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Query() query: Record<string, unknown>) {
     return this.logs.visiblePage(id, user, logPageRequest(query));
+  }
+
+  /**
+   * The log lines holding `?q=` (JSON `{total, lines: [{seq, text}]}`, the first 1,000): the run page searches the
+   * lines it shows itself and asks here for those it does not.
+   */
+  @Get('pipeline/:id/log/search')
+  async searchLog(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Query() query: Record<string, unknown>) {
+    const text = queryText(query.q, 'q');
+    if (!text) throw new BadRequestException('Type something to search for (?q=)');
+    if ([...text].length > LOG_SEARCH_MAX) throw new BadRequestException(`Search for at most ${LOG_SEARCH_MAX} characters`);
+    const run = await this.runs.findVisible(id, user);
+    return this.logs.search(run.id, text);
   }
 
   /** The whole log as text, streamed a page at a time however long it is. */
