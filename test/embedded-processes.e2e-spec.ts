@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ensureBuilt } from './utils/built-dist';
-import { eventually, freePort, killHard } from './utils/fault-tools';
-import { createUserWithCli, errorLines, PortalProcess, stop } from './utils/portal-process';
+import { eventually, killHard } from './utils/fault-tools';
+import { createUserWithCli, errorLines, PortalProcess, startWebOnFreePort, stop } from './utils/portal-process';
 import { createTarget, FIXTURES, LoggedIn, loginAs, uploadOne } from './utils/test-app';
 
 /**
@@ -49,24 +49,24 @@ describe('the embedded default in processes of its own (e2e, built dist/)', () =
   });
 
   async function startWeb(env: NodeJS.ProcessEnv = {}): Promise<{ web: PortalProcess; user: LoggedIn }> {
-    const port = await freePort();
-    const base: NodeJS.ProcessEnv = {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      SEED_DEMO: 'false',
-      SESSION_SECRET: 'embedded-processes-secret',
-      PIPELINES_CONFIG: GATE_PIPELINES,
-      LOG_FORMAT: 'text',
-      LOG_LEVEL: 'info',
-      ...env,
+    const envFor = (port: number): NodeJS.ProcessEnv => {
+      const base: NodeJS.ProcessEnv = {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        SEED_DEMO: 'false',
+        SESSION_SECRET: 'embedded-processes-secret',
+        PIPELINES_CONFIG: GATE_PIPELINES,
+        LOG_FORMAT: 'text',
+        LOG_LEVEL: 'info',
+        ...env,
+      };
+      delete base.DATABASE_URL;
+      delete base.REDIS_URL;
+      return base;
     };
-    delete base.DATABASE_URL;
-    delete base.REDIS_URL;
-    const web = new PortalProcess('main', base, `http://127.0.0.1:${port}`);
-    processes.push(web);
-    await web.waitFor(/Portal ready/, 90_000);
+    const web = await startWebOnFreePort(envFor, /Portal ready/, 90_000, (started) => processes.push(started));
     return { web, user: await loginAs(web.url, USERNAME, PASSWORD) };
   }
 

@@ -10,8 +10,8 @@ import { jobIdFor, RUN_MAX_ATTEMPTS } from '../src/pipeline-runs/pipeline-runs.s
 import { PIPELINES_QUEUE } from '../src/queue/queue.module';
 import { UsersService } from '../src/users/users.service';
 import { ensureBuilt } from './utils/built-dist';
-import { createUserWithCli, errorLines, expectCleanExit, PortalProcess, stop } from './utils/portal-process';
-import { eventually, freePort, killHard } from './utils/fault-tools';
+import { createUserWithCli, errorLines, expectCleanExit, PortalProcess, startWebOnFreePort, stop } from './utils/portal-process';
+import { eventually, killHard } from './utils/fault-tools';
 import { createTarget, FIXTURES, LoggedIn, loginAs, startTestPortal, TestPortal, uploadOne } from './utils/test-app';
 
 /**
@@ -93,27 +93,27 @@ describe.each(MODES)('stopping the web process with runs in flight, on $name (e2
   });
 
   async function startWeb(env: NodeJS.ProcessEnv = {}): Promise<{ web: PortalProcess; user: LoggedIn }> {
-    const port = await freePort();
-    const base: NodeJS.ProcessEnv = {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      SEED_DEMO: 'false',
-      SESSION_SECRET: 'shutdown-test-secret',
-      PIPELINES_CONFIG: SHUTDOWN_PIPELINES,
-      PIPELINE_CONCURRENCY: String(mode.concurrency),
-      LOG_FORMAT: 'text',
-      LOG_LEVEL: 'info',
-      ...env,
+    const envFor = (port: number): NodeJS.ProcessEnv => {
+      const base: NodeJS.ProcessEnv = {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        SEED_DEMO: 'false',
+        SESSION_SECRET: 'shutdown-test-secret',
+        PIPELINES_CONFIG: SHUTDOWN_PIPELINES,
+        PIPELINE_CONCURRENCY: String(mode.concurrency),
+        LOG_FORMAT: 'text',
+        LOG_LEVEL: 'info',
+        ...env,
+      };
+      if (mode.embedded) {
+        delete base.DATABASE_URL;
+        delete base.REDIS_URL;
+      }
+      return base;
     };
-    if (mode.embedded) {
-      delete base.DATABASE_URL;
-      delete base.REDIS_URL;
-    }
-    const web = new PortalProcess('main', base, `http://127.0.0.1:${port}`);
-    processes.push(web);
-    await web.waitFor(/Portal ready/, 90_000);
+    const web = await startWebOnFreePort(envFor, /Portal ready/, 90_000, (started) => processes.push(started));
     return { web, user: await loginAs(web.url, username, PASSWORD) };
   }
 

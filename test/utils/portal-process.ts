@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { builtEntry, ROOT } from './built-dist';
+import { freePort } from './fault-tools';
 
 /**
  * A portal process as `npm start` (dist/src/main.js) or `npm run start:worker` (dist/src/worker.js) runs it, with
@@ -47,6 +48,31 @@ export class PortalProcess {
   /** The last lines of output, for failure messages. */
   tail(lines = 40): string {
     return this.output.split('\n').slice(-lines).join('\n');
+  }
+}
+
+/**
+ * `dist/src/main.js` on a free loopback port, once it says `ready`. A port is free when chosen but taken only when the
+ * portal listens, after its embedded services have bound ports of their own; when something took it meanwhile
+ * (EADDRINUSE) the start is tried again on another port, three times at most. `track` sees every process started.
+ */
+export async function startWebOnFreePort(
+  envFor: (port: number) => NodeJS.ProcessEnv,
+  ready: RegExp,
+  timeoutMs: number,
+  track: (web: PortalProcess) => void = () => undefined,
+): Promise<PortalProcess> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const web = new PortalProcess('main', envFor(port), `http://127.0.0.1:${port}`);
+    track(web);
+    try {
+      await web.waitFor(ready, timeoutMs);
+      return web;
+    } catch (error) {
+      if (attempt >= 3 || !/EADDRINUSE/.test(web.output)) throw error;
+      await web.exited;
+    }
   }
 }
 
