@@ -5,7 +5,7 @@ import { toCsv } from '../common/csv-writer';
 import { setFlash } from '../common/flash';
 import { isUuid, optionalRowIdParam, ParseRowIdPipe, rowIdList } from '../common/request-parsing';
 import { flagsFromForm, paramsFromForm } from '../pipeline-runs/pipeline-form';
-import { keepPickerRefusal } from '../pipeline-runs/picker-refusal';
+import { startOrReturnToPicker } from '../pipeline-runs/picker-refusal';
 import { PipelineRegistryService } from '../pipeline-registry/pipeline-registry.service';
 import { PipelineRunsService } from '../pipeline-runs/pipeline-runs.service';
 import { SessionUser } from '../users/user.entity';
@@ -179,16 +179,10 @@ export class AssignmentsController {
       presetId: optionalRowIdParam(body[`preset:${pipeline.name}`], 'preset'),
       assignmentId: assignment.id,
     };
-    let run;
-    try {
-      run = await this.runs.start(user, choice);
-    } catch (error) {
-      const flags = choice.flags as Record<string, boolean>;
-      if (keepPickerRefusal(req, error, { ...choice, pipelineKey: pipeline.key, flags })) {
-        return res.redirect(303, `/targets/${assignment.targetId}?assignment=${assignment.id}#run`);
-      }
-      throw error;
-    }
+    const prefill = { ...choice, pipelineKey: pipeline.key, flags: choice.flags as Record<string, boolean> };
+    const pickerUrl = `/targets/${assignment.targetId}?assignment=${assignment.id}#run`;
+    const run = await startOrReturnToPicker(req, res, pickerUrl, prefill, () => this.runs.start(user, choice));
+    if (!run) return;
     if (req.accepts(['html', 'json']) === 'json') return res.status(201).json({ id: run.id, identifier: run.identifier, state: run.state });
     res.redirect(303, `/pipeline/${run.id}`);
   }

@@ -5,7 +5,7 @@ import { Request, Response } from 'express';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { setFlash } from '../common/flash';
 import { flagsFromForm, paramsFromForm } from './pipeline-form';
-import { keepPickerRefusal } from './picker-refusal';
+import { startOrReturnToPicker } from './picker-refusal';
 import { paramInput } from './pipeline-picker';
 import { optionalRowIdParam, ParseRowIdPipe, queryText, rowIdList } from '../common/request-parsing';
 import { canChange } from '../sharing/sharing-policy';
@@ -91,14 +91,9 @@ export class PipelinesController {
       params: paramsFromForm(pipeline, body),
       presetId: optionalRowIdParam(presetField, 'preset'),
     };
-    let run;
-    try {
-      run = await this.runs.start(user, choice);
-    } catch (error) {
-      const flags = choice.flags as Record<string, boolean>;
-      if (keepPickerRefusal(req, error, { ...choice, pipelineKey: pipeline.key, flags })) return res.redirect(303, `/targets/${targetId}#run`);
-      throw error;
-    }
+    const prefill = { ...choice, pipelineKey: pipeline.key, flags: choice.flags as Record<string, boolean> };
+    const run = await startOrReturnToPicker(req, res, `/targets/${targetId}#run`, prefill, () => this.runs.start(user, choice));
+    if (!run) return;
     if (req.accepts(['html', 'json']) === 'json') return res.status(201).json({ id: run.id, identifier: run.identifier, state: run.state });
     res.redirect(303, `/pipeline/${run.id}`);
   }
