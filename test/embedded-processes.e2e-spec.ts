@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ensureBuilt } from './utils/built-dist';
 import { eventually, killHard } from './utils/fault-tools';
-import { createUserWithCli, errorLines, PortalProcess, startWebOnFreePort, stop } from './utils/portal-process';
+import { createUserWithCli, envFor, errorLines, PortalProcess, startWebOnFreePort, stop } from './utils/portal-process';
 import { createTarget, FIXTURES, LoggedIn, loginAs, uploadOne } from './utils/test-app';
 
 /**
@@ -49,24 +49,8 @@ describe('the embedded default in processes of its own (e2e, built dist/)', () =
   });
 
   async function startWeb(env: NodeJS.ProcessEnv = {}): Promise<{ web: PortalProcess; user: LoggedIn }> {
-    const envFor = (port: number): NodeJS.ProcessEnv => {
-      const base: NodeJS.ProcessEnv = {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATA_DIR: dataDir,
-        SEED_DEMO: 'false',
-        SESSION_SECRET: 'embedded-processes-secret',
-        PIPELINES_CONFIG: GATE_PIPELINES,
-        LOG_FORMAT: 'text',
-        LOG_LEVEL: 'info',
-        ...env,
-      };
-      delete base.DATABASE_URL;
-      delete base.REDIS_URL;
-      return base;
-    };
-    const web = await startWebOnFreePort(envFor, /Portal ready/, 90_000, (started) => processes.push(started));
+    const options = { dataDir, sessionSecret: 'embedded-processes-secret', pipelinesConfig: GATE_PIPELINES, embedded: true, env };
+    const web = await startWebOnFreePort((port) => envFor(port, options), /Portal ready/, 90_000, (started) => processes.push(started));
     return { web, user: await loginAs(web.url, USERNAME, PASSWORD) };
   }
 

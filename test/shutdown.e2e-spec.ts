@@ -10,7 +10,7 @@ import { jobIdFor, RUN_MAX_ATTEMPTS } from '../src/pipeline-runs/pipeline-runs.s
 import { PIPELINES_QUEUE } from '../src/queue/queue.module';
 import { UsersService } from '../src/users/users.service';
 import { ensureBuilt } from './utils/built-dist';
-import { createUserWithCli, errorLines, expectCleanExit, PortalProcess, startWebOnFreePort, stop } from './utils/portal-process';
+import { createUserWithCli, envFor, errorLines, expectCleanExit, PortalProcess, startWebOnFreePort, stop } from './utils/portal-process';
 import { eventually, killHard } from './utils/fault-tools';
 import { createTarget, FIXTURES, LoggedIn, loginAs, startTestPortal, TestPortal, uploadOne } from './utils/test-app';
 
@@ -93,27 +93,14 @@ describe.each(MODES)('stopping the web process with runs in flight, on $name (e2
   });
 
   async function startWeb(env: NodeJS.ProcessEnv = {}): Promise<{ web: PortalProcess; user: LoggedIn }> {
-    const envFor = (port: number): NodeJS.ProcessEnv => {
-      const base: NodeJS.ProcessEnv = {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATA_DIR: dataDir,
-        SEED_DEMO: 'false',
-        SESSION_SECRET: 'shutdown-test-secret',
-        PIPELINES_CONFIG: SHUTDOWN_PIPELINES,
-        PIPELINE_CONCURRENCY: String(mode.concurrency),
-        LOG_FORMAT: 'text',
-        LOG_LEVEL: 'info',
-        ...env,
-      };
-      if (mode.embedded) {
-        delete base.DATABASE_URL;
-        delete base.REDIS_URL;
-      }
-      return base;
+    const options = {
+      dataDir,
+      sessionSecret: 'shutdown-test-secret',
+      pipelinesConfig: SHUTDOWN_PIPELINES,
+      embedded: mode.embedded,
+      env: { PIPELINE_CONCURRENCY: String(mode.concurrency), ...env },
     };
-    const web = await startWebOnFreePort(envFor, /Portal ready/, 90_000, (started) => processes.push(started));
+    const web = await startWebOnFreePort((port) => envFor(port, options), /Portal ready/, 90_000, (started) => processes.push(started));
     return { web, user: await loginAs(web.url, username, PASSWORD) };
   }
 

@@ -51,6 +51,38 @@ export class PortalProcess {
   }
 }
 
+/** What a spec's web process differs in: its data directory, session secret, pipelines and database. */
+export interface WebEnvOptions {
+  dataDir: string;
+  sessionSecret: string;
+  pipelinesConfig: string;
+  /** The embedded default: DATABASE_URL and REDIS_URL are dropped, whatever the test process has. */
+  embedded: boolean;
+  /** Variables set last, over everything else. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The environment of a web process on `port` (for startWebOnFreePort): the test's own, the options' and `env` last. */
+export function envFor(port: number, options: WebEnvOptions): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: options.dataDir,
+    SEED_DEMO: 'false',
+    SESSION_SECRET: options.sessionSecret,
+    PIPELINES_CONFIG: options.pipelinesConfig,
+    LOG_FORMAT: 'text',
+    LOG_LEVEL: 'info',
+    ...options.env,
+  };
+  if (options.embedded) {
+    delete base.DATABASE_URL;
+    delete base.REDIS_URL;
+  }
+  return base;
+}
+
 /**
  * `dist/src/main.js` on a free loopback port, once it says `ready`. A port is free when chosen but taken only when the
  * portal listens, after its embedded services have bound ports of their own; when something took it meanwhile
