@@ -4,7 +4,7 @@ import { DataProductGroup } from '../groups/data-product-group.entity';
 import { PipelinePreset } from '../pipeline-runs/pipeline-preset.entity';
 import { PipelineRun } from '../pipeline-runs/pipeline-run.entity';
 import { RUN_MAX_ATTEMPTS } from '../pipeline-runs/pipeline-runs.service';
-import { RegisteredPipeline } from '../pipeline-registry/pipeline-config.loader';
+import { isWorkflow, RegisteredEntry, RegisteredWorkflow } from '../pipeline-registry/pipeline-registry.service';
 import { filterOf, seriesKey, sourceRef } from '../reduced-data/light-curve-series';
 import { ReducedDatum } from '../reduced-data/reduced-datum.entity';
 import { sexagesimal } from '../targets/dto/target-form';
@@ -112,8 +112,9 @@ export function datumView(datum: ReducedDatum): ReducedDatumDto {
   };
 }
 
-export function pipelineView(pipeline: RegisteredPipeline, presets: PipelinePreset[]): PipelineDto {
+export function pipelineView(pipeline: RegisteredEntry, presets: PipelinePreset[]): PipelineDto {
   return {
+    ...(isWorkflow(pipeline) ? { steps: workflowStepsView(pipeline) } : {}),
     name: pipeline.name,
     key: pipeline.key,
     shortName: pipeline.shortName,
@@ -125,6 +126,11 @@ export function pipelineView(pipeline: RegisteredPipeline, presets: PipelinePres
     params: pipeline.params,
     presets: presets.filter((preset) => preset.pipelineKey === pipeline.key).map(({ id, name, flags, params }) => ({ id, name, flags, params })),
   };
+}
+
+/** A workflow's steps as the API and pipeline:list describe them. */
+export function workflowStepsView(workflow: RegisteredWorkflow) {
+  return workflow.steps.map((step) => ({ position: step.position, pipeline: step.pipeline, flags: step.flags, params: step.params, expose: step.expose, inputs: step.inputs, keep: step.keep }));
 }
 
 export function runView(run: PipelineRun): RunDto {

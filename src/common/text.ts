@@ -47,6 +47,8 @@ export const TEXT_RULES = {
   className: typed('A class name', 200),
   displayName: typed('The display name', 150),
   presetName: typed('A preset name', 100),
+  workflowName: typed("A workflow's name", 100),
+  workflowDescription: paragraphs("A workflow's description", 2_000),
   paramValue: typed('The value', 500),
   tokenName: typed('A token name', 100),
   sourceName: typed('The source name', 255),

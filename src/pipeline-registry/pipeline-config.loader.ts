@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CommandPipelineSpec, createCommandPipeline } from './command-pipeline';
 import { paramSpecProblems, PipelineParamSpecs } from '../pipeline-sdk/pipeline-params';
+import { checkWorkflow, CheckedWorkflow } from '../workflows/workflow-definition';
 import { isPipelineClass, OutputType, paramSpecsOf, PipelineClass, PipelineFlagSpecs } from '../pipeline-sdk/pipeline-process';
 
 export interface RegisteredPipeline {
@@ -278,4 +279,31 @@ export function loadPipelineRegistry(configPath: string, builtins: Record<string
     });
   }
   return registry;
+}
+
+/** A workflow declared in the config file (`"workflows": {"Display name": {"shortName": ..., "steps": [...]}}`), checked. */
+export interface ConfigWorkflow {
+  name: string;
+  workflow: CheckedWorkflow;
+}
+
+/**
+ * The config file's workflows, each checked against the registered pipelines: a problem stops the portal at
+ * start-up with a message naming the workflow and the field, as for pipelines.
+ */
+export function loadConfigWorkflows(configPath: string, pipelines: Map<string, RegisteredPipeline>): ConfigWorkflow[] {
+  const config = JSON.parse(fs.readFileSync(configPath, 'utf8')) as { workflows?: unknown };
+  if (config.workflows === undefined) return [];
+  if (!isPlainObject(config.workflows)) throw new PipelineConfigError(`${configPath}: "workflows" must be an object of display name → workflow`);
+  return Object.entries(config.workflows).map(([name, raw]) => {
+    if (!name.trim() || name.length > 100) throw new PipelineConfigError(`${configPath}: a workflow's display name must be 1 to 100 characters`);
+    if (pipelines.has(name)) throw new PipelineConfigError(`Workflow "${name}": a pipeline has that name`);
+    const checked = checkWorkflow(raw, (stepName) => pipelines.get(stepName));
+    if (checked.problems) {
+      throw new PipelineConfigError(`Workflow "${name}": ${Object.entries(checked.problems).map(([field, problem]) => `${field}: ${problem}`).join('; ')}`);
+    }
+    const clash = [...pipelines.values()].find((pipeline) => pipeline.shortName.toLowerCase() === checked.workflow.shortName.toLowerCase());
+    if (clash) throw new PipelineConfigError(`Workflow "${name}" and pipeline "${clash.name}" share the shortName "${checked.workflow.shortName}"`);
+    return { name, workflow: checked.workflow };
+  });
 }

@@ -92,7 +92,11 @@ export class PipelineCliService {
     this.logs.onLine((line) => {
       if (line.runId === queued.id) (request.json ? process.stderr : process.stdout).write(`${line.level === 'info' ? '' : `[${line.level}] `}${line.text}\n`);
     });
-    const finished = await this.runner.execute(queued.id);
+    let finished = queued.workflowVersionId ? queued : await this.runner.execute(queued.id);
+    // A workflow's steps run here one after another, as the workers would run their jobs.
+    for (let step = 1; queued.workflowVersionId && ['queued', 'running'].includes(finished.state); step++) {
+      finished = await this.runner.execute(queued.id, step, { enqueueNext: false });
+    }
     const outputs = finished.outputGroupId
       ? await this.runsRepo.query(
           `SELECT p.id, p.original_name FROM data_products p JOIN data_product_group_members m ON m.data_product_id = p.id WHERE m.group_id = $1 ORDER BY p.id`,

@@ -26,6 +26,23 @@ export interface RunStateEvent {
   finishedAt: string | null;
 }
 
+/** A workflow run's step changed (socket event 'run-step', to the run's room). */
+export interface RunStepEvent {
+  runId: number;
+  position: number;
+  pipeline: string;
+  state: string;
+  status: string;
+  failureMessage: string | null;
+  attempt: number;
+  outputCount: number;
+  pointCount: number;
+  /** Where the step's lines begin in the run's log. */
+  firstLogSeq: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
 /** A run's room: joined only after the sharing policy let the socket's user see the run. */
 export const runRoom = (runId: number) => `run:${runId}`;
 /**
@@ -151,6 +168,11 @@ export class PipelineEventsService implements OnApplicationShutdown {
     const events = this.runEvents;
     this.runEvents = [];
     this.emitter.serverSideEmit(RUN_EVENTS, events);
+  }
+
+  /** A workflow run's step changed: to the run's room, whose sockets the sharing policy let see the run. */
+  runStep(event: RunStepEvent) {
+    this.emitter.to(runRoom(event.runId)).emit('run-step', event);
   }
 
   /** A student's row of an assignment's progress changed (a run of theirs, a hand-in, feedback). */

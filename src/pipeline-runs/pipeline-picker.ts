@@ -1,5 +1,5 @@
 import { PipelinePreset } from './pipeline-preset.entity';
-import { RegisteredPipeline } from '../pipeline-registry/pipeline-config.loader';
+import { isWorkflow, RegisteredEntry } from '../pipeline-registry/pipeline-registry.service';
 import { PipelineParamSpec } from '../pipeline-sdk/pipeline-params';
 
 /**
@@ -40,7 +40,7 @@ export function paramInput(name: string, spec: PipelineParamSpec, value: unknown
  * What the pipeline picker partial shows for each pipeline: its flags as checkboxes with their defaults, its
  * parameters as inputs of their kind, its presets, and the prefill's pipeline, preset, flags and values.
  */
-export function pickerChoices(pipelines: RegisteredPipeline[], presets: PipelinePreset[], prefill?: PickerPrefill | null) {
+export function pickerChoices(pipelines: RegisteredEntry[], presets: PipelinePreset[], prefill?: PickerPrefill | null) {
   return pipelines.map((pipeline) => {
     const mine = prefill?.pipelineKey === pipeline.key ? prefill : null;
     return {
@@ -48,6 +48,8 @@ export function pickerChoices(pipelines: RegisteredPipeline[], presets: Pipeline
       shortName: pipeline.shortName,
       description: pipeline.description,
       allowedSuffixes: pipeline.allowedSuffixes,
+      // A workflow's steps, named in the picker so the student sees what will run.
+      steps: isWorkflow(pipeline) ? pipeline.steps.map((step) => ({ position: step.position, pipeline: step.pipeline })) : null,
       selected: Boolean(mine),
       presets: presets
         .filter((preset) => preset.pipelineKey === pipeline.key)

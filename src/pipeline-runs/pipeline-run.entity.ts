@@ -5,6 +5,7 @@ import { DataProductGroup } from '../groups/data-product-group.entity';
 import { Target } from '../targets/target.entity';
 import { User } from '../users/user.entity';
 import { Visibility } from '../sharing/visibility';
+import { WorkflowVersion } from '../workflows/workflow-version.entity';
 
 export const PIPELINE_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
 export type PipelineState = (typeof PIPELINE_STATES)[number];
@@ -41,6 +42,14 @@ export class PipelineRun {
 
   @Column({ type: 'jsonb', default: {} })
   flags: Record<string, boolean>;
+
+  /** For a workflow run: the version of the workflow it ran (its steps are in pipeline_run_steps). */
+  @Column({ name: 'workflow_version_id', type: 'int', nullable: true })
+  workflowVersionId: number | null;
+
+  @ManyToOne(() => WorkflowVersion, { onDelete: 'SET NULL', nullable: true })
+  @JoinColumn({ name: 'workflow_version_id' })
+  workflowVersion: WorkflowVersion | null;
 
   /** Every typed parameter's value, checked at start (null: an optional one left empty). */
   @Column({ type: 'jsonb', default: {} })

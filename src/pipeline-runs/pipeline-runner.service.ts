@@ -22,7 +22,9 @@ import { PipelineRun } from './pipeline-run.entity';
 import { ClaimedRun, PipelineRunsService, restartLine } from './pipeline-runs.service';
 import { PIPELINE_REDIS_URL } from './pipeline.tokens';
 import { runFileNames } from './run-file-names';
-import { AsyncError, CancelledError, PipelineOutput } from '../pipeline-sdk/pipeline-process';
+import { AsyncError, CancelledError, hasAllowedSuffix, PipelineOutput } from '../pipeline-sdk/pipeline-process';
+import { RegisteredPipeline } from '../pipeline-registry/pipeline-config.loader';
+import { PipelineRunStep } from './pipeline-run-step.entity';
 
 /** Read once: os.hostname() is a system call each time. */
 const HOSTNAME = os.hostname();
@@ -45,6 +47,34 @@ interface ActiveRun {
   abandoned: boolean;
   /** The largest resident set size of this process sampled while the run went (sampleMemory). */
   peakRss: number;
+}
+
+/** A workflow step a worker runs: its row, how many steps the run has, and whether to queue the next as a job. */
+type RunningStep = PipelineRunStep & { stepCount: number; enqueueNext: boolean };
+
+/** What storing a run's (or a step's) outputs made. */
+interface StoredOutputs {
+  products: number;
+  points: number;
+  groupId: number | null;
+}
+
+/** The products a step works on: those of its inputs its pipeline takes, or, from the step before, those it keeps. */
+function stepInputsFor(step: RunningStep, pipeline: RegisteredPipeline, inputs: ClaimedRun['inputs']): ClaimedRun['inputs'] {
+  const { suffixes, productTypes } = step.keep ?? {};
+  if (step.inputs === 'previous' && (suffixes?.length || productTypes?.length)) {
+    return inputs.filter(
+      (input) => (suffixes?.length && hasAllowedSuffix(input.originalName, suffixes)) || (productTypes?.length && productTypes.includes(input.productType)),
+    );
+  }
+  return inputs.filter((input) => hasAllowedSuffix(input.originalName, pipeline.allowedSuffixes));
+}
+
+/** What a step keeps of the step before's outputs, in words. */
+function keptWhat(step: RunningStep, pipeline: RegisteredPipeline): string {
+  const { suffixes, productTypes } = step.keep ?? {};
+  const kept = [...(suffixes ?? []), ...(productTypes ?? []).map((type) => `${type} products`)];
+  return kept.length ? `it keeps ${kept.join(', ')}` : `it takes ${pipeline.allowedSuffixes.join(', ') || 'any file'}`;
 }
 
 /** An output's tag by the text rule for tags (common/text.ts); one it refuses fails the run, naming the output. */
@@ -140,15 +170,20 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
     );
   }
 
-  async execute(runId: number): Promise<PipelineRun> {
-    const claimed = await this.runs.claim(runId);
+  /**
+   * Runs a run, or step `position` of a workflow run (each step is its own job). After a step that is not the last,
+   * the next one is queued (as a job unless `enqueueNext` is false: the CLI runs the steps itself).
+   */
+  async execute(runId: number, position?: number, options: { enqueueNext?: boolean } = {}): Promise<PipelineRun> {
+    const claimedStep = position ? await this.runs.claimStep(runId, position) : null;
+    const claimed = position ? claimedStep : await this.runs.claim(runId);
     if (!claimed) {
       const failed = await this.runs.giveUp(runId);
       if (failed) {
         this.logger.warn(`Run ${runId} is not started again: it used all its attempts`);
         return failed;
       }
-      this.logger.log(`Run ${runId} is no longer queued; skipping`);
+      this.logger.log(`Run ${runId}${position ? ` step ${position}` : ''} is no longer queued; skipping`);
       return this.dataSource.getRepository(PipelineRun).findOneByOrFail({ id: runId });
     }
     const log = this.logs.writerAfter(runId, claimed.lastLogSeq);
@@ -156,13 +191,14 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
     this.active.set(runId, entry);
     if (this.interrupting) entry.controller.abort('shutdown');
     try {
-      return await this.run(claimed, entry);
+      const step = claimedStep ? { ...claimedStep.step, stepCount: claimedStep.stepCount, enqueueNext: options.enqueueNext !== false } : undefined;
+      return await this.run(claimed, entry, step);
     } finally {
       if (this.active.get(runId) === entry) this.active.delete(runId);
     }
   }
 
-  private async run(claimed: ClaimedRun, entry: ActiveRun): Promise<PipelineRun> {
+  private async run(claimed: ClaimedRun, entry: ActiveRun, step?: RunningStep): Promise<PipelineRun> {
     const { run: started, target, inputs } = claimed;
     const runId = started.id;
     const { controller, log } = entry;
@@ -197,14 +233,28 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
     entry.peakRss = this.rss();
 
     let outcome: Partial<PipelineRun> | null;
+    let stepOutputs: StoredOutputs | null = null;
+    const pipeline = this.registry.findPipeline(step ? step.pipelineKey : started.pipelineKey);
+    let stepInputs = inputs;
     try {
-      const pipeline = this.registry.get(started.pipelineKey);
+      if (!pipeline) throw new AsyncError(`The pipeline "${step ? step.pipelineKey : started.pipelineKey}" is no longer registered`);
       if (!target) throw new AsyncError('The target was deleted before the run started');
-      if (inputs.length !== started.inputIds.length) throw new AsyncError('An input data product was deleted before the run started');
+      if ((!step || step.inputs === 'run') && inputs.length !== started.inputIds.length) throw new AsyncError('An input data product was deleted before the run started');
+      if (step) {
+        log.write('info', `Step ${step.position} of ${step.stepCount}: ${pipeline.name}`);
+        stepInputs = stepInputsFor(step, pipeline, inputs);
+        if (!stepInputs.length) {
+          throw new AsyncError(
+            step.inputs === 'run'
+              ? `${pipeline.name} takes none of the run's inputs (it takes ${pipeline.allowedSuffixes.join(', ')})`
+              : `Step ${step.position - 1} made nothing that ${pipeline.name} takes (${keptWhat(step, pipeline)})`,
+          );
+        }
+      }
       if (started.attempt > 1) log.write('warning', restartLine(started.attempt));
-      log.write('info', `Running ${pipeline.name} (${pipeline.shortName} v${pipeline.version}) on ${inputs.length} input(s), worker ${HOSTNAME}:${process.pid}`);
+      log.write('info', `Running ${pipeline.name} (${pipeline.shortName} v${pipeline.version}) on ${stepInputs.length} input(s), worker ${HOSTNAME}:${process.pid}`);
       const instance = new pipeline.pipelineClass({
-        inputs: inputs.map((input) => ({
+        inputs: stepInputs.map((input) => ({
           id: input.id,
           path: this.storage.resolve(input.storedPath),
           originalName: input.originalName,
@@ -215,18 +265,32 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
         log: (level, text) => log.write(level, text),
         setStatus: (text) => {
           publishStart();
-          void this.runs.setStatus(runId, names(text)).catch((error) => this.logger.warn(`Status of run ${runId}: ${error.message}`));
+          const status = names(text).slice(0, 400);
+          if (step) {
+            void this.runs.setStepStatus(runId, step.position, status).catch((error) => this.logger.warn(`Status of run ${runId} step ${step.position}: ${error.message}`));
+          }
+          void this.runs.setStatus(runId, step ? `Step ${step.position} of ${step.stepCount}: ${status}` : status).catch((error) => this.logger.warn(`Status of run ${runId}: ${error.message}`));
         },
         signal: controller.signal,
         options: pipeline.options,
         limits: { maxFramePixels: this.config.pipelineMaxFramePixels, maxRunPixels: this.config.pipelineMaxRunPixels },
       });
-      const outputs = await instance.doPipeline(tmpdir, started.flags, started.params ?? {});
+      const outputs = await instance.doPipeline(tmpdir, step ? step.flags : started.flags, (step ? step.params : started.params) ?? {});
       // Work that ended despite its worker stopping is kept: storing it is quicker than doing it again.
       if (controller.signal.aborted && controller.signal.reason !== 'shutdown') throw new CancelledError('Cancelled');
-      const stored = await this.storeOutputs(started, target, outputs, log);
-      log.write('info', `Finished: ${stored.products} data product(s), ${stored.points} reduced datum/data`);
-      outcome = { state: 'succeeded', status: 'Finished', outputGroupId: stored.groupId };
+      const stepProvenance = step ? this.stepProvenance(step, pipeline, stepInputs, startedAt, entry) : undefined;
+      const stored = await this.storeOutputs(started, target, outputs, log, step && { position: step.position, provenance: stepProvenance! });
+      stepOutputs = stored;
+      if (step) log.write('info', `Step ${step.position} finished: ${stored.products} data product(s), ${stored.points} reduced datum/data`);
+      if (!step || step.position === step.stepCount) {
+        const total = step ? await this.runs.stepsOf(runId) : null;
+        const products = total ? new Set(total.flatMap((item) => item.outputIds)).size : stored.products;
+        const points = total ? total.reduce((sum, item) => sum + item.pointCount, 0) : stored.points;
+        log.write('info', `Finished: ${products} data product(s), ${points} reduced datum/data`);
+        outcome = { state: 'succeeded', status: 'Finished', outputGroupId: stored.groupId ?? started.outputGroupId };
+      } else {
+        outcome = { state: 'running' };
+      }
     } catch (error) {
       if (controller.signal.reason === 'shutdown') {
         outcome = null;
@@ -239,7 +303,7 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
     }
     // Started before the temp dir's removal yields, so the last lines wait for the end's statement (finish) rather
     // than going out in one of their own; an interrupted or abandoned run's lines are all stored now (flush).
-    const ending = outcome && !entry.abandoned;
+    const ending = outcome && outcome.state !== 'running' && !entry.abandoned;
     const lastLines = (ending ? log.finish() : log.flush().then(() => [])).catch((error: Error) => {
       this.logger.error(`Log of run ${runId}: ${error.message}`);
       return [] as LogLineEvent[];
@@ -249,13 +313,17 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
     // From here each way out publishes the state it stores (or was handed back by abandonAll, which did).
     skipStart();
     try {
-      return await this.record(runId, started, entry, outcome, await lastLines, announce, startedAt);
+      const stepRecord = step && pipeline ? { ...step, pipelineName: pipeline.name, provenance: this.stepProvenance(step, pipeline, stepInputs, startedAt, entry), groupId: stepOutputs?.groupId ?? null } : undefined;
+      return await this.record(runId, started, entry, outcome, await lastLines, announce, startedAt, stepRecord);
     } finally {
       await removed;
     }
   }
 
-  /** Stores how the run ended (or hands it back to the queue), once its lines are stored or in hand (`rest`). */
+  /**
+   * Stores how the run ended (or hands it back to the queue), once its lines are stored or in hand (`rest`). For a
+   * workflow's step: the next step is queued, or the run ends with the step (a failure skips the steps after it).
+   */
   private async record(
     runId: number,
     started: PipelineRun,
@@ -264,25 +332,65 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
     rest: LogLineEvent[],
     announce: (lines: LogLineEvent[]) => void,
     startedAt: number,
+    step?: RunningStep & { pipelineName: string; provenance: Record<string, unknown>; groupId: number | null },
   ): Promise<PipelineRun> {
-    if (entry.abandoned) return this.dataSource.getRepository(PipelineRun).findOneByOrFail({ id: runId });
+    const current = () => this.dataSource.getRepository(PipelineRun).findOneByOrFail({ id: runId });
+    if (entry.abandoned) return current();
     if (!outcome) {
       // Interrupted by its worker's stop: queued again (or, after its last attempt, marked interrupted).
       const handed = await this.runs.interrupted(runId, started.attempt);
-      return handed ?? this.dataSource.getRepository(PipelineRun).findOneByOrFail({ id: runId });
+      if (step && handed?.state === 'queued') await this.runs.stepRequeued(runId, step.position);
+      else if (step && handed) await this.runs.closeSteps(runId, 'failed', handed.failureMessage);
+      return handed ?? current();
+    }
+    if (step && outcome.state === 'running') {
+      const advanced = await this.runs.advance(runId, step.position + 1, step.stepCount, { enqueue: step.enqueueNext, outputGroupId: step.groupId });
+      return advanced ?? current();
+    }
+    if (step && (outcome.state === 'failed' || outcome.state === 'cancelled')) {
+      await this.runs.closeSteps(runId, outcome.state, outcome.failureMessage ?? null, step.provenance);
+      if (outcome.failureMessage) outcome.failureMessage = `Step ${step.position} (${step.pipelineName}): ${outcome.failureMessage}`;
     }
     const finishedAt = new Date();
-    const provenance = {
+    const provenance: Record<string, unknown> = {
       ...started.provenance,
       startedAt: started.startedAt?.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      durationSeconds: (finishedAt.getTime() - (step && started.startedAt ? started.startedAt.getTime() : startedAt)) / 1000,
+      workerHost: HOSTNAME,
+      workerPid: process.pid,
+      peakRssBytes: entry.peakRss,
+    };
+    if (step) {
+      provenance.steps = (await this.runs.stepsOf(runId)).map((item) => ({
+        step: item.position,
+        pipeline: item.pipelineKey,
+        state: item.state,
+        reusedFromRunId: item.reusedFromRunId ?? undefined,
+        outputIds: item.outputIds,
+        ...item.provenance,
+      }));
+    }
+    const finished = await this.runs.end(runId, ['running'], { ...outcome, finishedAt, provenance }, rest, announce);
+    return finished ?? current();
+  }
+
+  /** What a step's provenance records: its pipeline's version, its values and inputs, where and how long it ran. */
+  private stepProvenance(step: RunningStep, pipeline: RegisteredPipeline, inputs: ClaimedRun['inputs'], startedAt: number, entry: ActiveRun): Record<string, unknown> {
+    const finishedAt = new Date();
+    return {
+      pipeline: { key: pipeline.key, kind: pipeline.kind, shortName: pipeline.shortName, version: pipeline.version, configHash: pipeline.configHash },
+      flags: step.flags,
+      params: step.params,
+      inputs: inputs.map((input) => ({ id: input.id, name: input.originalName, sha256: input.sha256 })),
+      attempt: step.attempt,
+      startedAt: step.startedAt?.toISOString() ?? new Date(startedAt).toISOString(),
       finishedAt: finishedAt.toISOString(),
       durationSeconds: (finishedAt.getTime() - startedAt) / 1000,
       workerHost: HOSTNAME,
       workerPid: process.pid,
       peakRssBytes: entry.peakRss,
     };
-    const finished = await this.runs.end(runId, ['running'], { ...outcome, finishedAt, provenance }, rest, announce);
-    return finished ?? this.dataSource.getRepository(PipelineRun).findOneByOrFail({ id: runId });
   }
 
   private failureOutcome(error: unknown, stopReason: StopReason | undefined, log: RunLogWriter): Partial<PipelineRun> {
@@ -309,8 +417,17 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
   }
 
   /** Copies DataProduct outputs into the store and writes every row in one transaction; nothing stays on failure. */
-  private async storeOutputs(run: PipelineRun, target: Pick<Target, 'id'>, outputs: PipelineOutput[], log: RunLogWriter) {
-    if (!outputs.length) return { products: 0, points: 0, groupId: null };
+  private async storeOutputs(
+    run: PipelineRun,
+    target: Pick<Target, 'id'>,
+    outputs: PipelineOutput[],
+    log: RunLogWriter,
+    step?: { position: number; provenance: Record<string, unknown> },
+  ): Promise<StoredOutputs> {
+    if (!outputs.length) {
+      if (step) await this.runs.stepSucceeded(this.dataSource.manager, run.id, step.position, { outputIds: [], pointCount: 0, provenance: step.provenance });
+      return { products: 0, points: 0, groupId: null };
+    }
     const staged: Array<{ output: PipelineOutput; stored?: StoredFile; points?: ReturnType<typeof parsePhotometryCsv>['points'] }> = [];
     for (const output of outputs) {
       if (!fs.existsSync(output.path)) throw new AsyncError(`The pipeline named an output that does not exist: ${path.basename(output.path)}`);
@@ -332,11 +449,14 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
       const result = await this.dataSource.transaction(async (manager) => {
         // The outputs are the requester's, shared as the run is now. The lock waits for a share in progress
         // (PipelineRunsService.share locks the run first too), so outputs never miss a change of sharing.
-        const [sharing]: Array<Pick<PipelineRun, 'visibility' | 'classroomId'>> = await manager.query(
-          'SELECT visibility, classroom_id AS "classroomId" FROM pipeline_runs WHERE id = $1 FOR SHARE',
+        const [locked]: Array<Pick<PipelineRun, 'visibility' | 'classroomId' | 'outputGroupId'>> = await manager.query(
+          'SELECT visibility, classroom_id AS "classroomId", output_group_id AS "outputGroupId" FROM pipeline_runs WHERE id = $1 FOR SHARE',
           [run.id],
         );
-        if (!sharing) throw new AsyncError('The run was deleted while it ran');
+        if (!locked) throw new AsyncError('The run was deleted while it ran');
+        const sharing = { visibility: locked.visibility, classroomId: locked.classroomId };
+        // A workflow's outputs are marked with the step that made them.
+        const stepTag = step ? [`step_${step.position}`] : [];
         const products: DataProduct[] = [];
         let points = 0;
         for (const item of staged) {
@@ -350,7 +470,7 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
                 ownerId: run.requestedById,
                 visibility: sharing.visibility,
                 classroomId: sharing.classroomId,
-                tags: item.output.tag ? [outputTag(item.output)] : [],
+                tags: [...(item.output.tag ? [outputTag(item.output)] : []), ...stepTag],
               }),
             );
           } else if (item.points) {
@@ -366,7 +486,14 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
           }
         }
         let groupId: number | null = null;
-        if (products.length) {
+        if (products.length && step && locked.outputGroupId !== null) {
+          // Later steps of a workflow add to the group its earlier steps began: one group holds every step's outputs.
+          await manager.query('INSERT INTO data_product_group_members (group_id, data_product_id) SELECT $1, unnest($2::int[]) ON CONFLICT DO NOTHING', [
+            locked.outputGroupId,
+            products.map((product) => product.id),
+          ]);
+          groupId = locked.outputGroupId;
+        } else if (products.length) {
           const group = await manager.save(
             manager.create(DataProductGroup, {
               name: `${run.identifier}_outputs`,
@@ -377,6 +504,10 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
             }),
           );
           groupId = group.id;
+        }
+        if (step) {
+          const marked = await this.runs.stepSucceeded(manager, run.id, step.position, { outputIds: products.map((product) => product.id), pointCount: points, provenance: step.provenance });
+          if (!marked) throw new AsyncError('The run was cancelled while its outputs were stored');
         }
         return { products, points, groupId };
       });

@@ -4,10 +4,11 @@ import { InjectQueue } from '@nestjs/bull';
 import { BadRequestException, ConflictException, ForbiddenException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Queue } from 'bull';
-import { In, Repository } from 'typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { APP_VERSION } from '../config/paths';
 import { DataProduct } from '../data-products/data-product.entity';
+import { DataProductGroup } from '../groups/data-product-group.entity';
 import { NotificationsService } from '../notifications/notifications.service';
 import { MAX_JOB_ATTEMPTS, PIPELINES_QUEUE } from '../queue/queue.module';
 import { checkedSharing, sharingChoices, sharingLabel } from '../sharing/sharing-request';
@@ -20,19 +21,29 @@ import { SessionUser } from '../users/user.entity';
 import { LogLineEvent, PipelineEventsService } from './pipeline-events.service';
 import { insertLinesParams, insertLinesSql } from './log-line-rows';
 import { LogLevel } from './pipeline-log-line.entity';
-import { PipelineRegistryService } from '../pipeline-registry/pipeline-registry.service';
+import { isWorkflow, PipelineRegistryService, RegisteredEntry, RegisteredWorkflow } from '../pipeline-registry/pipeline-registry.service';
+import { stepValues } from '../workflows/workflow-definition';
+import { PipelineRunStep } from './pipeline-run-step.entity';
+import { ClaimedStep, RunStepsService } from './run-steps.service';
 import { PipelinePreset } from './pipeline-preset.entity';
 import { PipelineRun, PipelineState } from './pipeline-run.entity';
 import { resolveParams } from '../pipeline-sdk/pipeline-params';
 import { hasAllowedSuffix, resolveFlags } from '../pipeline-sdk/pipeline-process';
 import { ParamsRefusedException } from './params-refused.exception';
+import { hydrateRow } from '../database/hydrate-row';
 import { isRowId, PG_INTEGER_MAX } from '../common/request-parsing';
 
 /** Read once: os.hostname() is a system call each time. */
 const HOSTNAME = os.hostname();
 
-/** Bull job ids are strings; a prefix keeps them apart from any other job in the queue. */
-export const jobIdFor = (runId: number) => `run-${runId}`;
+/** Bull job ids are strings; a prefix keeps them apart from any other job in the queue. A workflow's steps: one job each. */
+export const jobIdFor = (runId: number, step?: number) => (step ? `run-${runId}-step-${step}` : `run-${runId}`);
+
+/** What a job of the pipelines queue carries: a run, and for a workflow run the step to run. */
+export interface RunJobData {
+  runId: number;
+  step?: number;
+}
 
 export const TERMINAL_STATES: PipelineState[] = ['succeeded', 'failed', 'cancelled', 'interrupted'];
 
@@ -56,7 +67,7 @@ const MAX_ENDS_PER_NOTIFY = 100;
 const RETURNING_WITH_TARGET_NAME = '*, (SELECT t.name FROM targets t WHERE t.id = target_id) AS "targetName"';
 
 /** Bull's options for a run's job: one job per run, requeued (not failed) when its worker stops while running it. */
-const jobOptions = (runId: number) => ({ jobId: jobIdFor(runId), removeOnComplete: true, removeOnFail: 1000, attempts: RUN_MAX_ATTEMPTS });
+const jobOptions = (runId: number, step?: number) => ({ jobId: jobIdFor(runId, step), removeOnComplete: true, removeOnFail: 1000, attempts: RUN_MAX_ATTEMPTS });
 
 export interface StartRunRequest {
   pipelineName: string;
@@ -116,6 +127,7 @@ export class PipelineRunsService {
     private readonly registry: PipelineRegistryService,
     private readonly events: PipelineEventsService,
     private readonly notifications: NotificationsService,
+    private readonly steps: RunStepsService,
   ) {}
 
   /** A run as the sharing policy sees it: owned by the student who started it. */
@@ -133,13 +145,32 @@ export class PipelineRunsService {
    * one. For callers that must refuse bad values before doing anything else (the CLI adds its files first).
    */
   checkValues(pipelineName: string, flags: Record<string, unknown>, params: Record<string, unknown> | undefined): void {
-    const pipeline = this.registry.get(pipelineName);
+    this.resolveValues(this.registry.get(pipelineName), flags, params, null);
+  }
+
+  /**
+   * A run's flag and parameter values with where each came from: the defaults, then the preset's, then those
+   * asked; a 400 for unknown or refused ones (parameters: one message per field).
+   */
+  private resolveValues(entry: RegisteredEntry, flags: Record<string, unknown>, params: Record<string, unknown> | undefined, preset: PipelinePreset | null) {
+    let resolved: ReturnType<typeof resolveFlags>;
     try {
-      resolveFlags(pipeline.flags, flags);
+      resolved = resolveFlags(entry.flags, flags);
     } catch (error) {
       throw new BadRequestException((error as Error).message);
     }
-    ParamsRefusedException.wrap(() => resolveParams(pipeline.params, params));
+    const flagSources: Record<string, 'default' | 'user' | 'preset'> = { ...resolved.sources };
+    const values = ParamsRefusedException.wrap(() => resolveParams(entry.params, params, preset?.params));
+    if (preset) {
+      for (const [name, value] of Object.entries(resolved.values)) {
+        if (name in preset.flags && preset.flags[name] === value) flagSources[name] = 'preset';
+      }
+      // A value typed into a form equal to the preset's came from the preset.
+      for (const [name, value] of Object.entries(values.values)) {
+        if (values.sources[name] === 'user' && name in preset.params && preset.params[name] === value) values.sources[name] = 'preset';
+      }
+    }
+    return { flags: resolved.values, flagSources, params: values.values, paramSources: values.sources };
   }
 
   /** Checks the request, records the run as queued and enqueues its job. */
@@ -154,50 +185,37 @@ export class PipelineRunsService {
         `${pipeline.name} takes only ${pipeline.allowedSuffixes.join(', ')} files; not: ${refused.map((p) => p.originalName).join(', ')}`,
       );
     }
-    let resolved: ReturnType<typeof resolveFlags>;
-    try {
-      resolved = resolveFlags(pipeline.flags, request.flags);
-    } catch (error) {
-      throw new BadRequestException((error as Error).message);
-    }
-    const sources: Record<string, 'default' | 'user' | 'preset'> = { ...resolved.sources };
     let preset: PipelinePreset | null = null;
     if (request.presetId) {
       preset = await this.presets.findOne({ where: { id: request.presetId } });
       if (!preset || preset.pipelineKey !== pipeline.key) throw new BadRequestException(`That preset is not one of ${pipeline.name}'s`);
-      for (const [name, value] of Object.entries(resolved.values)) {
-        if (name in preset.flags && preset.flags[name] === value) sources[name] = 'preset';
-      }
     }
-    const params = ParamsRefusedException.wrap(() => resolveParams(pipeline.params, request.params, preset?.params));
-    if (preset) {
-      // A value typed into a form equal to the preset's came from the preset.
-      for (const [name, value] of Object.entries(params.values)) {
-        if (params.sources[name] === 'user' && name in preset.params && preset.params[name] === value) params.sources[name] = 'preset';
-      }
-    }
-
-    const run = await this.insertWithUniqueIdentifier(pipeline.shortName, target, {
+    const values = this.resolveValues(pipeline, request.flags, request.params, preset);
+    const provenance = {
+      pipeline: { key: pipeline.key, kind: pipeline.kind, shortName: pipeline.shortName, version: pipeline.version, ...(isWorkflow(pipeline) ? { workflowVersionId: pipeline.versionId } : { configHash: pipeline.configHash }) },
+      flags: Object.fromEntries(Object.entries(values.flags).map(([name, value]) => [name, { value, source: values.flagSources[name] }])),
+      params: Object.fromEntries(Object.entries(values.params).map(([name, value]) => [name, { value, source: values.paramSources[name] }])),
+      preset: preset?.name ?? null,
+      inputs: inputs.map((input) => ({ id: input.id, name: input.originalName, sha256: input.sha256 })),
+      appVersion: APP_VERSION,
+      requestedBy: user.username,
+      requestedFrom: HOSTNAME,
+    };
+    const fields: Partial<PipelineRun> = {
       pipelineKey: pipeline.key,
       targetId: target.id,
       inputIds: inputs.map((input) => input.id),
-      flags: resolved.values,
-      params: params.values,
+      flags: values.flags,
+      params: values.params,
       state: 'queued',
       status: 'Waiting for a worker',
       requestedById: user.id,
       assignmentId: request.assignmentId ?? null,
-      provenance: {
-        pipeline: { key: pipeline.key, kind: pipeline.kind, shortName: pipeline.shortName, version: pipeline.version, configHash: pipeline.configHash },
-        flags: Object.fromEntries(Object.entries(resolved.values).map(([name, value]) => [name, { value, source: sources[name] }])),
-        params: Object.fromEntries(Object.entries(params.values).map(([name, value]) => [name, { value, source: params.sources[name] }])),
-        preset: preset?.name ?? null,
-        inputs: inputs.map((input) => ({ id: input.id, name: input.originalName, sha256: input.sha256 })),
-        appVersion: APP_VERSION,
-        requestedBy: user.username,
-        requestedFrom: HOSTNAME,
-      },
-    });
+      provenance,
+    };
+    if (isWorkflow(pipeline)) return this.startWorkflow(pipeline, target, fields, this.workflowSteps(pipeline, values.params), options);
+
+    const run = await this.insertWithUniqueIdentifier(this.runs.manager, pipeline.shortName, target, fields);
     if (options.enqueue !== false) {
       await this.queue.add({ runId: run.id }, jobOptions(run.id));
     }
@@ -206,20 +224,176 @@ export class PipelineRunsService {
   }
 
   /**
+   * Each step's flags and every parameter value for one run of a workflow: its fixed values and the student's for
+   * those it exposes, filled in with the step pipeline's defaults (checked again: a pipeline may have changed).
+   */
+  private workflowSteps(workflow: RegisteredWorkflow, runParams: PipelineRun['params']): Array<Partial<PipelineRunStep>> {
+    return workflow.steps.map((step) => {
+      const pipeline = this.registry.getPipeline(step.pipeline);
+      const values = ParamsRefusedException.wrap(() => resolveParams(pipeline.params, stepValues(step, runParams)));
+      return { position: step.position, pipelineKey: pipeline.key, flags: step.flags, params: values.values, inputs: step.inputs, keep: step.keep };
+    });
+  }
+
+  /**
+   * A workflow run: the run and its steps in one transaction, the first step not yet done queued (its own job), the
+   * ones after it pending. `done`: steps already done, reused from an earlier run (run again from a later step).
+   */
+  private async startWorkflow(
+    workflow: Pick<RegisteredWorkflow, 'shortName' | 'versionId'>,
+    target: Pick<Target, 'id'>,
+    fields: Partial<PipelineRun>,
+    steps: Array<Partial<PipelineRunStep>>,
+    options: { enqueue?: boolean },
+    done: Array<{ position: number; outputIds: number[]; fromRunId: number }> = [],
+  ): Promise<PipelineRun> {
+    const first = done.length + 1;
+    const run = await this.runs.manager.transaction(async (manager) => {
+      const inserted = await this.insertWithUniqueIdentifier(manager, workflow.shortName, target, { ...fields, workflowVersionId: workflow.versionId });
+      await this.steps.insert(
+        manager,
+        steps.map((step) => {
+          const reused = done.find((item) => item.position === step.position);
+          return {
+            ...step,
+            runId: inserted.id,
+            state: reused ? 'reused' : step.position === first ? 'queued' : 'pending',
+            status: reused ? `Reused from run ${reused.fromRunId}` : step.position === first ? 'Waiting for a worker' : '',
+            outputIds: reused?.outputIds ?? [],
+            reusedFromRunId: reused?.fromRunId ?? null,
+          } as Partial<PipelineRunStep>;
+        }),
+      );
+      const reusedOutputs = done.flatMap((item) => item.outputIds);
+      if (reusedOutputs.length) {
+        // The earlier steps' products belong to this run's outputs too: its group holds every step's.
+        const group = await manager.save(
+          manager.create(DataProductGroup, {
+            name: `${inserted.identifier}_outputs`,
+            products: [...new Set(reusedOutputs)].map((id) => ({ id }) as DataProduct),
+            createdById: fields.requestedById ?? null,
+            visibility: 'private',
+            classroomId: null,
+          }),
+        );
+        await manager.query('UPDATE pipeline_runs SET output_group_id = $2 WHERE id = $1', [inserted.id, group.id]);
+        inserted.outputGroupId = group.id;
+      }
+      return inserted;
+    });
+    if (options.enqueue !== false) await this.queue.add({ runId: run.id, step: first } satisfies RunJobData, jobOptions(run.id, first));
+    this.publishState(run);
+    return run;
+  }
+
+  /**
+   * "Run again from step k": a new run of the same workflow version on the same inputs and values, whose steps
+   * before k reuse the earlier run's stored outputs (each must have succeeded, or been reused itself).
+   */
+  async rerunFrom(earlier: PipelineRun, fromStep: number, user: SessionUser): Promise<PipelineRun> {
+    if (!earlier.workflowVersionId) throw new BadRequestException('Only a workflow run can be run again from a step');
+    const steps = await this.steps.listFor(earlier.id);
+    if (!Number.isInteger(fromStep) || fromStep < 1 || fromStep > steps.length) throw new BadRequestException(`Choose a step from 1 to ${steps.length}`);
+    const notDone = steps.find((step) => step.position < fromStep && step.state !== 'succeeded' && step.state !== 'reused');
+    if (notDone) throw new BadRequestException(`Step ${notDone.position} did not succeed in this run, so the run cannot start again after it`);
+    const { target, inputs } = await this.targetAndInputs(earlier.targetId, earlier.inputIds, user);
+    const kept = steps.filter((step) => step.position < fromStep);
+    const outputs = kept.flatMap((step) => step.outputIds);
+    if (outputs.length) {
+      const { target: sameTarget, inputs: still } = await this.targetAndInputs(earlier.targetId, outputs, user).catch(() => ({ target: null, inputs: [] as StartInput[] }));
+      if (!sameTarget || still.length !== new Set(outputs).size) throw new BadRequestException('Outputs of the earlier steps were deleted: run the workflow from the start');
+    }
+    const [version] = await this.runs.manager.query('SELECT short_name AS "shortName" FROM workflow_versions WHERE id = $1', [earlier.workflowVersionId]);
+    if (!version) throw new BadRequestException('That workflow version no longer exists');
+    const provenance = {
+      ...earlier.provenance,
+      inputs: inputs.map((input) => ({ id: input.id, name: input.originalName, sha256: input.sha256 })),
+      rerunOf: { runId: earlier.id, identifier: earlier.identifier, fromStep },
+      requestedBy: user.username,
+      requestedFrom: HOSTNAME,
+      appVersion: APP_VERSION,
+    };
+    for (const key of ['startedAt', 'finishedAt', 'durationSeconds', 'workerHost', 'workerPid', 'peakRssBytes', 'steps']) delete (provenance as Record<string, unknown>)[key];
+    return this.startWorkflow(
+      { shortName: version.shortName, versionId: earlier.workflowVersionId },
+      target,
+      {
+        pipelineKey: earlier.pipelineKey,
+        targetId: target.id,
+        inputIds: earlier.inputIds,
+        flags: earlier.flags,
+        params: earlier.params,
+        state: 'queued',
+        status: 'Waiting for a worker',
+        requestedById: user.id,
+        assignmentId: earlier.assignmentId,
+        provenance,
+      },
+      steps.map((step) => ({ position: step.position, pipelineKey: step.pipelineKey, flags: step.flags, params: step.params, inputs: step.inputs, keep: step.keep })),
+      {},
+      kept.map((step) => ({ position: step.position, outputIds: step.outputIds, fromRunId: step.reusedFromRunId ?? earlier.id })),
+    );
+  }
+
+  stepsOf(runId: number): Promise<PipelineRunStep[]> {
+    return this.steps.listFor(runId);
+  }
+
+  setStepStatus(runId: number, position: number, status: string): Promise<void> {
+    return this.steps.setStatus(runId, position, status);
+  }
+
+  /** A step's outputs are stored (in `manager`'s transaction with them): null when the step is no longer running. */
+  stepSucceeded(manager: EntityManager, runId: number, position: number, values: { outputIds: number[]; pointCount: number; provenance: Record<string, unknown> }) {
+    return this.steps.succeeded(manager, runId, position, values);
+  }
+
+  stepRequeued(runId: number, position: number) {
+    return this.steps.requeued(runId, position);
+  }
+
+  /** A workflow run ended early: its open step takes the end, the steps after it are skipped. */
+  closeSteps(runId: number, state: 'failed' | 'cancelled', message: string | null, provenance?: Record<string, unknown>) {
+    return this.steps.closeOpen(runId, state, message, provenance);
+  }
+
+  /** A worker takes a step of a workflow run (see RunStepsService.claim); the caller publishes the new state. */
+  async claimStep(runId: number, position: number): Promise<(Omit<ClaimedStep, 'run'> & { run: PipelineRun }) | null> {
+    const claimed = await this.steps.claim(runId, position, RUN_MAX_ATTEMPTS);
+    if (!claimed) return null;
+    return { ...claimed, run: this.hydrate(claimed.run) };
+  }
+
+  /**
+   * A step succeeded and another follows: it waits for a worker, as its own job (unless `enqueue` is false: the
+   * CLI runs the steps itself).
+   */
+  async advance(runId: number, next: number, stepCount: number, options: { enqueue?: boolean; outputGroupId?: number | null } = {}): Promise<PipelineRun | null> {
+    await this.steps.queued(runId, next);
+    const run = await this.transition(runId, ['running'], {
+      status: `Step ${next} of ${stepCount}: waiting for a worker`,
+      ...(options.outputGroupId ? { outputGroupId: options.outputGroupId } : {}),
+    });
+    if (run && options.enqueue !== false) await this.queue.add({ runId, step: next } satisfies RunJobData, jobOptions(runId, next));
+    return run;
+  }
+
+  /**
    * Inserts the run under the first free identifier. The first few tries count up (`_2`, `_3`, …) so a second run in
    * the same second reads naturally; when a whole class presses Run on one target at once, later tries take a random
    * suffix instead, so concurrent starts stop colliding with each other rather than racing through the same numbers.
    */
-  private async insertWithUniqueIdentifier(shortName: string, target: Pick<Target, 'id'>, fields: Partial<PipelineRun>): Promise<PipelineRun> {
+  private async insertWithUniqueIdentifier(manager: EntityManager, shortName: string, target: Pick<Target, 'id'>, fields: Partial<PipelineRun>): Promise<PipelineRun> {
     const now = new Date();
     for (let attempt = 0; attempt < IDENTIFIER_ATTEMPTS; attempt++) {
       const identifier =
         attempt < COUNTED_SUFFIXES
           ? runIdentifier(shortName, target.id, now, attempt)
           : `${runIdentifier(shortName, target.id, now, 0)}_${randomBytes(3).toString('hex')}`;
-      const result = await this.runs
+      const result = await manager
         .createQueryBuilder()
         .insert()
+        .into(PipelineRun)
         .values({ ...fields, identifier } as QueryDeepPartialEntity<PipelineRun>)
         .orIgnore()
         .returning('*')
@@ -256,14 +430,9 @@ export class PipelineRunsService {
     return { target, inputs: inputs.map((input) => ({ id: input.id, targetId: input.targetId, originalName: input.originalName, sha256: input.sha256 })) };
   }
 
-  /** A run from a row of pipeline_runs as `RETURNING *` gives it, converted as TypeORM converts what it reads. */
+  /** A run from a row of pipeline_runs as `RETURNING *` (or row_to_json) gives it. */
   private hydrate(raw: Record<string, unknown>): PipelineRun {
-    const driver = this.runs.manager.connection.driver;
-    const run = this.runs.create();
-    for (const column of this.runs.metadata.columns) {
-      if (column.databaseName in raw) column.setEntityValue(run, driver.prepareHydratedValue(raw[column.databaseName], column));
-    }
-    return run;
+    return hydrateRow(this.runs, raw);
   }
 
   /**
@@ -378,7 +547,21 @@ export class PipelineRunsService {
       throw new ForbiddenException('Only the student who started this run, their teacher or an admin may cancel it');
     }
     if (TERMINAL_STATES.includes(run.state)) return run;
-    if (run.state === 'queued') {
+    if (run.workflowVersionId) {
+      // A step waiting for a worker (the first, or one between two steps) is taken off the queue; a running one is told.
+      const open = await this.steps.open(run.id);
+      if (open && open.state !== 'running') {
+        const job = await this.queue.getJob(jobIdFor(run.id, open.position));
+        const removed = job ? await job.remove().then(() => true, () => false) : true;
+        if (removed) {
+          const updated = await this.transition(run.id, ['queued', 'running'], { state: 'cancelled', status: 'Cancelled', failureMessage: null, finishedAt: new Date() });
+          if (updated) {
+            await this.steps.closeOpen(run.id, 'cancelled', null);
+            return updated;
+          }
+        }
+      }
+    } else if (run.state === 'queued') {
       const job = await this.queue.getJob(jobIdFor(run.id));
       await job?.remove().catch(() => undefined);
       const updated = await this.transition(run.id, ['queued'], { state: 'cancelled', status: 'Cancelled before it started', finishedAt: new Date() });
@@ -539,9 +722,11 @@ export class PipelineRunsService {
    * A run that claim() refused because it has used all its attempts (its workers stopped during each) fails, with
    * a log line and a message saying so; null if it is not such a run.
    */
-  giveUp(id: number): Promise<PipelineRun | null> {
+  async giveUp(id: number): Promise<PipelineRun | null> {
     const message = `Stopped after ${RUN_MAX_ATTEMPTS} attempts: its worker stopped during each of them`;
-    return this.handOver(id, ['queued', 'running'], 'error', message, { state: 'failed', status: 'Failed', failureMessage: message, finishedAt: new Date() }, (run) => run.attempt >= RUN_MAX_ATTEMPTS);
+    const failed = await this.handOver(id, ['queued', 'running'], 'error', message, { state: 'failed', status: 'Failed', failureMessage: message, finishedAt: new Date() }, (run) => run.attempt >= RUN_MAX_ATTEMPTS);
+    if (failed?.workflowVersionId) await this.steps.closeOpen(id, 'failed', message);
+    return failed;
   }
 
   /**
@@ -615,18 +800,23 @@ export class PipelineRunsService {
     const open = await this.runs.find({ where: { state: In(['queued', 'running']) }, order: { id: 'ASC' } });
     let requeued = 0;
     for (const run of open) {
-      const job = await this.queue.getJob(jobIdFor(run.id));
+      // A workflow run's job is its open step's; a run with none open (stopped between two steps) queues the next.
+      const step = run.workflowVersionId ? await this.steps.open(run.id) : null;
+      if (run.workflowVersionId && !step) continue;
+      const position = step?.position;
+      const job = await this.queue.getJob(jobIdFor(run.id, position));
       const jobState = job ? await job.getState() : null;
       if (job && jobState !== 'completed' && jobState !== 'failed') continue;
       // A finished job would keep the run's job id taken.
       await job?.remove().catch(() => undefined);
       const waiting =
-        run.state === 'running'
+        run.state === 'running' && step?.state !== 'pending'
           ? { state: 'queued' as const, status: `Waiting for a worker: attempt ${run.attempt} of ${RUN_MAX_ATTEMPTS} stopped with its worker` }
           : { state: 'queued' as const };
       const updated = await this.transition(run.id, [run.state], waiting);
       if (!updated) continue;
-      await this.queue.add({ runId: run.id }, jobOptions(run.id));
+      if (position) await this.steps.queued(run.id, position);
+      await this.queue.add({ runId: run.id, step: position } satisfies RunJobData, jobOptions(run.id, position));
       requeued++;
     }
     return requeued;

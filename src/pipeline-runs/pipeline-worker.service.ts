@@ -4,7 +4,7 @@ import { Job, Queue } from 'bull';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { PIPELINES_QUEUE, stopTaking } from '../queue/queue.module';
 import { PipelineRunnerService } from './pipeline-runner.service';
-import { PipelineRunsService } from './pipeline-runs.service';
+import { PipelineRunsService, RunJobData } from './pipeline-runs.service';
 
 export const PIPELINE_WORKER_ENABLED = Symbol('PIPELINE_WORKER_ENABLED');
 export const PIPELINE_CONCURRENCY = Symbol('PIPELINE_CONCURRENCY');
@@ -57,8 +57,8 @@ export class PipelineWorkerService implements OnApplicationBootstrap, OnModuleDe
     });
     this.processing = true;
     this.queue
-      .process(this.concurrency, (job: Job<{ runId: number }>) => {
-        const work = this.runJob(job.data.runId);
+      .process(this.concurrency, (job: Job<RunJobData>) => {
+        const work = this.runJob(job.data.runId, job.data.step);
         this.jobs.add(work);
         return work.finally(() => this.jobs.delete(work));
       })
@@ -66,8 +66,8 @@ export class PipelineWorkerService implements OnApplicationBootstrap, OnModuleDe
     this.logger.log(`Running pipeline jobs here, ${this.concurrency} at a time`);
   }
 
-  private async runJob(runId: number): Promise<{ state: string }> {
-    const run = await this.runner.execute(runId);
+  private async runJob(runId: number, step?: number): Promise<{ state: string }> {
+    const run = await this.runner.execute(runId, step);
     if (run.state === 'queued') throw new RunRequeuedError(run.id);
     return { state: run.state };
   }
@@ -122,15 +122,12 @@ export class PipelineWorkerService implements OnApplicationBootstrap, OnModuleDe
    * Bull reports every failed try, also those it retries: only a job that failed for good (its worker died too
    * often, or an error outside the run) fails its run. A run the runner requeued or finished is left as it is.
    */
-  private async onJobFailed(job: Job<{ runId: number }>, error: Error) {
+  private async onJobFailed(job: Job<RunJobData>, error: Error) {
     const runId = job.data?.runId;
     if (!runId || error instanceof RunRequeuedError) return;
     if ((await job.getState()) !== 'failed') return;
-    await this.runs.transition(runId, ['queued', 'running'], {
-      state: 'failed',
-      status: 'Failed',
-      failureMessage: `The worker running this pipeline stopped (${error.message})`,
-      finishedAt: new Date(),
-    });
+    const message = `The worker running this pipeline stopped (${error.message})`;
+    const failed = await this.runs.transition(runId, ['queued', 'running'], { state: 'failed', status: 'Failed', failureMessage: message, finishedAt: new Date() });
+    if (failed?.workflowVersionId) await this.runs.closeSteps(runId, 'failed', message);
   }
 }

@@ -12,6 +12,10 @@ import { PipelineRegistryService } from '../pipeline-registry/pipeline-registry.
 import { PipelinePreset } from './pipeline-preset.entity';
 import { PipelinePresetsService } from './pipeline-presets.service';
 import { PipelineRun } from './pipeline-run.entity';
+import { PipelineRunStep } from './pipeline-run-step.entity';
+import { RunStepsService } from './run-steps.service';
+import { WorkflowVersion } from '../workflows/workflow-version.entity';
+import { WorkflowsService } from '../workflows/workflows.service';
 import { PipelineRunnerService } from './pipeline-runner.service';
 import { PipelineRunsService } from './pipeline-runs.service';
 import { PIPELINE_CONCURRENCY, PIPELINE_WORKER_ENABLED, PipelineWorkerService } from './pipeline-worker.service';
@@ -24,7 +28,7 @@ export class PipelinesModule {
     return {
       module: PipelinesModule,
       global: true,
-      imports: [TypeOrmModule.forFeature([PipelineRun, PipelineLogLine, PipelinePreset, DataProduct]), TargetsModule, DataProductsModule, ReducedDataModule, NotificationsModule],
+      imports: [TypeOrmModule.forFeature([PipelineRun, PipelineRunStep, PipelineLogLine, PipelinePreset, DataProduct, WorkflowVersion]), TargetsModule, DataProductsModule, ReducedDataModule, NotificationsModule],
       providers: [
         { provide: PIPELINE_REDIS_URL, useValue: options.redisUrl },
         { provide: PIPELINE_WORKER_ENABLED, useValue: options.runWorker },
@@ -34,10 +38,12 @@ export class PipelinesModule {
         PipelineEventsService,
         PipelineLogService,
         PipelineRunsService,
+        RunStepsService,
+        WorkflowsService,
         PipelineRunnerService,
         PipelineWorkerService,
       ],
-      exports: [PIPELINE_WORKER_ENABLED, PipelineEventsService, PipelineRegistryService, PipelinePresetsService, PipelineRunsService, PipelineLogService, PipelineRunnerService, PIPELINE_REDIS_URL],
+      exports: [PIPELINE_WORKER_ENABLED, PipelineEventsService, PipelineRegistryService, PipelinePresetsService, PipelineRunsService, PipelineLogService, PipelineRunnerService, WorkflowsService, PIPELINE_REDIS_URL],
     };
   }
 }

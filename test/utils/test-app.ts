@@ -62,7 +62,7 @@ export async function startTestPortal(
   const portal = await createPortalApp(loadConfig(env), { logger: process.env.TEST_LOGS ? undefined : false });
   const dataSource = portal.app.get(DataSource);
   await dataSource.query(
-    `TRUNCATE users, classrooms, classroom_members, targets, pipeline_log_lines, target_lists, data_products, data_product_groups, reduced_data, pipeline_runs, api_tokens, sessions, assignments, hand_ins, notifications, notification_preferences RESTART IDENTITY CASCADE`,
+    `TRUNCATE users, classrooms, classroom_members, targets, pipeline_log_lines, target_lists, data_products, data_product_groups, reduced_data, pipeline_runs, api_tokens, sessions, assignments, hand_ins, notifications, notification_preferences, workflow_versions RESTART IDENTITY CASCADE`,
   );
   // Jobs left in the shared Redis by an earlier run would clash with this run's job ids.
   if (!options.embedded) {

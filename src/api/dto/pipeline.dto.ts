@@ -58,11 +58,22 @@ export class PresetDto {
   @ApiProperty({ ...PARAM_VALUES_SCHEMA, description: 'the parameters it sets; the others keep their defaults' }) params: Record<string, number | string | null>;
 }
 
+export class WorkflowStepDto {
+  @ApiProperty({ type: 'integer', description: '1 for the first step' }) position: number;
+  @ApiProperty({ description: 'the registered pipeline the step runs' }) pipeline: string;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'boolean' } }) flags: Record<string, boolean>;
+  @ApiProperty({ ...PARAM_VALUES_SCHEMA, description: 'fixed values; an exposed parameter\'s value here is its default' }) params: Record<string, number | string | null>;
+  @ApiProperty({ type: [String], description: "parameters the student sets (the workflow's params)" }) expose: string[];
+  @ApiProperty({ enum: ['run', 'previous'], description: "the run's inputs, or the previous step's outputs" }) inputs: string;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } }, description: 'from the previous step, only these endings (suffixes) or product types (productTypes)', example: { suffixes: ['.fits'] } })
+  keep: { suffixes?: string[]; productTypes?: string[] };
+}
+
 export class PipelineDto {
   @ApiProperty({ description: 'display name; what POST /api/processes takes as "pipeline"' }) name: string;
   @ApiProperty() key: string;
   @ApiProperty() shortName: string;
-  @ApiProperty({ enum: ['class', 'command'] }) kind: string;
+  @ApiProperty({ enum: ['class', 'command', 'workflow'] }) kind: string;
   @ApiProperty() description: string;
   @ApiProperty() version: string;
   @ApiProperty({ type: [String], example: ['.fits', '.fits.gz'] }) allowedSuffixes: string[];
@@ -76,6 +87,7 @@ export class PipelineDto {
   })
   params: Record<string, ParamSpecDto>;
   @ApiProperty({ type: [PresetDto] }) presets: PresetDto[];
+  @ApiPropertyOptional({ type: [WorkflowStepDto], description: 'workflows only: the steps in order' }) steps?: WorkflowStepDto[];
 }
 
 export { ChoiceOptionDto, FlagSpecDto, ParamSpecDto };
