@@ -13,8 +13,8 @@ import { startEmbeddedPostgres } from './infrastructure/embedded-postgres';
 import { redactUrl, startInfrastructure } from './infrastructure/infrastructure';
 import { UsersService } from './users/users.service';
 import { PipelineCliModule, PipelineCliService } from './pipeline-runs/pipeline-cli.service';
-import { BUILTIN_PIPELINES } from './teaching-pipelines';
-import { loadPipelineRegistry } from './pipeline-registry/pipeline-config.loader';
+import { isWorkflow, PipelineRegistryService } from './pipeline-registry/pipeline-registry.service';
+import { workflowStepsView } from './api/api-presenters';
 
 const USAGE = `Usage: npm run cli -- <command> [options]      (the same: node dist/src/cli.js <command> [options])
 
@@ -268,7 +268,53 @@ async function runDatabaseCommand(
   }
 }
 
-/** pipeline:list and pipeline:run, on the full pipeline stack with this process as the worker. */
+/**
+ * pipeline:list: the registered pipelines and the workflows' current versions (composed ones are in Postgres, so
+ * the database is opened as for pipeline:run).
+ */
+async function listPipelines(config: ReturnType<typeof loadConfig>, json: boolean): Promise<void> {
+  const infrastructure = await startInfrastructure(config, { log: () => undefined } as unknown as Logger);
+  try {
+    await runMigrations(infrastructure.databaseUrl);
+    const app = await NestFactory.createApplicationContext(PipelineCliModule.forRoot(config, infrastructure.databaseUrl, infrastructure.redisUrl), {
+      logger: QUIET_LOGGER,
+      abortOnError: false,
+    });
+    try {
+      const list = app
+        .get(PipelineRegistryService)
+        .list()
+        .map((p) => ({
+          name: p.name,
+          key: p.key,
+          kind: p.kind,
+          shortName: p.shortName,
+          version: p.version,
+          flags: p.flags,
+          params: p.params,
+          allowedSuffixes: p.allowedSuffixes,
+          ...(isWorkflow(p) ? { steps: workflowStepsView(p) } : {}),
+        }));
+      if (json) console.log(JSON.stringify(list));
+      else {
+        for (const p of list) {
+          const params = Object.entries(p.params).map(([name, spec]) => `${name} (${spec.kind}, default ${spec.default === null ? 'none' : spec.default})`);
+          const steps = p.steps ? `; steps ${p.steps.map((step) => `${step.position}. ${step.pipeline}`).join(', ')}` : '';
+          console.log(
+            `${p.name} (${p.shortName}${p.kind === 'workflow' ? `, workflow v${p.version}` : ''}): takes ${p.allowedSuffixes.join(', ') || 'any file'}; ` +
+              `flags ${Object.keys(p.flags).join(', ') || 'none'}; parameters ${params.join(', ') || 'none'}${steps}`,
+          );
+        }
+      }
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await infrastructure.close();
+  }
+}
+
+/** pipeline:run, on the full pipeline stack with this process as the worker. */
 async function runPipelineCommand(
   command: string,
   values: { pipeline?: string; target?: string; flag?: string[]; param?: string[]; as?: string; json?: boolean },
@@ -276,26 +322,7 @@ async function runPipelineCommand(
 ): Promise<void> {
   const config = loadConfig();
   if (command === 'pipeline:list') {
-    const registry = loadPipelineRegistry(config.pipelinesConfig, BUILTIN_PIPELINES);
-    const list = [...registry.values()].map((p) => ({
-      name: p.name,
-      key: p.key,
-      kind: p.kind,
-      shortName: p.shortName,
-      flags: p.flags,
-      params: p.params,
-      allowedSuffixes: p.allowedSuffixes,
-    }));
-    if (values.json) console.log(JSON.stringify(list));
-    else {
-      for (const p of list) {
-        const params = Object.entries(p.params).map(([name, spec]) => `${name} (${spec.kind}, default ${spec.default === null ? 'none' : spec.default})`);
-        console.log(
-          `${p.name} (${p.shortName}): takes ${p.allowedSuffixes.join(', ') || 'any file'}; flags ${Object.keys(p.flags).join(', ') || 'none'}; ` +
-            `parameters ${params.join(', ') || 'none'}`,
-        );
-      }
-    }
+    await listPipelines(config, Boolean(values.json));
     return;
   }
   const pipelineName = required(values, 'pipeline');

@@ -261,6 +261,115 @@
     if (cancel && ['succeeded', 'failed', 'cancelled', 'interrupted'].indexOf(state.state) !== -1) cancel.remove();
   }
 
+  // A workflow run's steps: each with its state, status (a progress bar when it says "i/n"), timing and a log
+  // section. A section loads its step's lines when opened (the running step's opens by itself) and then takes the
+  // live lines whose seq falls in its step's range (from its first line to the next step's).
+  var steps = Array.prototype.map.call(document.querySelectorAll('#run-steps .run-step'), function (el) {
+    var details = el.querySelector('[data-role="log-section"]');
+    var step = {
+      el: el,
+      position: Number(el.getAttribute('data-position')),
+      first: Number(el.getAttribute('data-first-seq')) || null,
+      startedAt: parseShown(el.getAttribute('data-started')),
+      state: el.querySelector('[data-role="state"]').textContent.trim(),
+      details: details,
+      box: el.querySelector('[data-role="log"]'),
+      loaded: false,
+      loading: null,
+      waiting: [],
+      shownTo: 0,
+      touched: false,
+    };
+    details.addEventListener('toggle', function () { if (details.open) loadStep(step); });
+    details.querySelector('summary').addEventListener('click', function () { step.touched = true; });
+    return step;
+  });
+  function stepEnd(step) {
+    var next = steps[steps.indexOf(step) + 1];
+    return next && next.first ? next.first - 1 : Infinity;
+  }
+  function addStepLines(step, lines) {
+    var end = stepEnd(step);
+    var fragment = document.createDocumentFragment();
+    lines.forEach(function (line) {
+      if (line.seq < step.first || line.seq > end || line.seq <= step.shownTo) return;
+      var span = lineElement(line);
+      span.removeAttribute('id');
+      fragment.appendChild(span);
+      step.shownTo = line.seq;
+    });
+    step.box.appendChild(fragment);
+  }
+  function loadStep(step) {
+    if (step.loaded || step.loading || !step.first) return;
+    var end = stepEnd(step);
+    var limit = Math.min(2000, end === Infinity ? 2000 : end - step.first + 1);
+    step.loading = fetchPage('after=' + (step.first - 1) + '&limit=' + limit)
+      .then(function (page) {
+        step.loaded = true;
+        addStepLines(step, page.lines);
+        // Live lines that came while the page was on its way.
+        addStepLines(step, step.waiting.sort(function (a, b) { return a.seq - b.seq; }));
+      })
+      .catch(function () { step.loaded = true; })
+      .then(function () { step.loading = null; step.waiting = []; });
+  }
+  function stepLines(lines) {
+    if (!lines.length) return;
+    steps.forEach(function (step) {
+      if (step.loading) step.waiting.push.apply(step.waiting, lines);
+      else if (step.loaded && step.first) addStepLines(step, lines);
+    });
+  }
+  function showStep(event) {
+    var step = steps.filter(function (candidate) { return candidate.position === event.position; })[0];
+    if (!step) return;
+    var el = step.el;
+    var badge = el.querySelector('[data-role="state"]');
+    badge.textContent = event.state;
+    badge.className = 'badge state-' + event.state;
+    step.state = event.state;
+    el.querySelector('[data-role="status"]').textContent = event.status || '';
+    var failure = el.querySelector('[data-role="failure"]');
+    failure.textContent = event.failureMessage || '';
+    failure.hidden = !event.failureMessage;
+    if (event.firstLogSeq && event.firstLogSeq !== step.first) {
+      step.first = event.firstLogSeq;
+      step.loaded = false;
+      step.shownTo = 0;
+      step.box.textContent = '';
+    }
+    if (event.startedAt) step.startedAt = Date.parse(event.startedAt);
+    var bar = el.querySelector('[data-role="progress"]');
+    bar.hidden = event.state !== 'running';
+    var fraction = /(\d+)\s*\/\s*(\d+)/.exec(event.status || '');
+    if (fraction && Number(fraction[2]) > 0 && Number(fraction[1]) <= Number(fraction[2])) {
+      bar.max = Number(fraction[2]);
+      bar.value = Number(fraction[1]);
+    } else {
+      bar.removeAttribute('value');
+    }
+    var timing = el.querySelector('[data-role="timing"]');
+    if (event.startedAt && event.finishedAt) timing.textContent = ((Date.parse(event.finishedAt) - Date.parse(event.startedAt)) / 1000).toFixed(1) + ' s';
+    var outputs = el.querySelector('[data-role="outputs"]');
+    if (event.outputCount || event.pointCount) {
+      outputs.textContent = (event.outputCount ? event.outputCount + ' product(s)' : '') + (event.pointCount ? ' ' + event.pointCount + ' point(s)' : '');
+    }
+    // The step that starts running opens its log section, unless the reader has opened or closed it themselves.
+    if (event.state === 'running' && !step.touched) {
+      steps.forEach(function (other) { if (other !== step && !other.touched && other.state !== 'failed') other.details.open = false; });
+      step.details.open = true;
+    }
+    if (step.details.open) loadStep(step);
+  }
+  setInterval(function () {
+    steps.forEach(function (step) {
+      if (step.state !== 'running' || !step.startedAt) return;
+      step.el.querySelector('[data-role="timing"]').textContent = 'running for ' + formatSeconds((Date.now() - step.startedAt) / 1000);
+    });
+  }, 1000);
+  steps.forEach(function (step) { if (step.details.open) loadStep(step); });
+
   // Connects again after the server ends the connection (live-socket.js); 'connect' then joins again.
   var socket = window.portalLiveSocket();
   socket.on('connect', function () {
@@ -271,6 +380,7 @@
   socket.on('disconnect', function () { indicator.textContent = '○ reconnecting…'; });
   // Lines come in batches, each batch in seq order and already stored.
   socket.on('log-lines', function (batch) {
+    stepLines(batch.filter(function (line) { return line.runId === runId; }));
     if (detached) return;
     var lines = batch.filter(function (line) { return line.runId === runId && line.seq > lastSeq; });
     if (!lines.length) return;
@@ -280,6 +390,7 @@
     appendLines(lines);
   });
   socket.on('run', function (state) { if (state.runId === runId) showState(state); });
+  socket.on('run-step', function (step) { if (step.runId === runId) showStep(step); });
   // The run was unshared from this user: the server has taken the socket out of its room.
   socket.on('run-access', function (access) {
     if (access.runId === runId && !access.ok) { indicator.textContent = access.error || 'not live'; socket.disconnect(); }

@@ -4,6 +4,7 @@ import { DataProductGroup } from '../groups/data-product-group.entity';
 import { PipelinePreset } from '../pipeline-runs/pipeline-preset.entity';
 import { PipelineRun } from '../pipeline-runs/pipeline-run.entity';
 import { RUN_MAX_ATTEMPTS } from '../pipeline-runs/pipeline-runs.service';
+import { PipelineRunStep } from '../pipeline-runs/pipeline-run-step.entity';
 import { isWorkflow, RegisteredEntry, RegisteredWorkflow } from '../pipeline-registry/pipeline-registry.service';
 import { filterOf, seriesKey, sourceRef } from '../reduced-data/light-curve-series';
 import { ReducedDatum } from '../reduced-data/reduced-datum.entity';
@@ -133,8 +134,27 @@ export function workflowStepsView(workflow: RegisteredWorkflow) {
   return workflow.steps.map((step) => ({ position: step.position, pipeline: step.pipeline, flags: step.flags, params: step.params, expose: step.expose, inputs: step.inputs, keep: step.keep }));
 }
 
-export function runView(run: PipelineRun): RunDto {
+export function runView(run: PipelineRun, steps?: PipelineRunStep[]): RunDto {
   return {
+    workflowVersionId: run.workflowVersionId ?? null,
+    ...(steps?.length
+      ? {
+          steps: steps.map((step) => ({
+            position: step.position,
+            pipeline: step.pipelineKey,
+            state: step.state,
+            status: step.status,
+            failureMessage: step.failureMessage,
+            flags: step.flags,
+            params: step.params,
+            outputIds: step.outputIds,
+            pointCount: step.pointCount,
+            reusedFromRunId: step.reusedFromRunId,
+            startedAt: iso(step.startedAt),
+            finishedAt: iso(step.finishedAt),
+          })),
+        }
+      : {}),
     id: run.id,
     identifier: run.identifier,
     pipeline: run.pipelineKey,

@@ -13,7 +13,7 @@ import { SessionUser } from '../users/user.entity';
 import { ApiMissing, ApiResource, ApiZipDownload } from './api-docs.decorators';
 import { runView } from './api-presenters';
 import { ErrorDto } from './dto/common.dto';
-import { LogLinesDto, LogQueryDto, RunDto, RunQueryDto, ShareRunDto, StartRunDto } from './dto/run.dto';
+import { LogLinesDto, LogQueryDto, RerunDto, RunDto, RunQueryDto, ShareRunDto, StartRunDto } from './dto/run.dto';
 import { shareRequest } from './dto/sharing.dto';
 import { ApiPageResponse, Page, paged } from './pagination';
 import { ParseRowIdPipe } from '../common/request-parsing';
@@ -70,7 +70,8 @@ export class RunsApiController {
   @ApiOkResponse({ type: RunDto })
   @ApiMissing('run')
   async get(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number): Promise<RunDto> {
-    return runView(await this.runs.findVisible(id, user));
+    const { run, steps } = await this.runs.withSteps(await this.runs.findVisible(id, user));
+    return runView(run, steps);
   }
 
   @Get(':id/log')
@@ -118,6 +119,19 @@ export class RunsApiController {
     return runView(await this.runs.findVisible(id, user));
   }
 
+  @Post(':id/rerun')
+  @ApiOperation({
+    summary: 'Run a workflow again from a step',
+    description: "A new run of the same workflow version on the same inputs and values (yours); the steps before `fromStep` reuse this run's stored outputs, so each must have succeeded.",
+  })
+  @ApiCreatedResponse({ type: RunDto })
+  @ApiMissing('run')
+  async rerun(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Body() body: RerunDto): Promise<RunDto> {
+    const run = await this.runs.rerunFrom(await this.runs.findVisible(id, user), body.fromStep, user);
+    const { steps } = await this.runs.withSteps(run);
+    return runView(await this.runs.findVisible(run.id, user), steps);
+  }
+
   @Patch(':id')
   @ApiOperation({
     summary: 'Share a run and its outputs: private, with a class, or public',
@@ -136,7 +150,6 @@ export class RunsApiController {
   @ApiOkResponse({ schema: { type: 'object', additionalProperties: true } })
   @ApiMissing('run')
   async provenance(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number): Promise<Record<string, unknown>> {
-    const run = await this.runs.findVisible(id, user);
-    return { identifier: run.identifier, pipeline: run.pipelineKey, state: run.state, target: { id: run.target.id, name: run.target.name }, ...run.provenance };
+    return this.runs.provenanceOf(await this.runs.findVisible(id, user));
   }
 }

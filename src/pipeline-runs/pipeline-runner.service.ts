@@ -25,6 +25,7 @@ import { runFileNames } from './run-file-names';
 import { AsyncError, CancelledError, hasAllowedSuffix, PipelineOutput } from '../pipeline-sdk/pipeline-process';
 import { RegisteredPipeline } from '../pipeline-registry/pipeline-config.loader';
 import { PipelineRunStep } from './pipeline-run-step.entity';
+import { stepsProvenance } from './run-steps.service';
 
 /** Read once: os.hostname() is a system call each time. */
 const HOSTNAME = os.hostname();
@@ -362,14 +363,7 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
       peakRssBytes: entry.peakRss,
     };
     if (step) {
-      provenance.steps = (await this.runs.stepsOf(runId)).map((item) => ({
-        step: item.position,
-        pipeline: item.pipelineKey,
-        state: item.state,
-        reusedFromRunId: item.reusedFromRunId ?? undefined,
-        outputIds: item.outputIds,
-        ...item.provenance,
-      }));
+      provenance.steps = stepsProvenance(await this.runs.stepsOf(runId));
     }
     const finished = await this.runs.end(runId, ['running'], { ...outcome, finishedAt, provenance }, rest, announce);
     return finished ?? current();

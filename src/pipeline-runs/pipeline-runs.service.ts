@@ -24,7 +24,7 @@ import { LogLevel } from './pipeline-log-line.entity';
 import { isWorkflow, PipelineRegistryService, RegisteredEntry, RegisteredWorkflow } from '../pipeline-registry/pipeline-registry.service';
 import { stepValues } from '../workflows/workflow-definition';
 import { PipelineRunStep } from './pipeline-run-step.entity';
-import { ClaimedStep, RunStepsService } from './run-steps.service';
+import { ClaimedStep, RunStepsService, stepsProvenance } from './run-steps.service';
 import { PipelinePreset } from './pipeline-preset.entity';
 import { PipelineRun, PipelineState } from './pipeline-run.entity';
 import { resolveParams } from '../pipeline-sdk/pipeline-params';
@@ -326,13 +326,25 @@ export class PipelineRunsService {
         state: 'queued',
         status: 'Waiting for a worker',
         requestedById: user.id,
-        assignmentId: earlier.assignmentId,
+        // Counted for the assignment only when its student runs it again.
+        assignmentId: earlier.requestedById === user.id ? earlier.assignmentId : null,
         provenance,
       },
       steps.map((step) => ({ position: step.position, pipelineKey: step.pipelineKey, flags: step.flags, params: step.params, inputs: step.inputs, keep: step.keep })),
       {},
       kept.map((step) => ({ position: step.position, outputIds: step.outputIds, fromRunId: step.reusedFromRunId ?? earlier.id })),
     );
+  }
+
+  /** What a run's provenance download says: the run, its target, its provenance, and a workflow run's steps as they stand. */
+  async provenanceOf(run: PipelineRun & { target: Target }): Promise<Record<string, unknown>> {
+    const steps = run.workflowVersionId ? { steps: stepsProvenance(await this.steps.listFor(run.id)) } : {};
+    return { identifier: run.identifier, pipeline: run.pipelineKey, state: run.state, target: { id: run.target.id, name: run.target.name }, ...run.provenance, ...steps };
+  }
+
+  /** A run and, for a workflow run, its steps: what the API shows of one run. */
+  async withSteps(run: PipelineRun): Promise<{ run: PipelineRun; steps: PipelineRunStep[] }> {
+    return { run, steps: run.workflowVersionId ? await this.steps.listFor(run.id) : [] };
   }
 
   stepsOf(runId: number): Promise<PipelineRunStep[]> {

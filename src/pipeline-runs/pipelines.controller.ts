@@ -12,8 +12,21 @@ import { canChange } from '../sharing/sharing-policy';
 import { SessionUser } from '../users/user.entity';
 import { LOG_PAGE_LINES, LOG_SEARCH_MAX, logPageRequest, PipelineLogService } from './pipeline-log.service';
 import { PipelinePresetsService } from './pipeline-presets.service';
-import { PipelineRegistryService } from '../pipeline-registry/pipeline-registry.service';
+import { isWorkflow, PipelineRegistryService } from '../pipeline-registry/pipeline-registry.service';
+import { PipelineRunStep } from './pipeline-run-step.entity';
 import { PipelineRunsService, RUN_MAX_ATTEMPTS, TERMINAL_STATES } from './pipeline-runs.service';
+
+/** A workflow run's steps as its page shows them: state, status, timing, outputs, and where "run again" may start. */
+function stepViews(steps: PipelineRunStep[], finished: boolean) {
+  return steps.map((step, index) => ({
+    ...step,
+    duration: step.startedAt && step.finishedAt ? ((step.finishedAt.getTime() - step.startedAt.getTime()) / 1000).toFixed(1) : null,
+    outputCount: step.outputIds.length,
+    // The running step's log section (or the failed one's) is open as the page arrives.
+    open: step.state === 'running' || step.state === 'failed',
+    canRerunFrom: finished && index > 0 && steps.slice(0, index).every((earlier) => earlier.state === 'succeeded' || earlier.state === 'reused'),
+  }));
+}
 
 /** "1,234 earlier lines", or '' when none (the page hides the bar). */
 const earlierLinesLabel = (count: number) => (count > 0 ? `${count.toLocaleString('en-US')} earlier line${count === 1 ? '' : 's'}` : '');
@@ -103,14 +116,16 @@ export class PipelinesController {
   async show(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number) {
     const run = await this.runs.findVisible(id, user);
     const mayChange = canChange(user, PipelineRunsService.owned(run));
-    const [inputs, { lines }, sharing, sharedWith] = await Promise.all([
+    const [inputs, { lines }, sharing, sharedWith, steps] = await Promise.all([
       this.runs.inputsOf(run),
       // The end of the log: the page offers the earlier lines a page at a time, and the whole log as text.
       this.logs.page(run.id, { limit: LOG_PAGE_LINES }),
       mayChange ? this.runs.sharingChoices(user, run) : Promise.resolve([]),
       this.runs.sharingLabel(run),
+      run.workflowVersionId ? this.runs.stepsOf(run.id) : Promise.resolve([]),
     ]);
     const pipeline = this.registry.find(run.pipelineKey);
+    const finished = TERMINAL_STATES.includes(run.state);
     return {
       title: run.identifier,
       run,
@@ -126,8 +141,11 @@ export class PipelinesController {
         value: value === null ? 'none' : value,
         longName: pipeline?.params[name]?.longName ?? name,
         unit: (pipeline?.params[name] as { unit?: string } | undefined)?.unit ?? null,
+      step: pipeline && isWorkflow(pipeline) ? pipeline.exposedBy[name] ?? null : null,
       })),
-      finished: TERMINAL_STATES.includes(run.state),
+      finished,
+      steps: stepViews(steps, finished),
+      workflowVersionId: run.workflowVersionId,
       canCancel: !TERMINAL_STATES.includes(run.state) && mayChange,
       canShare: mayChange,
       sharing,
@@ -189,13 +207,16 @@ export class PipelinesController {
   @Get('pipeline/:id/provenance.json')
   async provenance(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Res() res: Response) {
     const run = await this.runs.findVisible(id, user);
-    res.attachment(`${run.identifier}_provenance.json`).json({
-      identifier: run.identifier,
-      pipeline: run.pipelineKey,
-      state: run.state,
-      target: { id: run.target.id, name: run.target.name },
-      ...run.provenance,
-    });
+    res.attachment(`${run.identifier}_provenance.json`).json(await this.runs.provenanceOf(run));
+  }
+
+  /** "Run again from step k" (`fromStep`): a new run of the workflow reusing the earlier steps' stored outputs. */
+  @Post('pipeline/:id/rerun')
+  async rerun(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Body('fromStep') fromStep: unknown, @Req() req: Request, @Res() res: Response) {
+    const run = await this.runs.findVisible(id, user);
+    const rerun = await this.runs.rerunFrom(run, Number(fromStep), user);
+    setFlash(req, 'info', `Running ${run.pipelineKey} again from step ${Number(fromStep)}; the steps before it reuse run ${run.identifier}'s outputs.`);
+    res.redirect(303, `/pipeline/${rerun.id}`);
   }
 
   @Post('pipeline/:id/cancel')

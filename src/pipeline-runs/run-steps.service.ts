@@ -157,3 +157,16 @@ export function stepEvent(step: PipelineRunStep): RunStepEvent {
     finishedAt: step.finishedAt?.toISOString() ?? null,
   };
 }
+
+/** The steps as provenance records them: each one's pipeline version, values, inputs, timing and outputs. */
+export function stepsProvenance(steps: PipelineRunStep[]): Array<Record<string, unknown>> {
+  return steps.map((step) => ({
+    step: step.position,
+    pipeline: step.pipelineKey,
+    state: step.state,
+    ...(step.reusedFromRunId ? { reusedFromRunId: step.reusedFromRunId } : {}),
+    outputIds: step.outputIds,
+    pointCount: step.pointCount,
+    ...step.provenance,
+  }));
+}

@@ -4,6 +4,7 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsObject, IsOptio
 import { IntegerText, IsRowId, IsWholeNumber, StrictInput } from '../../common/validation';
 import { LOG_PAGE_LINES, MAX_LOG_PAGE_LINES } from '../../pipeline-runs/pipeline-log.service';
 import { PIPELINE_STATES } from '../../pipeline-runs/pipeline-run.entity';
+import { STEP_STATES } from '../../pipeline-runs/pipeline-run-step.entity';
 import { VISIBILITIES } from '../../sharing/visibility';
 import { PaginationQueryDto } from '../pagination';
 import { ApiRowId, ApiRowIdOptional, ApiRowIds, ApiWholeNumber } from '../api-schema';
@@ -98,6 +99,29 @@ export class LogQueryDto {
   limit: number = LOG_PAGE_LINES;
 }
 
+class RunStepDto {
+  @ApiWholeNumber({ minimum: 1, description: '1 for the first step' }) position: number;
+  @ApiProperty({ description: 'the registered pipeline the step runs' }) pipeline: string;
+  @ApiProperty({ enum: STEP_STATES }) state: string;
+  @ApiProperty() status: string;
+  @ApiProperty({ type: String, nullable: true }) failureMessage: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'boolean' } }) flags: Record<string, boolean>;
+  @ApiProperty(PARAM_VALUES_SCHEMA) params: Record<string, number | string | null>;
+  @ApiRowIds() outputIds: number[];
+  @ApiWholeNumber() pointCount: number;
+  @ApiRowId({ nullable: true, description: 'the run whose step outputs this step reused (run again from a later step)' }) reusedFromRunId: number | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) startedAt: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt: string | null;
+}
+
+/** POST /api/processes/:id/rerun: run a workflow again from a step. */
+@StrictInput()
+export class RerunDto {
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 10, description: "the first step to run again; the steps before it reuse this run's outputs" })
+  @IsWholeNumber(1, 10)
+  fromStep: number;
+}
+
 export class RunDto {
   @ApiRowId() id: number;
   @ApiProperty({ example: 'header_summary_1_20260101T120000Z' }) identifier: string;
@@ -118,6 +142,8 @@ export class RunDto {
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) startedAt: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt: string | null;
+  @ApiRowId({ nullable: true, description: 'a workflow run: the version of the workflow it runs' }) workflowVersionId: number | null;
+  @ApiPropertyOptional({ type: [RunStepDto], description: 'a workflow run, read one at a time: its steps in order' }) steps?: RunStepDto[];
 }
 
 class LogLineDto {
