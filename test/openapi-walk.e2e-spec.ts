@@ -56,7 +56,7 @@ interface Payload {
 }
 
 /** Numbers that are measurements, not counts or ids: everything else numeric in the document is an integer. */
-const FRACTIONAL = /^((CreateTargetDto|UpdateTargetDto|TargetDto|PhotometryPointDto|LightCurveSeriesDto)\.(ra|dec|epoch|pmRa|pmDec|distance|magnitude|error|t|mag|err)|(HandInRequestDto|HandInDto|ProgressRowDto)\.value|ParamSpecDto\.(default|min|max|step)|(PresetDto|StartRunDto|RunDto)\.params)\b/;
+const FRACTIONAL = /^((CreateTargetDto|UpdateTargetDto|TargetDto|PhotometryPointDto|LightCurveSeriesDto)\.(ra|dec|epoch|pmRa|pmDec|distance|magnitude|error|t|mag|err)|(HandInRequestDto|HandInDto|ProgressRowDto)\.value|ParamSpecDto\.(default|min|max|step)|(PresetDto|StartRunDto|RunDto|RunStepDto|WorkflowStepDto)\.params)\b/;
 /** Statuses every route can answer whoever calls: bad input or body, no login, not allowed, too large, too many. */
 const EVERY_ROUTE = ['400', '401', '403', '413', '429'];
 /** Documented answers the walk cannot provoke from outside, and why. */
@@ -574,6 +574,16 @@ describe('OpenAPI document against the live routes (e2e)', () => {
       await waitForRun(portal, slow, ['cancelled', 'failed', 'succeeded']);
       await call('post', '/api/processes/{id}/cancel', a, 200, { params: { id: made.run } });
       await call('post', '/api/processes/{id}/cancel', a, 404, { params: { id: 999_999 } });
+      // A workflow run, and running it again from its second step.
+      const twice = (await call('post', '/api/processes', a, 201, { json: { targetId: made.target, pipeline: 'Photometry twice', inputIds: [made.csv] } })).id;
+      expect((await waitForRun(portal, twice, ['succeeded', 'failed'])).state).toBe('succeeded');
+      const again = await call('post', '/api/processes/{id}/rerun', aliceToken, 201, { params: { id: twice }, json: { fromStep: 2 } });
+      expect(again.steps.map((step: { state: string }) => step.state)).toEqual(['reused', 'queued']);
+      await waitForRun(portal, again.id, ['succeeded', 'failed']);
+      await call('post', '/api/processes/{id}/rerun', a, 400, { params: { id: twice }, json: { fromStep: 0 } });
+      await call('post', '/api/processes/{id}/rerun', a, 400, { params: { id: made.run }, json: { fromStep: 1 } });
+      await call('post', '/api/processes/{id}/rerun', b, 403, { params: { id: twice }, json: { fromStep: 2 } });
+      await call('post', '/api/processes/{id}/rerun', a, 404, { params: { id: 999_999 }, json: { fromStep: 2 } });
       expectNoProblems();
     }, 180_000);
 
