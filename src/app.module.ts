@@ -30,6 +30,7 @@ import { StorageModule } from './storage/storage.module';
 import { TargetPageModule } from './targets/target-page.module';
 import { TargetsModule } from './targets/targets.module';
 import { UsersModule } from './users/users.module';
+import { WorkflowsModule } from './workflows/workflows.module';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -67,6 +68,7 @@ export class AppModule implements NestModule {
         ExportsModule,
         ReducedDataModule,
         PipelinePagesModule,
+        WorkflowsModule,
         ClassroomsModule,
         ClassroomPagesModule,
         DemoModule,
