@@ -36,6 +36,13 @@ const ASSIGNMENT_FORM: Record<string, FieldKind> = {
   timezoneOffset: 'number', shareAfterDue: 'flag',
 };
 
+/** The workflow composer's flat fields (src/workflows/workflow-composer.ts), for two steps of the test config's Byte count. */
+const WORKFLOW_FORM: Record<string, FieldKind> = {
+  name: 'text', shortName: 'text', description: 'text', stepCount: 'number', action: 'choice',
+  s1_pipeline: 'choice', s1_fields_for: 'text', s1_flags_shown: 'flag', s1_flag_verbose: 'flag', s1_param_everyKiB: 'text', s1_expose_everyKiB: 'flag',
+  s2_pipeline: 'choice', s2_inputs: 'choice', s2_keep: 'text',
+};
+
 /**
  * The pages' forms and the query parameters each page reads: with the router (routes) and the OpenAPI document
  * (the API's parameters and bodies), every input of the app is listed here. A page POST route that is neither in
@@ -82,6 +89,8 @@ const PAGE_FORMS: Record<string, Record<string, FieldKind>> = {
   'POST /assignments/:id/runs': { pipeline: 'choice', productIds: 'ids', 'flag:verbose': 'flag', 'preset:Photometry maker': 'id' },
   'POST /assignments/:id/hand-in': { runId: 'id', answer: 'text', value: 'number' },
   'POST /assignments/:id/feedback/:studentId': { feedback: 'text', grade: 'text' },
+  'POST /pipelines/new': WORKFLOW_FORM,
+  'POST /workflows/:id/edit': WORKFLOW_FORM,
 };
 /** Page POST routes that read no body: the path says it all. */
 const BODILESS = [
