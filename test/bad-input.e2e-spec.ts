@@ -74,6 +74,7 @@ const PAGE_FORMS: Record<string, Record<string, FieldKind>> = {
   'POST /pipelines/presets': { pipeline: 'choice', name: 'text', 'flag:verbose': 'flag' },
   'POST /targets/:id/pipeline-runs': { pipeline: 'choice', productIds: 'ids', 'flag:verbose': 'flag', 'preset:FITS header summary': 'id' },
   'POST /pipeline/:id/sharing': { visibility: 'choice' },
+  'POST /pipeline/:id/rerun': { fromStep: 'number' },
   'POST /classes': { name: 'text' },
   'POST /classes/join': { code: 'text' },
   'POST /classes/:id/teachers': { username: 'text' },

@@ -98,7 +98,14 @@ export class WorkflowsService implements OnModuleInit, OnApplicationShutdown {
 
   /** Every version of a workflow, newest first. */
   history(name: string): Promise<WorkflowVersion[]> {
-    return this.versions.find({ where: { name }, order: { version: 'DESC' }, relations: { createdBy: true } });
+    // Only the saver's name: the rest of their account stays out of the pages' reach.
+    return this.versions
+      .createQueryBuilder('w')
+      .leftJoin('w.createdBy', 'u')
+      .addSelect(['u.id', 'u.username'])
+      .where('w.name = :name', { name })
+      .orderBy('w.version', 'DESC')
+      .getMany();
   }
 
   findVersion(id: number): Promise<WorkflowVersion | null> {
@@ -146,10 +153,30 @@ export class WorkflowsService implements OnModuleInit, OnApplicationShutdown {
     if (editing !== undefined) await this.editable(editing, user);
     const checked = this.check(draft, editing);
     if ('problems' in checked) throw new WorkflowRefusedError(checked.problems);
-    const saved = await this.storeIfChanged(checked.name, checked.workflow, 'composed', user.id, true);
+    // A new name must be free of every version stored (also of a workflow that cannot run here now), and two
+    // teachers saving the same new name at once get one workflow: the second insert of version 1 is refused.
+    const saved =
+      editing === undefined
+        ? await this.storeFirst(checked.name, checked.workflow, user.id)
+        : await this.storeIfChanged(checked.name, checked.workflow, 'composed', user.id, true);
     await this.reload();
     await this.announce();
     return saved;
+  }
+
+  /** Version 1 of a new composed workflow, or a refusal when any version of the name exists. */
+  private async storeFirst(name: string, workflow: CheckedWorkflow, userId: string): Promise<WorkflowVersion> {
+    const result = await this.versions
+      .createQueryBuilder()
+      .insert()
+      .values({ name, shortName: workflow.shortName, description: workflow.description, steps: storedSteps(workflow), source: 'composed', createdById: userId, version: 1 })
+      .orIgnore()
+      .returning('id')
+      .execute();
+    if (!result.raw.length) {
+      throw new WorkflowRefusedError({ name: 'A workflow of that name exists: edit it, or choose another name' });
+    }
+    return this.versions.findOneByOrFail({ id: result.raw[0].id });
   }
 
   /**
