@@ -190,6 +190,8 @@
 
   // Appends the lines after the last one shown, in one DOM insertion.
   function appendLines(lines) {
+    // Lines caught up through join-run reach the steps' sections too (the socket handler gives them the live ones).
+    stepLines(lines);
     var fragment = document.createDocumentFragment();
     for (var i = 0; i < lines.length; i++) {
       if (lines[i].seq <= lastSeq) continue; // already shown
@@ -277,7 +279,7 @@
       loaded: false,
       loading: null,
       waiting: [],
-      shownTo: 0,
+      seen: {},
       touched: false,
     };
     details.addEventListener('toggle', function () { if (details.open) loadStep(step); });
@@ -288,17 +290,19 @@
     var next = steps[steps.indexOf(step) + 1];
     return next && next.first ? next.first - 1 : Infinity;
   }
+  // Lines reach a section from its page, the live events and the catch-up, in any order: each goes in once, in
+  // its place by seq.
   function addStepLines(step, lines) {
     var end = stepEnd(step);
-    var fragment = document.createDocumentFragment();
     lines.forEach(function (line) {
-      if (line.seq < step.first || line.seq > end || line.seq <= step.shownTo) return;
+      if (line.seq < step.first || line.seq > end || step.seen[line.seq]) return;
+      step.seen[line.seq] = true;
       var span = lineElement(line);
       span.removeAttribute('id');
-      fragment.appendChild(span);
-      step.shownTo = line.seq;
+      var after = step.box.lastElementChild;
+      while (after && Number(after.getAttribute('data-seq')) > line.seq) after = after.previousElementSibling;
+      step.box.insertBefore(span, after ? after.nextSibling : step.box.firstChild);
     });
-    step.box.appendChild(fragment);
   }
   function loadStep(step) {
     if (step.loaded || step.loading || !step.first) return;
@@ -309,7 +313,7 @@
         step.loaded = true;
         addStepLines(step, page.lines);
         // Live lines that came while the page was on its way.
-        addStepLines(step, step.waiting.sort(function (a, b) { return a.seq - b.seq; }));
+        addStepLines(step, step.waiting);
       })
       .catch(function () { step.loaded = true; })
       .then(function () { step.loading = null; step.waiting = []; });
@@ -336,7 +340,7 @@
     if (event.firstLogSeq && event.firstLogSeq !== step.first) {
       step.first = event.firstLogSeq;
       step.loaded = false;
-      step.shownTo = 0;
+      step.seen = {};
       step.box.textContent = '';
     }
     if (event.startedAt) step.startedAt = Date.parse(event.startedAt);

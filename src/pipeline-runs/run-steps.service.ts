@@ -73,8 +73,10 @@ export class RunStepsService {
       [runId, position, new Date(), maxAttempts],
     );
     if (!row) return null;
+    const step = hydrateRow(this.steps, row.step as Record<string, unknown>);
+    this.publish(step);
     return {
-      step: hydrateRow(this.steps, row.step as Record<string, unknown>),
+      step,
       run: row.run as Record<string, unknown>,
       stepCount: row.stepCount as number,
       lastLogSeq: row.lastLogSeq as number,
