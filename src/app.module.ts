@@ -31,6 +31,7 @@ import { TargetPageModule } from './targets/target-page.module';
 import { TargetsModule } from './targets/targets.module';
 import { UsersModule } from './users/users.module';
 import { WorkflowsModule } from './workflows/workflows.module';
+import { RemoteEventsWebModule } from './remote-pipelines/remote-pipelines.module';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -69,6 +70,7 @@ export class AppModule implements NestModule {
         ReducedDataModule,
         PipelinePagesModule,
         WorkflowsModule,
+        RemoteEventsWebModule,
         ClassroomsModule,
         ClassroomPagesModule,
         DemoModule,

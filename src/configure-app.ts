@@ -29,6 +29,9 @@ import type { Logger as PinoLogger } from 'pino';
 let helpersRegistered = false;
 
 /** Everything an app needs besides its modules; used by main.ts and by the end-to-end tests alike. */
+/** The route processing services post a remote run's events to (src/remote-pipelines/). */
+const REMOTE_EVENTS_PATH = /^\/api\/remote\/runs\/[^/]+\/events\/?$/;
+
 export function configureApp(app: NestExpressApplication, options: { requestLogger?: PinoLogger } = {}): NestExpressApplication {
   const config = app.get<AppConfig>(APP_CONFIG);
   const dataSource = app.get(DataSource);
@@ -119,9 +122,15 @@ export function configureApp(app: NestExpressApplication, options: { requestLogg
   // The body parsers Nest would add at init (being named jsonParser and urlencodedParser, these take their place),
   // here so that what they read is checked before any guard: JSON nested deeper than JSON_MAX_DEPTH is a 400 before
   // parsing (what reads it recurses), and so are NUL and repeated form fields (src/common/request-parsing.ts).
-  app.use(express.json({ verify: refuseDeepJson }));
-  app.use(express.urlencoded({ extended: true }));
-  app.use(refuseUnreadableBody);
+  // Processing services' events are read raw by their route: their signature covers the bytes as sent.
+  // Each keeps its parser's name, by which Nest sees that the parsers are in place and adds none of its own.
+  const unlessRemoteEvent = (parser: express.RequestHandler, name: string): express.RequestHandler => {
+    const handler: express.RequestHandler = (req, res, next) => (REMOTE_EVENTS_PATH.test(req.path) ? next() : parser(req, res, next));
+    return Object.defineProperty(handler, 'name', { value: name });
+  };
+  app.use(unlessRemoteEvent(express.json({ verify: refuseDeepJson }), 'jsonParser'));
+  app.use(unlessRemoteEvent(express.urlencoded({ extended: true }), 'urlencodedParser'));
+  app.use(unlessRemoteEvent(refuseUnreadableBody, 'refuseUnreadableBody'));
 
   app.useGlobalFilters(new HttpExceptionFilter());
   // Field messages on a 400; the API's DTOs (@StrictInput) also refuse unknown properties.

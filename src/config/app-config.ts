@@ -34,6 +34,8 @@ export interface AppConfig {
   embeddedRedis: EmbeddedRedisKind;
   /** A run still going after this many seconds is stopped and marked failed. */
   pipelineTimeoutSeconds: number;
+  /** Events a remote pipeline's service may send per second for one run before it is answered 429. */
+  remoteEventsPerSecond: number;
   /** How long a worker's hold on a job lasts without renewal; a dead worker's job is requeued after about this. */
   pipelineLockSeconds: number;
   /**
@@ -215,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     embeddedWorkerConcurrency: positiveInteger(env.PIPELINE_CONCURRENCY, os.availableParallelism(), 'PIPELINE_CONCURRENCY'),
     embeddedRedis: oneOf(env.EMBEDDED_REDIS, EMBEDDED_REDIS_KINDS, 'built-in', 'EMBEDDED_REDIS'),
     pipelineTimeoutSeconds: positiveInteger(env.PIPELINE_TIMEOUT_SECONDS, 3600, 'PIPELINE_TIMEOUT_SECONDS'),
+    remoteEventsPerSecond: positiveInteger(env.REMOTE_EVENTS_PER_SECOND, 50, 'REMOTE_EVENTS_PER_SECOND'),
     pipelineLockSeconds: positiveInteger(env.PIPELINE_LOCK_SECONDS, 30, 'PIPELINE_LOCK_SECONDS'),
     shutdownGraceSeconds: nonNegativeInteger(env.SHUTDOWN_GRACE_SECONDS, 30, 'SHUTDOWN_GRACE_SECONDS'),
     thumbnailMaxSide: positiveInteger(env.THUMBNAIL_MAX_SIDE, 400, 'THUMBNAIL_MAX_SIDE'),

@@ -12,10 +12,11 @@ import { PipelinePreset } from '../pipeline-runs/pipeline-preset.entity';
 import { PipelineRunStep } from '../pipeline-runs/pipeline-run-step.entity';
 import { PipelineRun } from '../pipeline-runs/pipeline-run.entity';
 import { ReducedDatum } from '../reduced-data/reduced-datum.entity';
+import { RemoteTaskEvent } from '../remote-pipelines/remote-task-event.entity';
 import { TargetList } from '../targets/target-list.entity';
 import { Target } from '../targets/target.entity';
 import { User } from '../users/user.entity';
 import { WorkflowVersion } from '../workflows/workflow-version.entity';
 
 /** Every entity, listed once for the app module and the TypeORM CLI data source. */
-export const ENTITIES = [User, Target, TargetList, DataProduct, DataProductGroup, ReducedDatum, PipelineRun, PipelineLogLine, PipelinePreset, ApiToken, Classroom, ClassroomMember, Assignment, HandIn, Notification, NotificationPreference, WorkflowVersion, PipelineRunStep];
+export const ENTITIES = [User, Target, TargetList, DataProduct, DataProductGroup, ReducedDatum, PipelineRun, PipelineLogLine, PipelinePreset, ApiToken, Classroom, ClassroomMember, Assignment, HandIn, Notification, NotificationPreference, WorkflowVersion, PipelineRunStep, RemoteTaskEvent];

@@ -8,15 +8,18 @@ import * as path from 'node:path';
 import { CommandPipelineSpec, createCommandPipeline } from './command-pipeline';
 import { paramSpecProblems, PipelineParamSpecs } from '../pipeline-sdk/pipeline-params';
 import { checkWorkflow, CheckedWorkflow } from '../workflows/workflow-definition';
-import { isPipelineClass, OutputType, paramSpecsOf, PipelineClass, PipelineFlagSpecs } from '../pipeline-sdk/pipeline-process';
+import { AsyncError, isPipelineClass, OutputType, paramSpecsOf, PipelineClass, PipelineFlagSpecs, PipelineProcess } from '../pipeline-sdk/pipeline-process';
 
 export interface RegisteredPipeline {
   /** Display name, as in the config file. */
   name: string;
   /** What runs record to find the pipeline again: the display name. */
   key: string;
-  kind: 'class' | 'command';
+  kind: 'class' | 'command' | 'remote';
+  /** Class and command pipelines: what the runner instantiates (a remote pipeline's only refuses to run here). */
   pipelineClass: PipelineClass;
+  /** Remote pipelines: the service, its secret's variable, how returned files map to outputs, the time limit. */
+  remote?: RemoteServiceSpec;
   shortName: string;
   flags: PipelineFlagSpecs;
   /** Typed parameters: the class's (for this entry's options) or the command entry's. */
@@ -30,6 +33,18 @@ export interface RegisteredPipeline {
   options: Record<string, unknown>;
 }
 
+/** A remote pipeline's service (`"kind": "remote"` entries). */
+export interface RemoteServiceSpec {
+  /** The service's base URL: tasks are POSTed to `{url}/tasks` and cancelled with DELETE `{url}/tasks/{runId}`. */
+  url: string;
+  /** The environment variable holding the secret shared with the service (never the secret itself). */
+  secretEnv: string;
+  /** How long a run may take, in seconds. */
+  timeLimitSeconds: number;
+  /** Which returned files are taken, by name, and as what; empty: any, as each file's event says. */
+  outputs: Array<{ glob: string; outputType: OutputType; dataProductType?: string; tag?: string }>;
+}
+
 /** A config file the portal refuses to start with; the message names the entry. */
 export class PipelineConfigError extends Error {
   constructor(message: string) {
@@ -41,6 +56,8 @@ export class PipelineConfigError extends Error {
 const SHORT_NAME = /^[a-z0-9_-]+$/i;
 const FLAG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const OUTPUT_TYPES: OutputType[] = ['DataProduct', 'ReducedDatum'];
+const REMOTE_KEYS = ['kind', 'shortName', 'url', 'secretEnv', 'timeLimitSeconds', 'allowedSuffixes', 'flags', 'params', 'outputs', 'description', 'version'];
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 const COMMAND_KEYS = ['shortName', 'command', 'allowedSuffixes', 'flags', 'params', 'outputs', 'description', 'version', 'cwd', 'env'];
 const OUTPUT_KEYS = ['glob', 'outputType', 'dataProductType', 'tag'];
 
@@ -141,6 +158,68 @@ function checkCommandSpec(entry: string, value: Record<string, unknown>): Comman
   return { ...(value as unknown as CommandPipelineSpec), shortName, command: command as string[], flags, params, allowedSuffixes };
 }
 
+function checkOutputs(entry: string, outputs: unknown): RemoteServiceSpec['outputs'] {
+  if (outputs === undefined) return [];
+  if (!Array.isArray(outputs)) fail(entry, 'outputs must be a list of {"glob": "*.csv", "outputType": "DataProduct"}');
+  for (const [i, output] of outputs.entries()) {
+    const where = `outputs[${i}]`;
+    if (!isPlainObject(output)) fail(entry, `${where} must be an object with glob and outputType`);
+    const extra = Object.keys(output).filter((key) => !OUTPUT_KEYS.includes(key));
+    if (extra.length) fail(entry, `${where}: unknown field(s) ${extra.join(', ')} (known: ${OUTPUT_KEYS.join(', ')})`);
+    if (typeof output.glob !== 'string' || !output.glob.trim() || output.glob.includes('/')) fail(entry, `${where} needs a glob of file names such as "*.csv"`);
+    if (!OUTPUT_TYPES.includes(output.outputType as OutputType)) {
+      fail(entry, `${where} has outputType ${JSON.stringify(output.outputType)}; use "DataProduct" or "ReducedDatum"`);
+    }
+    checkOptionalString(entry, `${where}.dataProductType`, output.dataProductType);
+    checkOptionalString(entry, `${where}.tag`, output.tag);
+  }
+  return outputs as RemoteServiceSpec['outputs'];
+}
+
+/** A remote entry: the service's URL, the name of its secret's variable (never the secret), a time limit. */
+function checkRemoteSpec(entry: string, value: Record<string, unknown>) {
+  const unknownKeys = Object.keys(value).filter((key) => !REMOTE_KEYS.includes(key));
+  if (unknownKeys.length) fail(entry, `unknown field(s) ${unknownKeys.join(', ')} (known: ${REMOTE_KEYS.join(', ')})`);
+  const shortName = checkShortName(entry, value.shortName);
+  let url: URL | undefined;
+  try {
+    url = new URL(String(value.url ?? ''));
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || url.username || url.password) {
+    fail(entry, `url must be the service's base address, like "http://gpu-box.school.example:4100" (got ${JSON.stringify(value.url)})`);
+  }
+  if (typeof value.secretEnv !== 'string' || !ENV_NAME.test(value.secretEnv)) {
+    fail(entry, 'secretEnv must name the environment variable that holds the shared secret, like "REMOTE_SECRET" (the secret never goes in this file)');
+  }
+  const limit = value.timeLimitSeconds ?? 3600;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 7 * 24 * 3600) fail(entry, 'timeLimitSeconds must be a whole number of seconds from 1 to 604800');
+  const flags = checkFlags(entry, value.flags);
+  const params = checkParams(entry, value.params, flags);
+  const allowedSuffixes = checkSuffixes(entry, value.allowedSuffixes);
+  checkOptionalString(entry, 'description', value.description);
+  checkOptionalString(entry, 'version', value.version);
+  const remote: RemoteServiceSpec = { url: url.href.replace(/\/+$/, ''), secretEnv: value.secretEnv, timeLimitSeconds: limit, outputs: checkOutputs(entry, value.outputs) };
+  return { shortName, flags, params, allowedSuffixes, remote, description: (value.description as string | undefined) ?? '', version: (value.version as string | undefined) ?? '1' };
+}
+
+/** What a remote pipeline's class does if anything tries to run it here: the runner hands remote runs to their service. */
+function remotePipelineClass(entry: string, spec: ReturnType<typeof checkRemoteSpec>): PipelineClass {
+  class RemotePipeline extends PipelineProcess {
+    static shortName = spec.shortName;
+    static flags = spec.flags;
+    static params = spec.params;
+    static allowedSuffixes = spec.allowedSuffixes;
+    static description = spec.description;
+    static version = spec.version;
+    async doPipeline(): Promise<never> {
+      throw new AsyncError(`${entry} runs on its service, not in this process`);
+    }
+  }
+  return RemotePipeline;
+}
+
 function loadClass(entry: string, reference: string, baseDir: string, builtins: Record<string, PipelineClass>): PipelineClass {
   if (reference.startsWith('builtin:')) {
     const builtinName = reference.slice('builtin:'.length);
@@ -215,7 +294,8 @@ export function loadPipelineRegistry(configPath: string, builtins: Record<string
   for (const [name, value] of Object.entries(config.pipelines)) {
     if (!name.trim()) throw new PipelineConfigError(`${configPath}: a pipeline has an empty display name`);
     let pipelineClass: PipelineClass;
-    let kind: 'class' | 'command';
+    let kind: 'class' | 'command' | 'remote';
+    let remote: RemoteServiceSpec | undefined;
     let configHash: string;
     let options: Record<string, unknown> = {};
     let params: PipelineParamSpecs;
@@ -246,7 +326,15 @@ export function loadPipelineRegistry(configPath: string, builtins: Record<string
       params = checkClassStatics(name, pipelineClass, options);
       kind = 'class';
       configHash = sha256(`${name}@${pipelineClass.version}:${canonicalJson(options)}`);
+    } else if (isPlainObject(value) && value.kind === 'remote') {
+      const spec = checkRemoteSpec(name, value);
+      params = spec.params;
+      pipelineClass = remotePipelineClass(name, spec);
+      remote = spec.remote;
+      kind = 'remote';
+      configHash = sha256(canonicalJson(value));
     } else if (isPlainObject(value)) {
+      if (value.kind !== undefined) fail(name, `unknown kind ${JSON.stringify(value.kind)} (an object entry is a command, or "kind": "remote")`);
       const spec = checkCommandSpec(name, value);
       params = spec.params ?? {};
       try {
@@ -276,6 +364,7 @@ export function loadPipelineRegistry(configPath: string, builtins: Record<string
       version: pipelineClass.version ?? '1',
       configHash,
       options,
+      ...(remote ? { remote } : {}),
     });
   }
   return registry;

@@ -1,4 +1,4 @@
-import { BadRequestException, Inject, Injectable } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { PipelineFlagSpecs } from '../pipeline-sdk/pipeline-process';
 import { BUILTIN_PIPELINES } from '../teaching-pipelines';
@@ -30,6 +30,7 @@ export const isWorkflow = (entry: RegisteredEntry): entry is RegisteredWorkflow 
  */
 @Injectable()
 export class PipelineRegistryService {
+  private readonly logger = new Logger('PipelineRegistry');
   private readonly pipelines: Map<string, RegisteredPipeline>;
   /** The config file's workflows, checked at boot; WorkflowsService stores them as versions. */
   readonly configWorkflows: ConfigWorkflow[];
@@ -37,6 +38,14 @@ export class PipelineRegistryService {
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.pipelines = loadPipelineRegistry(config.pipelinesConfig, BUILTIN_PIPELINES);
+    // A remote pipeline whose secret is not in this process's environment cannot sign or check anything: it is
+    // left out (with the reason in the log) rather than offered to students and failing every run.
+    for (const pipeline of [...this.pipelines.values()]) {
+      if (pipeline.remote && !process.env[pipeline.remote.secretEnv]) {
+        this.pipelines.delete(pipeline.name);
+        this.logger.warn(`Remote pipeline "${pipeline.name}" is off: set ${pipeline.remote.secretEnv} to the secret its service shares`);
+      }
+    }
     this.configWorkflows = loadConfigWorkflows(config.pipelinesConfig, this.pipelines);
   }
 

@@ -22,10 +22,11 @@ import { PipelineRun } from './pipeline-run.entity';
 import { ClaimedRun, PipelineRunsService, restartLine } from './pipeline-runs.service';
 import { PIPELINE_REDIS_URL } from './pipeline.tokens';
 import { runFileNames } from './run-file-names';
-import { AsyncError, CancelledError, hasAllowedSuffix, PipelineOutput } from '../pipeline-sdk/pipeline-process';
+import { AsyncError, CancelledError, hasAllowedSuffix, PipelineContext, PipelineOutput } from '../pipeline-sdk/pipeline-process';
 import { RegisteredPipeline } from '../pipeline-registry/pipeline-config.loader';
 import { PipelineRunStep } from './pipeline-run-step.entity';
 import { stepsProvenance } from './run-steps.service';
+import { RemoteTasksService } from '../remote-pipelines/remote-tasks.service';
 
 /** Read once: os.hostname() is a system call each time. */
 const HOSTNAME = os.hostname();
@@ -119,6 +120,7 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
     private readonly reducedData: ReducedDataService,
     private readonly storage: FileStorageService,
     private readonly products: DataProductWriter,
+    private readonly remoteTasks: RemoteTasksService,
   ) {}
 
   async onModuleInit() {
@@ -203,7 +205,10 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
     const { run: started, target, inputs } = claimed;
     const runId = started.id;
     const { controller, log } = entry;
-    const timer = setTimeout(() => controller.abort('timeout'), this.config.pipelineTimeoutSeconds * 1000);
+    const pipeline = this.registry.findPipeline(step ? step.pipelineKey : started.pipelineKey);
+    // A remote pipeline's entry sets its own time limit.
+    const timeLimitSeconds = pipeline?.remote?.timeLimitSeconds ?? this.config.pipelineTimeoutSeconds;
+    const timer = setTimeout(() => controller.abort('timeout'), timeLimitSeconds * 1000);
     timer.unref();
     const tmpdir = await fs.promises.mkdtemp(path.join(os.tmpdir(), `portal-run-${runId}-`));
     // The log, status and failure message name files as they were uploaded, never by storage paths or server
@@ -235,7 +240,6 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
 
     let outcome: Partial<PipelineRun> | null;
     let stepOutputs: StoredOutputs | null = null;
-    const pipeline = this.registry.findPipeline(step ? step.pipelineKey : started.pipelineKey);
     let stepInputs = inputs;
     try {
       if (!pipeline) throw new AsyncError(`The pipeline "${step ? step.pipelineKey : started.pipelineKey}" is no longer registered`);
@@ -254,7 +258,7 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
       }
       if (started.attempt > 1) log.write('warning', restartLine(started.attempt));
       log.write('info', `Running ${pipeline.name} (${pipeline.shortName} v${pipeline.version}) on ${stepInputs.length} input(s), worker ${HOSTNAME}:${process.pid}`);
-      const instance = new pipeline.pipelineClass({
+      const context: PipelineContext = {
         inputs: stepInputs.map((input) => ({
           id: input.id,
           path: this.storage.resolve(input.storedPath),
@@ -275,8 +279,25 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
         signal: controller.signal,
         options: pipeline.options,
         limits: { maxFramePixels: this.config.pipelineMaxFramePixels, maxRunPixels: this.config.pipelineMaxRunPixels },
-      });
-      const outputs = await instance.doPipeline(tmpdir, step ? step.flags : started.flags, (step ? step.params : started.params) ?? {});
+      };
+      const flags = step ? step.flags : started.flags;
+      const params = (step ? step.params : started.params) ?? {};
+      // A remote pipeline's work is done by its service; the runner stores what it returns as for the others.
+      const outputs = pipeline.remote
+        ? await this.remoteTasks.run({
+            runId,
+            identifier: started.identifier,
+            pipelineName: pipeline.name,
+            service: pipeline.remote,
+            flags,
+            params,
+            target: context.target,
+            inputs: stepInputs,
+            log: context.log,
+            setStatus: context.setStatus,
+            signal: controller.signal,
+          })
+        : await new pipeline.pipelineClass(context).doPipeline(tmpdir, flags, params);
       // Work that ended despite its worker stopping is kept: storing it is quicker than doing it again.
       if (controller.signal.aborted && controller.signal.reason !== 'shutdown') throw new CancelledError('Cancelled');
       const stepProvenance = step ? this.stepProvenance(step, pipeline, stepInputs, startedAt, entry) : undefined;
@@ -296,7 +317,7 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
       if (controller.signal.reason === 'shutdown') {
         outcome = null;
       } else {
-        outcome = this.failureOutcome(error, controller.signal.reason as StopReason | undefined, log);
+        outcome = this.failureOutcome(error, controller.signal.reason as StopReason | undefined, log, timeLimitSeconds);
         if (outcome.failureMessage) outcome.failureMessage = names(outcome.failureMessage);
       }
     } finally {
@@ -318,6 +339,8 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
       return await this.record(runId, started, entry, outcome, await lastLines, announce, startedAt, stepRecord);
     } finally {
       await removed;
+      // A remote run's returned files were copied in by now (or are not wanted): they go.
+      if (pipeline?.remote) await this.remoteTasks.cleanUp(runId).catch((error) => this.logger.warn(`Remote outputs of run ${runId}: ${error.message}`));
     }
   }
 
@@ -387,9 +410,9 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
     };
   }
 
-  private failureOutcome(error: unknown, stopReason: StopReason | undefined, log: RunLogWriter): Partial<PipelineRun> {
+  private failureOutcome(error: unknown, stopReason: StopReason | undefined, log: RunLogWriter, timeLimitSeconds: number): Partial<PipelineRun> {
     if (stopReason === 'timeout') {
-      const message = `Stopped after the time limit of ${this.config.pipelineTimeoutSeconds} s`;
+      const message = `Stopped after the time limit of ${timeLimitSeconds} s`;
       log.write('error', message);
       return { state: 'failed', status: 'Timed out', failureMessage: message };
     }

@@ -16,6 +16,7 @@ import { PipelineRunStep } from './pipeline-run-step.entity';
 import { RunStepsService } from './run-steps.service';
 import { WorkflowVersion } from '../workflows/workflow-version.entity';
 import { WorkflowsService } from '../workflows/workflows.service';
+import { RemotePipelinesModule } from '../remote-pipelines/remote-pipelines.module';
 import { PipelineRunnerService } from './pipeline-runner.service';
 import { PipelineRunsService } from './pipeline-runs.service';
 import { PIPELINE_CONCURRENCY, PIPELINE_WORKER_ENABLED, PipelineWorkerService } from './pipeline-worker.service';
@@ -28,7 +29,7 @@ export class PipelinesModule {
     return {
       module: PipelinesModule,
       global: true,
-      imports: [TypeOrmModule.forFeature([PipelineRun, PipelineRunStep, PipelineLogLine, PipelinePreset, DataProduct, WorkflowVersion]), TargetsModule, DataProductsModule, ReducedDataModule, NotificationsModule],
+      imports: [TypeOrmModule.forFeature([PipelineRun, PipelineRunStep, PipelineLogLine, PipelinePreset, DataProduct, WorkflowVersion]), TargetsModule, DataProductsModule, ReducedDataModule, NotificationsModule, RemotePipelinesModule],
       providers: [
         { provide: PIPELINE_REDIS_URL, useValue: options.redisUrl },
         { provide: PIPELINE_WORKER_ENABLED, useValue: options.runWorker },
@@ -43,7 +44,7 @@ export class PipelinesModule {
         PipelineRunnerService,
         PipelineWorkerService,
       ],
-      exports: [PIPELINE_WORKER_ENABLED, PipelineEventsService, PipelineRegistryService, PipelinePresetsService, PipelineRunsService, PipelineLogService, PipelineRunnerService, WorkflowsService, PIPELINE_REDIS_URL],
+      exports: [PIPELINE_WORKER_ENABLED, PipelineEventsService, PipelineRegistryService, PipelinePresetsService, PipelineRunsService, PipelineLogService, PipelineRunnerService, WorkflowsService, PIPELINE_REDIS_URL, RemotePipelinesModule],
     };
   }
 }
