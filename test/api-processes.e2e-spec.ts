@@ -40,7 +40,8 @@ describe('JSON API: pipelines and processes (e2e)', () => {
       .send({ pipeline: 'Byte count', name: 'Loud', 'flag:verbose': 'on', _csrf: admin.csrf })
       .expect(303);
     const all = await get(bob, '/api/pipelines?limit=500').expect(200);
-    expect(all.body.total).toBe(6);
+    // Six pipelines and the config's workflow.
+    expect(all.body.total).toBe(7);
     const names = all.body.items.map((p: { name: string }) => p.name);
     expect(names).toEqual([...names].sort((a: string, b: string) => a.localeCompare(b)));
     const byteCount = all.body.items.find((p: { name: string }) => p.name === 'Byte count');
@@ -53,10 +54,11 @@ describe('JSON API: pipelines and processes (e2e)', () => {
       presets: [{ id: expect.any(Number), name: 'Loud', flags: { verbose: true } }],
     });
     expect(all.body.items.find((p: { name: string }) => p.name === 'FITS header summary')).toMatchObject({ kind: 'class', shortName: 'header_summary' });
-    const page = await get(bob, '/api/pipelines?limit=2&offset=5').expect(200);
-    expect(page.body).toMatchObject({ total: 6, limit: 2, offset: 5 });
+    expect(all.body.items.find((p: { name: string }) => p.name === 'Photometry twice')).toMatchObject({ kind: 'workflow', steps: [{ pipeline: 'Photometry maker' }, { pipeline: 'Photometry maker' }] });
+    const page = await get(bob, '/api/pipelines?limit=2&offset=6').expect(200);
+    expect(page.body).toMatchObject({ total: 7, limit: 2, offset: 6 });
     expect(page.body.items).toHaveLength(1);
-    expect(page.body.items[0].name).toBe(names[5]);
+    expect(page.body.items[0].name).toBe(names[6]);
   });
 
   it('starts a run on a real FITS file, follows its state and reads its log after line N', async () => {
@@ -181,7 +183,7 @@ describe('JSON API: pipelines and processes (e2e)', () => {
     const as = (method: 'get' | 'post', url: string) => portal.http[method](url).set('Authorization', `Bearer ${token}`);
 
     const pipelines = await as('get', '/api/pipelines').expect(200);
-    expect(pipelines.body.total).toBe(6);
+    expect(pipelines.body.total).toBe(7);
     const started = await as('post', '/api/processes').send({ targetId: privateTarget, pipeline: 'Byte count', inputIds: [textId], flags: { verbose: true } }).expect(201);
     expect(started.body.requestedBy).toBe('alice');
     await waitForRun(portal, started.body.id, ['succeeded', 'failed']);
