@@ -19,6 +19,7 @@ import { NotificationsApiController } from './notifications-api.controller';
 import { PipelinesApiController } from './pipelines-api.controller';
 import { RunsApiController } from './runs-api.controller';
 import { ReducedDataApiController } from './reduced-data-api.controller';
+import { TargetTransferApiController } from './target-transfer-api.controller';
 import { TargetsApiController } from './targets-api.controller';
 import { UsersApiController } from './users-api.controller';
 
@@ -28,7 +29,8 @@ import { UsersApiController } from './users-api.controller';
  */
 @Module({
   imports: [TargetsModule, DataProductsModule, GroupsModule, ReducedDataModule, UsersModule, ClassroomsModule, ExportsModule, NotificationsModule, AssignmentsModule],
-  controllers: [MeApiController, AssignmentsApiController, TargetsApiController, DataProductsApiController, GroupsApiController, ReducedDataApiController, PipelinesApiController, RunsApiController, UsersApiController, ClassroomsApiController, NotificationsApiController],
+  // TargetTransferApiController before TargetsApiController: GET /api/targets/export.csv before /api/targets/:id.
+  controllers: [MeApiController, AssignmentsApiController, TargetTransferApiController, TargetsApiController, DataProductsApiController, GroupsApiController, ReducedDataApiController, PipelinesApiController, RunsApiController, UsersApiController, ClassroomsApiController, NotificationsApiController],
   providers: [UploadInterceptor, RosterUploadInterceptor],
 })
 export class ApiModule {}

@@ -1,12 +1,13 @@
-import { Body, Controller, Get, Param, Post, Query, Render, Res } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, Param, Post, Query, Render, Res } from '@nestjs/common';
 import { Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators';
-import { pageView, parsePageRequest } from '../common/paging';
+import { pageUrl, pageView, parsePageRequest } from '../common/paging';
 import { CoordinateError, parseDec, parseRa, parseRadius } from '../coordinates/coordinates';
 import { parseShareChoice, shareOptions } from '../sharing/share-choice';
 import { SessionUser } from '../users/user.entity';
 import { parseTargetForm, sexagesimal, TargetFields, TargetFormBody, targetToForm } from './dto/target-form';
 import { NON_SIDEREAL_SCHEMES, Target } from './target.entity';
+import { TargetCsvService } from './target-csv.service';
 import { TargetSearch, TargetsService } from './targets.service';
 import { optionalRowIdParam, ParseRowIdPipe } from '../common/request-parsing';
 import { UNREAD_COUNT_LOCAL } from '../notifications/unread-count';
@@ -27,12 +28,51 @@ export const MAX_TARGETS_PER_PAGE = 200;
 
 @Controller('targets')
 export class TargetsController {
-  constructor(private readonly targets: TargetsService) {}
+  constructor(
+    private readonly targets: TargetsService,
+    private readonly csv: TargetCsvService,
+  ) {}
 
   @Get()
   @Render('targets/index')
   async index(@CurrentUser() user: SessionUser, @Query() query: SearchQuery) {
     const paging = parsePageRequest({ ...query }, TARGETS_PER_PAGE, MAX_TARGETS_PER_PAGE);
+    const { search, coneErrors, filters } = await this.readSearch(query);
+    // The lists and the bell's count come in the search's statement (one round trip for the page's data).
+    const { items, total, extras } = Object.keys(coneErrors).length
+      ? { items: [], total: 0, extras: undefined }
+      : await this.targets.searchPage(user, search, paging, { pageExtras: true });
+    const lists = extras?.lists ?? (await this.targets.allLists(user));
+    return {
+      title: 'Targets',
+      query,
+      coneErrors,
+      lists,
+      currentList: lists.find((list) => list.id === search.listId),
+      results: items.map(({ target, distance }) => ({ target, distance, sexagesimal: sexagesimal(target) })),
+      limit: paging.limit,
+      pager: pageView('/targets', filters, { ...paging, total, shown: items.length }, TARGETS_PER_PAGE, { one: 'target', many: 'targets' }),
+      // The same search, every page of it, as CSV (TOM Toolkit's format; target-csv.ts).
+      exportUrl: Object.keys(coneErrors).length ? null : pageUrl('/targets/export.csv', filters, { limit: TARGETS_PER_PAGE, offset: 0 }, TARGETS_PER_PAGE),
+      ...(extras ? { [UNREAD_COUNT_LOCAL]: extras.unreadNotifications } : {}),
+    };
+  }
+
+  /**
+   * Every target the search of /targets finds that the user may see, all pages, as a CSV file in TOM Toolkit's
+   * format (the target import reads it back). A cone that cannot be read is a 400 naming the value.
+   */
+  @Get('export.csv')
+  async exportCsv(@CurrentUser() user: SessionUser, @Query() query: SearchQuery, @Res() res: Response) {
+    const { search, coneErrors } = await this.readSearch(query);
+    const [problem] = Object.values(coneErrors);
+    if (problem) throw new BadRequestException(problem);
+    const csv = await this.csv.export(user, search);
+    res.status(200).type('text/csv; charset=utf-8').attachment('targets.csv').send(csv);
+  }
+
+  /** The search of /targets from its query: name or alias, cone (with a message per value it cannot read), list. */
+  private async readSearch(query: SearchQuery) {
     const search: TargetSearch = { text: query.q?.trim() || undefined };
     const coneErrors: Record<string, string> = {};
     if (query.ra || query.dec || query.radius) {
@@ -49,24 +89,9 @@ export class TargetsController {
     }
     const listId = optionalRowIdParam(query.list, 'list');
     if (listId !== undefined) search.listId = (await this.targets.findList(listId)).id;
-    // The lists and the bell's count come in the search's statement (one round trip for the page's data).
-    const { items, total, extras } = Object.keys(coneErrors).length
-      ? { items: [], total: 0, extras: undefined }
-      : await this.targets.searchPage(user, search, paging, { pageExtras: true });
-    const lists = extras?.lists ?? (await this.targets.allLists(user));
-    // The prev/next links keep the search: text, cone and list, as they were typed.
+    // The prev/next and export links keep the search: text, cone and list, as they were typed.
     const filters = { q: query.q?.trim(), ra: query.ra?.trim(), dec: query.dec?.trim(), radius: query.radius?.trim(), list: search.listId };
-    return {
-      title: 'Targets',
-      query,
-      coneErrors,
-      lists,
-      currentList: lists.find((list) => list.id === search.listId),
-      results: items.map(({ target, distance }) => ({ target, distance, sexagesimal: sexagesimal(target) })),
-      limit: paging.limit,
-      pager: pageView('/targets', filters, { ...paging, total, shown: items.length }, TARGETS_PER_PAGE, { one: 'target', many: 'targets' }),
-      ...(extras ? { [UNREAD_COUNT_LOCAL]: extras.unreadNotifications } : {}),
-    };
+    return { search, coneErrors, filters };
   }
 
   @Get('new')

@@ -38,12 +38,13 @@ export class TargetsService {
    * One page of a search, and how many targets match in all (/targets and the API's list), in one statement: the
    * count and the page side by side, the page's rows (with their owners) as one JSON value. With `pageExtras`, what
    * else /targets shows, in the same statement: every target list with how many of its targets the viewer may see
-   * (allLists), and the header bell's unread count (notifications/unread-count.ts).
+   * (allLists), and the header bell's unread count (notifications/unread-count.ts). A `limit` of null is every
+   * match (the CSV export).
    */
   async searchPage(
     user: SessionUser,
     search: TargetSearch,
-    page: { limit: number; offset: number },
+    page: { limit: number | null; offset: number },
     options: { pageExtras?: boolean } = {},
   ): Promise<{ items: TargetWithDistance[]; total: number; extras?: { lists: TargetListSummary[]; unreadNotifications: number } }> {
     const params: unknown[] = [page.limit, page.offset];

@@ -80,7 +80,7 @@ export class TargetSearchQueryDto extends PaginationQueryDto {
 }
 
 /** The service's search from a validated query (the coordinates parse, the validators made sure). */
-export function targetSearchOf(query: TargetSearchQueryDto): TargetSearch {
+export function targetSearchOf(query: Pick<TargetSearchQueryDto, 'q' | 'ra' | 'dec' | 'radius'>): TargetSearch {
   return {
     text: query.q?.trim() || undefined,
     cone: query.ra !== undefined ? { ra: parseRa(String(query.ra)), dec: parseDec(String(query.dec)), radius: parseRadius(String(query.radius)) } : undefined,
