@@ -33,6 +33,10 @@ Commands:
   class:import --class ID [--json] FILE.csv                      a roster for the class (the /classes page's format);
                                                                  new students get accounts (passwords printed once),
                                                                  existing ones are enrolled; any bad row: nothing made
+  target:import [--as USER] [--visibility private|class|public] [--class ID] [--json] FILE.csv
+                                                                 targets from a CSV in TOM Toolkit's format, owned by
+                                                                 USER (default: the first admin), private unless
+                                                                 --visibility/--class say; any bad line: nothing made
   migrate                                                        run pending database migrations
   seed:demo                                                      seed the demo (only on an empty database)
   pipeline:list [--json]                                         the registered pipelines
@@ -47,7 +51,7 @@ The fits: commands only read the file (no database).
 Uses DATABASE_URL, or the embedded database in DATA_DIR (stop the portal first: one process per data directory).`;
 
 const FITS_COMMANDS = ['fits:info', 'fits:pix2world', 'fits:world2pix'];
-const DATABASE_COMMANDS = ['user:create', 'user:password', 'user:list', 'user:deactivate', 'user:activate', 'class:create', 'class:import', 'migrate', 'seed:demo'];
+const DATABASE_COMMANDS = ['user:create', 'user:password', 'user:list', 'user:deactivate', 'user:activate', 'class:create', 'class:import', 'target:import', 'migrate', 'seed:demo'];
 const HELP_HINT = ' (npm run cli -- help lists the commands)';
 
 /** The options each database command needs; checked before the database is opened, so a typo costs nothing. */
@@ -160,6 +164,7 @@ async function main(argv: string[]): Promise<void> {
       teacher: { type: 'string' },
       name: { type: 'string' },
       class: { type: 'string' },
+      visibility: { type: 'string' },
     },
     allowPositionals: true,
     strict: true,
@@ -169,12 +174,19 @@ async function main(argv: string[]): Promise<void> {
   if (command.startsWith('pipeline:')) return runPipelineCommand(command, values, positionals);
 
   for (const name of REQUIRED_OPTIONS[command] ?? []) required(values, name);
-  const files = command === 'class:import' ? 1 : 0;
+  const files = command === 'class:import' || command === 'target:import' ? 1 : 0;
   if (positionals.length !== files) {
-    throw new CliError(files ? `Name one roster FILE.csv to import${HELP_HINT}` : `Unexpected argument "${positionals[0]}"${HELP_HINT}`);
+    const what = command === 'target:import' ? 'Name one FILE.csv of targets to import' : 'Name one roster FILE.csv to import';
+    throw new CliError(files ? `${what}${HELP_HINT}` : `Unexpected argument "${positionals[0]}"${HELP_HINT}`);
   }
   const classId = command === 'class:import' ? Number(values.class) : 0;
   if (!Number.isSafeInteger(classId) || classId < 0) throw new CliError(`--class takes a class id (a whole number), not "${values.class}"`);
+  if (command === 'target:import') {
+    if (values.class !== undefined && !/^\d{1,10}$/.test(values.class)) throw new CliError(`--class takes a class id (a whole number), not "${values.class}"`);
+    if (values.visibility !== undefined && !['private', 'class', 'public'].includes(values.visibility)) {
+      throw new CliError(`--visibility must be private, class or public (not "${values.visibility}")`);
+    }
+  }
 
   const config = loadConfig();
   const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir);
@@ -210,7 +222,7 @@ function printTable(header: string[], rows: string[][], indent = ''): void {
 async function runDatabaseCommand(
   app: INestApplicationContext,
   command: string,
-  values: { username?: string; password?: string; role?: string; 'display-name'?: string; teacher?: string; name?: string; json?: boolean },
+  values: { username?: string; password?: string; role?: string; 'display-name'?: string; teacher?: string; name?: string; json?: boolean; as?: string; visibility?: string; class?: string },
   positionals: string[],
   classId: number,
   dataDir: string,
@@ -259,6 +271,11 @@ async function runDatabaseCommand(
       console.log('Enrolled:');
       printTable(['username', 'display name'], result.enrolled.map((a) => [a.username, a.displayName]), '  ');
     }
+  } else if (command === 'target:import') {
+    const result = await commands.importTargets(positionals[0], { as: values.as, visibility: values.visibility, classId: values.class });
+    if (values.json) return console.log(JSON.stringify({ owner: result.owner, created: result.created, visibility: result.visibility, classroomId: result.classroomId }));
+    console.log(`Imported ${result.created.length} target(s) as ${result.owner}, shared with ${result.shareLabel}:`);
+    printTable(['line', 'id', 'name'], result.created.map((t) => [String(t.line), String(t.id), t.name]), '  ');
   } else if (command === 'seed:demo') {
     const seeded = await app.get(DemoSeedService).seedIfEmpty();
     if (!seeded) return console.log('The database already has users; nothing seeded.');

@@ -7,11 +7,13 @@ import { Classroom } from '../classrooms/classroom.entity';
 import { ClassroomsService } from '../classrooms/classrooms.service';
 import { formatJoinCode } from '../classrooms/join-code';
 import { decodeRosterBytes } from '../classrooms/roster-csv.reader';
+import { decodeCsvBytes } from '../common/csv-reader';
 import { LiveConnectionsService } from '../live/live-connections.service';
 import { AccountsService } from '../users/accounts.service';
 import { generatePassphrase } from '../users/passphrase';
 import { SessionUser, User, USER_ROLES, UserRole } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
+import { ImportSharingRefused, TargetCsvService, TargetImportRejected } from '../targets/target-csv.service';
 
 /** A refusal worth one line on stderr (the CLI prints it without a stack and exits 1). */
 export class CliError extends Error {
@@ -26,6 +28,14 @@ export interface UserRow {
   displayName: string | null;
   active: boolean;
   createdAt: string;
+}
+
+export interface TargetImportResult {
+  owner: string;
+  created: Array<{ line: number; id: number; name: string }>;
+  visibility: string;
+  classroomId: number | null;
+  shareLabel: string;
 }
 
 export interface RosterImportResult {
@@ -48,6 +58,7 @@ export class CliCommandsService {
     @InjectRepository(Classroom) private readonly classroomRows: Repository<Classroom>,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly live: LiveConnectionsService,
+    private readonly targetCsv: TargetCsvService,
   ) {}
 
   /** Without a password one is generated, returned to print once, and must be changed at the first login. */
@@ -122,6 +133,45 @@ export class CliCommandsService {
       if (details?.length) {
         throw new CliError(`${file}: ${details.length} bad ${details.length === 1 ? 'row' : 'rows'}; nothing was created`, details.map((d) => `line ${d.line}: ${d.reason}`));
       }
+      throw error;
+    }
+  }
+
+  /**
+   * The target import of /targets/import: a CSV in TOM Toolkit's format, as `as` (else the first active admin), the
+   * targets shared as `visibility` and `classId` say (a class `as` may share with). Any bad line refuses the whole
+   * file: nothing is created.
+   */
+  async importTargets(file: string, options: { as?: string; visibility?: string; classId?: string }): Promise<TargetImportResult> {
+    const account = options.as
+      ? await this.userRows.findOne({ where: { username: options.as } })
+      : await this.userRows.findOne({ where: { role: 'admin', active: true }, order: { createdAt: 'ASC' } });
+    if (!account) throw new CliError(options.as ? `There is no user "${options.as}"` : 'No admin account exists: create one or pass --as USER');
+    const actor = await this.users.findSessionUser(account.id);
+    if (!actor || !account.active) throw new CliError(`The account "${account.username}" is deactivated`);
+    if (options.classId !== undefined && !/^\d{1,10}$/.test(options.classId)) throw new CliError(`--class takes a class id (a whole number), not "${options.classId}"`);
+    let bytes: Buffer;
+    try {
+      bytes = await fs.promises.readFile(file);
+    } catch (error) {
+      throw new CliError((error as NodeJS.ErrnoException).code === 'ENOENT' ? `No such file: ${file}` : `Cannot read ${file}: ${(error as Error).message}`);
+    }
+    try {
+      const result = await this.targetCsv.import(decodeCsvBytes(bytes), actor, { visibility: options.visibility, classroomId: options.classId });
+      return {
+        owner: account.username,
+        created: result.created,
+        visibility: result.share.visibility,
+        classroomId: result.share.visibility === 'class' ? result.share.classroomId : null,
+        shareLabel: result.shareLabel,
+      };
+    } catch (error) {
+      if (error instanceof TargetImportRejected) {
+        const n = error.details.length;
+        throw new CliError(`${file}: ${n} bad ${n === 1 ? 'line' : 'lines'}; nothing was created`, error.details.map((d) => `line ${d.line}: ${d.reason}`));
+      }
+      if (error instanceof ImportSharingRefused) throw new CliError(`--visibility/--class: ${error.reason}`);
+      if (error instanceof BadRequestException) throw new CliError(`${file}: ${error.message}`);
       throw error;
     }
   }

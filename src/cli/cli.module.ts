@@ -11,12 +11,13 @@ import { PipelinePresetsService } from '../pipeline-runs/pipeline-presets.servic
 import { PipelineRegistryService } from '../pipeline-registry/pipeline-registry.service';
 import { QueueModule } from '../queue/queue.module';
 import { StorageModule } from '../storage/storage.module';
+import { TargetsModule } from '../targets/targets.module';
 import { User } from '../users/user.entity';
 import { UsersModule } from '../users/users.module';
 import { CliCommandsService } from './cli-commands.service';
 
 /**
- * The account, class and demo commands' context: the database, files and the services the web uses. `queueRedisUrl`
+ * The account, class, target-import and demo commands' context: the database, files and the services the web uses. `queueRedisUrl`
  * (seed:demo on servers) adds the queues, so running workers make the demo's thumbnails at once; without it
  * (the embedded default, where no worker could take the jobs) the portal's start-up sweep makes them.
  */
@@ -35,6 +36,7 @@ export class CliModule {
         StorageModule,
         UsersModule,
         ClassroomsModule,
+        TargetsModule,
         DemoModule,
       ],
       // seed:demo makes the demo's pipeline preset, so it needs the registry (read from PIPELINES_CONFIG) and presets;
