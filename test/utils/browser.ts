@@ -71,9 +71,11 @@ export interface BrowserPortal {
  * The real app listening on a free port of 127.0.0.1, and headless Chromium with a fresh profile of its own.
  * Pages' console errors and uncaught exceptions are collected in `errors` so a test can assert there were none.
  */
-export async function startBrowserPortal(options: Parameters<typeof startTestPortal>[0] = {}): Promise<BrowserPortal & { errors: string[] }> {
-  const portal = await startTestPortal(options);
-  await portal.app.listen(0, '127.0.0.1');
+export async function startBrowserPortal(options: Parameters<typeof startTestPortal>[0] & { port?: number } = {}): Promise<BrowserPortal & { errors: string[] }> {
+  const { port: wanted, ...portalOptions } = options;
+  const portal = await startTestPortal(portalOptions);
+  // A given port: for a PORTAL_URL set before the app started (remote pipelines' services call it back).
+  await portal.app.listen(wanted ?? 0, '127.0.0.1');
   const { port } = portal.app.getHttpServer().address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-chromium-'));
