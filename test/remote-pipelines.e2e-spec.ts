@@ -158,7 +158,7 @@ describe('remote pipelines: runs handed to processing services, their events tak
     expect(String(csv.text ?? csv.body)).toMatch(new RegExp(`^file,bytes,sha256,mean_byte\\nHorseHead\\.fits,${HORSEHEAD_BYTES},${input.sha256},\\d+\\.\\d{3}\\n$`));
     expect(await serviceState(example.url, runId)).toBe('done');
     // Nothing waits on disk once the run ended.
-    expect(fs.existsSync(path.join(portal.dataDir, 'remote-outputs', String(runId)))).toBe(false);
+    await until(async () => fs.existsSync(path.join(portal.dataDir, 'remote-outputs', String(runId))), (exists) => !exists, 'the kept files removed');
   });
 
   it('fails with the message the service reports, storing nothing', async () => {
@@ -202,7 +202,11 @@ describe('remote pipelines: runs handed to processing services, their events tak
 
   describe('refusals, each with a clear answer and nothing changed', () => {
     let runId: number;
+    let finished: number;
     beforeAll(async () => {
+      // A run that ended, before the one kept running takes the worker (the embedded default runs one job at a time).
+      finished = await start('Remote checksums');
+      await waitForRun(portal, finished, ['succeeded', 'failed'], 30_000);
       runId = await start('Remote checksums', { pauseMs: 60_000 });
       await until(() => logOf(portal, runId), (log) => log.some((line) => line.startsWith('Frame 1/1')), 'the first frame');
     });
@@ -236,8 +240,6 @@ describe('remote pipelines: runs handed to processing services, their events tak
 
     it('events for an unknown or finished run', async () => {
       await refused(sendEvent(999_999, { id: 'u-1', kind: 'done' }), 404, /no such run/);
-      const finished = await start('Remote checksums');
-      await waitForRun(portal, finished, ['succeeded', 'failed'], 30_000);
       await refused(sendEvent(finished, { id: 'f-1', kind: 'status', text: 'late' }), 409, /has ended \(succeeded\): it takes no more events/);
     });
 
