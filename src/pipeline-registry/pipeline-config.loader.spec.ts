@@ -59,7 +59,13 @@ const command = (extra: Record<string, unknown> = {}) => ({ shortName: 'cmd', co
 describe('loadPipelineRegistry', () => {
   it("loads the repository's pipelines.config.json", () => {
     const registry = loadPipelineRegistry(path.join(REPO, 'pipelines.config.json'), BUILTIN_PIPELINES);
-    expect([...registry.keys()]).toEqual(['FITS header summary', 'Timelapse', 'Aperture photometry', 'Inspect frames', 'Frame byte count (command example)']);
+    expect([...registry.keys()]).toEqual(['FITS header summary', 'Timelapse', 'Aperture photometry', 'Inspect frames', 'Frame byte count (command example)', 'Frame checksums (remote example)']);
+    expect(registry.get('Frame checksums (remote example)')).toMatchObject({
+      kind: 'remote',
+      shortName: 'remote_checksums',
+      remote: { url: 'http://127.0.0.1:4100', secretEnv: 'REMOTE_EXAMPLE_SECRET', timeLimitSeconds: 600, outputs: [{ glob: '*.csv', outputType: 'DataProduct', dataProductType: 'other', tag: 'remote_checksums' }] },
+      params: { pauseMs: expect.objectContaining({ kind: 'integer', default: 0 }) },
+    });
     expect(registry.get('Timelapse')!.options).toEqual({ format: 'gif', fps: 10, size: 500 });
 
     const summary = registry.get('FITS header summary')!;
@@ -240,6 +246,19 @@ describe('loadPipelineRegistry', () => {
     expect(configError({ Cmd: command({ command: ['node', '{outdir}'] }) }).message).toMatch(/^Pipeline "Cmd": unknown placeholder \{outdir\}/);
     expect(configError({ Cmd: command({ command: ['node', '{flag:verbose}'] }) }).message).toMatch(/^Pipeline "Cmd": placeholder \{flag:verbose\} names an undeclared flag/);
     expect(configError({ Cmd: command({ command: ['node', './script.js'] }) }).message).toMatch(/^Pipeline "Cmd": node resolves \.\/script\.js .* add "cwd": "\."/);
+  });
+
+  it('checks remote entries: the address, the name of the secret\'s variable (never a secret), the time limit, outputs, fields', () => {
+    const remote = (extra: Record<string, unknown> = {}) => ({ kind: 'remote', shortName: 'far', url: 'https://gpu.example:4100/', secretEnv: 'FAR_SECRET', ...extra });
+    const loaded = loadPipelineRegistry(writeConfig({ Far: remote() }), BUILTIN_PIPELINES).get('Far')!;
+    expect(loaded).toMatchObject({ kind: 'remote', remote: { url: 'https://gpu.example:4100', secretEnv: 'FAR_SECRET', timeLimitSeconds: 3600, outputs: [] } });
+    expect(configError({ Far: remote({ url: 'ftp://gpu.example' }) }).message).toMatch(/^Pipeline "Far": url must be the service's base address/);
+    expect(configError({ Far: remote({ url: 'http://gpu.example/?token=1' }) }).message).toMatch(/url must be the service's base address/);
+    expect(configError({ Far: remote({ secretEnv: 'sk-live-abc123' }) }).message).toMatch(/secretEnv must name the environment variable/);
+    expect(configError({ Far: remote({ timeLimitSeconds: 0 }) }).message).toMatch(/timeLimitSeconds must be a whole number of seconds from 1 to 604800/);
+    expect(configError({ Far: remote({ outputs: [{ glob: 'out/*.csv', outputType: 'DataProduct' }] }) }).message).toMatch(/outputs\[0\] needs a glob of file names/);
+    expect(configError({ Far: remote({ secret: 'abc' }) }).message).toMatch(/^Pipeline "Far": unknown field\(s\) secret/);
+    expect(configError({ Far: remote({ kind: 'grid' }) }).message).toMatch(/unknown kind "grid"/);
   });
 
   it('checks outputs and the other fields', () => {
