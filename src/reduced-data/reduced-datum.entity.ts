@@ -9,10 +9,14 @@ import { PointSourceKind } from './light-curve-series';
 
 export type ReducedDatumSource = PointSourceKind;
 
-/** One measurement, e.g. a photometry point {magnitude, error, filter}. */
+/**
+ * One measurement, e.g. a photometry point: `value` {magnitude, error, filter}, with its `limit` and `facility`
+ * beside it. A non-detection has magnitude and error null and a limit.
+ */
 @Entity('reduced_data')
-// Unique per (target, data type, owner, time, value): re-ingesting adds nothing to one owner's points, and another
-// owner's identical points stay theirs (an expression index; migration ClassesAndSharing).
+// Unique per (target, data type, owner, time, value, limit, facility): re-ingesting adds nothing to one owner's
+// points, and another owner's identical points stay theirs. An expression index (owner and limit through coalesce,
+// so points without them are still one point each); migrations ClassesAndSharing and PhotometryLimits.
 @Index('reduced_data_identity_key', { synchronize: false })
 // A run's points (partial: most points come from uploads or the API).
 @Index('reduced_data_run_idx', ['runId'], { where: '"run_id" IS NOT NULL' })
@@ -46,6 +50,20 @@ export class ReducedDatum {
 
   @Column({ type: 'jsonb' })
   value: Record<string, unknown>;
+
+  /**
+   * The limiting magnitude reported with the measurement (TOM Toolkit's `limit`): for a non-detection (magnitude
+   * null) the object was fainter than this. Null when none was given.
+   */
+  @Column({ name: 'limit', type: 'double precision', nullable: true })
+  limit: number | null;
+
+  /**
+   * The survey or telescope that measured the point (ZTF, ATLAS…; TOM Toolkit's `source` column), '' when not
+   * known. Named apart from sourceName, which is where the series came from (a file, a run, an API batch).
+   */
+  @Column({ type: 'varchar', length: 64, default: '' })
+  facility: string;
 
   /** Whose point it is: the uploader, the student whose run measured it, or the API caller. */
   @Column({ name: 'owner_id', type: 'uuid', nullable: true })
