@@ -103,13 +103,15 @@ export function datumView(datum: ReducedDatum): ReducedDatumDto {
     sourceName: datum.sourceName,
     timestamp: iso(datum.timestamp)!,
     value: datum.value,
+    limit: datum.limit,
+    facility: datum.facility,
     ownerId: datum.ownerId,
     visibility: datum.visibility,
     classroomId: datum.classroomId,
     sourceKind: datum.sourceKind,
     runId: datum.runId,
     batchId: datum.batchId,
-    seriesKey: seriesKey({ kind: datum.sourceKind, ref: sourceRef(datum.sourceKind, datum), ownerId: datum.ownerId, filter: filterOf(datum.value) }),
+    seriesKey: seriesKey({ kind: datum.sourceKind, ref: sourceRef(datum.sourceKind, datum), ownerId: datum.ownerId, facility: datum.facility, filter: filterOf(datum.value) }),
   };
 }
 

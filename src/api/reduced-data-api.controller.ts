@@ -53,7 +53,8 @@ export class ReducedDataApiController {
   @ApiOperation({
     summary: 'Add photometry points',
     description:
-      'One call is one API batch: your points, one series per filter, labelled "API batch <date>". Private (you and your teachers) ' +
+      'One call is one API batch: your points, one series per filter (and facility), labelled "API batch <date>". A point has a ' +
+      'magnitude, a limit (a non-detection, drawn as an upper limit) or both. Private (you and your teachers) ' +
       'unless `visibility` says otherwise. All stored in one transaction; points you already have on this target are skipped ' +
       '(another user\'s identical points do not count).',
   })
@@ -63,16 +64,21 @@ export class ReducedDataApiController {
     const target = await this.targets.findVisible(id, user);
     const points = body.points.map((point, index) => ({
       timestamp: new Date(point.timestamp),
-      magnitude: point.magnitude,
+      magnitude: point.magnitude ?? null,
       error: point.error ?? null,
       filter: point.filter ?? '',
+      limit: point.limit ?? null,
+      facility: point.facility ?? '',
       line: index + 1,
     }));
     return this.reducedData.addPoints(target.id, user, { sourceName: body.source ?? 'api', visibility: body.visibility, classroomId: body.classroomId }, points);
   }
 
   @Get('series')
-  @ApiOperation({ summary: 'The light-curve series you may see', description: 'A series is one filter from one source (a run, an uploaded file, an API batch) of one student.' })
+  @ApiOperation({
+    summary: 'The light-curve series you may see',
+    description: 'A series is one filter from one source (a run, an uploaded file, an API batch) of one student, and one facility (survey or telescope) when its points name one.',
+  })
   @ApiOkResponse({ type: [SeriesDto] })
   @ApiMissing('target')
   async series(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Query() query: LightCurveQueryDto): Promise<SeriesListing[]> {
@@ -82,7 +88,10 @@ export class ReducedDataApiController {
 
   @Get('light-curve')
   @Header('Content-Type', 'application/json; charset=utf-8')
-  @ApiOperation({ summary: 'The light curve: the series you may see with their points', description: 'The JSON the target page draws.' })
+  @ApiOperation({
+    summary: 'The light curve: the series you may see with their points',
+    description: 'The JSON the target page draws: per series parallel arrays t, mag (null for a non-detection), err and lim (the limiting magnitude, or null).',
+  })
   @ApiOkResponse({ type: LightCurveDto })
   @ApiMissing('target')
   async lightCurve(@CurrentUser() user: SessionUser, @Param('id', ParseRowIdPipe) id: number, @Query() query: LightCurveQueryDto): Promise<string> {
@@ -112,7 +121,10 @@ export class ReducedDataApiController {
   @Header('Content-Type', 'text/csv; charset=utf-8')
   @ApiOperation({
     summary: 'The photometry you may see as CSV',
-    description: 'Columns time (ISO 8601, UTC), mjd, magnitude, error, filter, source (student · source); readable by the portal\'s photometry upload.',
+    description:
+      'Columns time (ISO 8601, UTC), mjd, magnitude, error, filter, source (student · source), then limit, facility when a point has either; ' +
+      'with format=tom TOM Toolkit\'s columns time (MJD), filter, magnitude, error, limit, source (the facility). Both are read by the portal\'s photometry upload, ' +
+      'the second by TOM Toolkit\'s too. A non-detection has an empty magnitude and its limit.',
   })
   // The CSV's type on the success only (ApiProduces would claim it for the JSON errors too).
   @ApiOkResponse({
@@ -128,7 +140,8 @@ export class ReducedDataApiController {
   ): Promise<string> {
     const target = await this.targets.findVisible(id, user);
     const points = await this.reducedData.exportPoints(target, user, query.view ?? API_VIEW, seriesKeysFrom(query.series));
-    res.attachment(`${fileNameOf(target.name)}_photometry.csv`);
-    return photometryToCsv(points);
+    const format = query.format ?? 'portal';
+    res.attachment(`${fileNameOf(target.name)}_photometry${format === 'tom' ? '_tom' : ''}.csv`);
+    return photometryToCsv(points, format);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The one rule for text that people see: names of targets, lists, groups and classes, display names, aliases,
- * extra-field keys and values, photometry filters and sources, file names, tags. Pure.
+ * extra-field keys and values, photometry filters, sources and facilities, file names, tags. Pure.
  *
  * Every value is NFC-normalised (so "é" typed on a Mac and on Windows are the same name), loses its invisible
  * characters (zero-width space / non-joiner / joiner, word joiner, BOM, soft hyphen, Hangul fillers, the other
@@ -12,7 +12,7 @@
  * Control characters (line breaks, tabs, NUL...) and bidirectional controls (LRM/RLM/ALM, embeddings, overrides,
  * isolates) change how the text around them is shown: a name could read differently from what is stored. In
  * fields a person types (`strict`), they are refused with a message, so the author learns and retypes; in text
- * that arrives inside files or from programs (file names, photometry filters, tags), no one can fix it at that
+ * that arrives inside files or from programs (file names, photometry filters and facilities, tags), no one can fix it at that
  * moment, so they are removed (a control character becomes a space) and the data is kept.
  */
 
@@ -53,6 +53,8 @@ export const TEXT_RULES = {
   tokenName: typed('A token name', 100),
   sourceName: typed('The source name', 255),
   filter: fromFiles('The filter', 32),
+  // The survey or telescope that measured a photometry point (TOM Toolkit's `source` column; see photometry-csv.reader.ts).
+  facility: fromFiles('The facility', 64),
   tag: fromFiles('A tag', 64),
   email: typed('The email address', 254),
   notificationTitle: fromFiles("A notification's title", 200),

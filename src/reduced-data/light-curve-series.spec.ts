@@ -21,6 +21,7 @@ const row = (fields: Partial<SeriesRow>): SeriesRow => ({
   ownerId: ANN,
   kind: 'run',
   ref: '7',
+  facility: '',
   filter: 'V',
   sourceName: 'aperture_photometry_7',
   createdAt: new Date('2026-01-05T10:00:00Z'),
@@ -45,9 +46,10 @@ describe('light-curve views', () => {
 describe('series keys', () => {
   it('round-trip every identity, URL-safe', () => {
     for (const identity of [
-      { kind: 'run' as const, ref: '12', ownerId: ANN, filter: 'V' },
-      { kind: 'upload' as const, ref: '3', ownerId: null, filter: 'SDSS "r", clear/+' },
-      { kind: 'api' as const, ref: 'name:my notebook', ownerId: BOB, filter: 'unfiltered instrumental' },
+      { kind: 'run' as const, ref: '12', ownerId: ANN, facility: '', filter: 'V' },
+      { kind: 'upload' as const, ref: '3', ownerId: null, facility: '', filter: 'SDSS "r", clear/+' },
+      { kind: 'api' as const, ref: 'name:my notebook', ownerId: BOB, facility: '', filter: 'unfiltered instrumental' },
+      { kind: 'upload' as const, ref: '4', ownerId: ANN, facility: 'Las Cumbres', filter: 'g' },
     ]) {
       const key = seriesKey(identity);
       expect(key).toMatch(/^[A-Za-z0-9_-]+$/);
@@ -56,7 +58,16 @@ describe('series keys', () => {
   });
 
   it('differ by owner, so two students\' identical sources are two series', () => {
-    expect(seriesKey({ kind: 'upload', ref: '3', ownerId: ANN, filter: 'V' })).not.toBe(seriesKey({ kind: 'upload', ref: '3', ownerId: BOB, filter: 'V' }));
+    expect(seriesKey({ kind: 'upload', ref: '3', ownerId: ANN, facility: '', filter: 'V' })).not.toBe(seriesKey({ kind: 'upload', ref: '3', ownerId: BOB, facility: '', filter: 'V' }));
+  });
+
+  it('differ by facility, and stay the four-part keys of before for a series without one', () => {
+    const ztf = seriesKey({ kind: 'upload', ref: '3', ownerId: ANN, facility: 'ZTF', filter: 'g' });
+    const atlas = seriesKey({ kind: 'upload', ref: '3', ownerId: ANN, facility: 'ATLAS', filter: 'g' });
+    expect(ztf).not.toBe(atlas);
+    expect(JSON.parse(Buffer.from(ztf, 'base64url').toString('utf8'))).toEqual(['upload', '3', ANN, 'g', 'ZTF']);
+    const plain = seriesKey({ kind: 'upload', ref: '3', ownerId: ANN, facility: '', filter: 'g' });
+    expect(plain).toBe(Buffer.from(JSON.stringify(['upload', '3', ANN, 'g']), 'utf8').toString('base64url'));
   });
 
   it.each([
@@ -66,7 +77,8 @@ describe('series keys', () => {
     [Buffer.from(JSON.stringify(['file', '1', '', 'V'])).toString('base64url'), 'an unknown kind'],
     [Buffer.from(JSON.stringify(['run', '1', 'robert', 'V'])).toString('base64url'), 'an owner that is not a uuid'],
     [Buffer.from(JSON.stringify(['run', '', '', 'V'])).toString('base64url'), 'no source'],
-    [Buffer.from(JSON.stringify(['run', '1', '', 'V', 'x'])).toString('base64url'), 'five parts'],
+    [Buffer.from(JSON.stringify(['run', '1', '', 'V', 'x', 'y'])).toString('base64url'), 'six parts'],
+    [Buffer.from(JSON.stringify(['run', '1', '', 'V', ''])).toString('base64url'), 'an empty fifth part (a series without a facility has four)'],
     [Buffer.from(JSON.stringify(['run', 1, '', 'V'])).toString('base64url'), 'a number for text'],
     ['A'.repeat(2001), 'too long'],
   ])('refuses %p (%s)', (key) => {
@@ -118,7 +130,13 @@ describe('series labels', () => {
       points: 5,
       canChange: true,
     });
-    expect(parseSeriesKey(summary.key)).toEqual({ kind: 'run', ref: '7', ownerId: ANN, filter: 'V' });
+    expect(parseSeriesKey(summary.key)).toEqual({ kind: 'run', ref: '7', ownerId: ANN, facility: '', filter: 'V' });
+  });
+
+  it('name the facility before the filter when the points name one', () => {
+    const summary = summarizeSeries(row({ kind: 'upload', ref: '4', sourceName: 'sn.csv', facility: 'ZTF', filter: 'g' }), false);
+    expect(summary).toMatchObject({ label: 'Ann Lee · file sn.csv · ZTF · g', origin: 'Ann Lee · file sn.csv', facility: 'ZTF', filter: 'g' });
+    expect(parseSeriesKey(summary.key)).toEqual({ kind: 'upload', ref: '4', ownerId: ANN, facility: 'ZTF', filter: 'g' });
   });
 });
 
@@ -135,6 +153,12 @@ describe('orderSeries', () => {
     ];
     const ordered = orderSeries(series, ANN, TEACHER).map((x) => `${x.owner}/${x.ref}/${x.filter}`);
     expect(ordered).toEqual(['Ann Lee/8/B', 'Ann Lee/8/V', 'Ann Lee/9/V', 'Ms Teach/2/V', 'bob/1/V', 'no owner/3/V']);
+  });
+
+  it('orders one source\'s series by facility, then filter', () => {
+    const s = (fields: Partial<SeriesRow>) => summarizeSeries(row(fields), false);
+    const series = [s({ facility: 'ZTF', filter: 'r' }), s({ facility: 'ATLAS', filter: 'o' }), s({ facility: 'ZTF', filter: 'g' }), s({ facility: '', filter: 'V' })];
+    expect(orderSeries(series, ANN, TEACHER).map((x) => `${x.facility}/${x.filter}`)).toEqual(['/V', 'ATLAS/o', 'ZTF/g', 'ZTF/r']);
   });
 });
 

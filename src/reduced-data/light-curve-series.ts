@@ -1,5 +1,6 @@
 /**
- * Light-curve series: a series is one filter from one source (an uploaded file, a run, an API batch) of one owner.
+ * Light-curve series: a series is one filter from one source (an uploaded file, a run, an API batch) of one owner,
+ * and, when its points name one, one facility (the survey or telescope: TOM Toolkit's `source` column).
  * Pure helpers shared by the service (SQL rows → series), the API presenter (a point's series key) and the tests:
  * the views, the series key (how a page or an API client names a series to delete or export), the legend labels
  * and the order of the series. No framework imports.
@@ -35,12 +36,14 @@ export function seriesKeysFrom(raw: unknown): string[] | undefined {
 /** A file name from a target name: letters, digits, dot, dash and underscore only. */
 export const fileNameOf = (name: string) => name.replace(/[^A-Za-z0-9._-]+/g, '_');
 
-/** What names a series: its source (kind and reference), its owner and its filter. */
+/** What names a series: its source (kind and reference), its owner, its facility and its filter. */
 export interface SeriesIdentity {
   kind: PointSourceKind;
   /** The data product id (upload), run id (run) or batch id (api), as text; see sourceRef. */
   ref: string;
   ownerId: string | null;
+  /** The survey or telescope, '' when the points name none (every series before TOM's format). */
+  facility: string;
   filter: string;
 }
 
@@ -62,9 +65,14 @@ export function filterOf(value: Record<string, unknown>): string {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_KEY_LENGTH = 2000;
 
-/** An opaque, URL-safe name for a series (base64url of its identity), for forms, links and the API's paths. */
+/**
+ * An opaque, URL-safe name for a series (base64url of its identity), for forms, links and the API's paths. A
+ * series without a facility keeps the four-part key it had before facilities, so keys already handed out still work.
+ */
 export function seriesKey(series: SeriesIdentity): string {
-  return Buffer.from(JSON.stringify([series.kind, series.ref, series.ownerId ?? '', series.filter]), 'utf8').toString('base64url');
+  const parts = [series.kind, series.ref, series.ownerId ?? '', series.filter];
+  if (series.facility !== '') parts.push(series.facility);
+  return Buffer.from(JSON.stringify(parts), 'utf8').toString('base64url');
 }
 
 /** The identity a key names, or null when it is not a key this portal made. */
@@ -76,11 +84,13 @@ export function parseSeriesKey(key: unknown): SeriesIdentity | null {
   } catch {
     return null;
   }
-  if (!Array.isArray(parts) || parts.length !== 4 || !parts.every((part) => typeof part === 'string')) return null;
-  const [kind, ref, ownerId, filter] = parts as string[];
+  if (!Array.isArray(parts) || (parts.length !== 4 && parts.length !== 5) || !parts.every((part) => typeof part === 'string')) return null;
+  const [kind, ref, ownerId, filter, facility = ''] = parts as string[];
   if (!(POINT_SOURCE_KINDS as readonly string[]).includes(kind) || ref === '' || filter === '') return null;
+  // One key per series: a facility is the fifth part only when there is one.
+  if (parts.length === 5 && facility === '') return null;
   if (ownerId !== '' && !UUID.test(ownerId)) return null;
-  return { kind: kind as PointSourceKind, ref, ownerId: ownerId === '' ? null : ownerId.toLowerCase(), filter };
+  return { kind: kind as PointSourceKind, ref, ownerId: ownerId === '' ? null : ownerId.toLowerCase(), facility, filter };
 }
 
 /** The student as a label names them: their display name, else their username. */
@@ -107,7 +117,7 @@ export function sourceLabel(source: { kind: PointSourceKind; sourceName: string;
 /** What the light curve says about one series (the points travel beside it). */
 export interface SeriesSummary extends SeriesIdentity {
   key: string;
-  /** The legend label: student · source · filter. */
+  /** The legend label: student · source · filter, with the facility before the filter when there is one. */
   label: string;
   /** Student · source: the CSV export's source column. */
   origin: string;
@@ -125,6 +135,7 @@ export interface SeriesRow {
   ownerId: string | null;
   kind: PointSourceKind;
   ref: string;
+  facility: string;
   filter: string;
   sourceName: string;
   createdAt: Date | string;
@@ -139,11 +150,11 @@ export function summarizeSeries(row: SeriesRow, canChange: boolean): SeriesSumma
   const createdAt = new Date(row.createdAt);
   const owner = ownerName(row);
   const source = sourceLabel({ kind: row.kind, sourceName: row.sourceName, createdAt });
-  const identity: SeriesIdentity = { kind: row.kind, ref: row.ref, ownerId: row.ownerId, filter: row.filter };
+  const identity: SeriesIdentity = { kind: row.kind, ref: row.ref, ownerId: row.ownerId, facility: row.facility, filter: row.filter };
   return {
     ...identity,
     key: seriesKey(identity),
-    label: `${owner} · ${source} · ${row.filter}`,
+    label: [owner, source, ...(row.facility ? [row.facility] : []), row.filter].join(' · '),
     origin: `${owner} · ${source}`,
     owner,
     source,
@@ -158,7 +169,8 @@ const codePointOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * The order series are listed and coloured in: the viewer's own first, then the target owner's, then everyone
- * else's by name; within one owner, sources oldest first; within one source, filters in code-point order.
+ * else's by name; within one owner, sources oldest first; within one source, facilities and then filters in
+ * code-point order.
  */
 export function orderSeries<T extends SeriesSummary>(series: T[], viewerId: string, targetOwnerId: string | null): T[] {
   const rank = (s: T) => (s.ownerId !== null && s.ownerId === viewerId ? 0 : s.ownerId === targetOwnerId ? 1 : 2);
@@ -170,6 +182,7 @@ export function orderSeries<T extends SeriesSummary>(series: T[], viewerId: stri
       a.createdAt.getTime() - b.createdAt.getTime() ||
       codePointOrder(a.kind, b.kind) ||
       codePointOrder(a.ref, b.ref) ||
+      codePointOrder(a.facility, b.facility) ||
       codePointOrder(a.filter, b.filter),
   );
 }

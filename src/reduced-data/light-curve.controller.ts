@@ -5,7 +5,7 @@ import { setFlash } from '../common/flash';
 import { TargetsService } from '../targets/targets.service';
 import { SessionUser } from '../users/user.entity';
 import { fileNameOf, LIGHT_CURVE_VIEWS, LightCurveView, parseLightCurveView, seriesKeysFrom } from './light-curve-series';
-import { photometryToCsv } from './photometry-csv.writer';
+import { PHOTOMETRY_CSV_FORMATS, PhotometryCsvFormat, photometryToCsv } from './photometry-csv.writer';
 import { ReducedDataService } from './reduced-data.service';
 import { ParseRowIdPipe } from '../common/request-parsing';
 
@@ -14,6 +14,13 @@ export function viewFrom(raw: unknown): LightCurveView {
   const view = parseLightCurveView(raw);
   if (!view) throw new BadRequestException(`view must be one of ${LIGHT_CURVE_VIEWS.join(', ')}`);
   return view;
+}
+
+/** `?format=`: the portal's CSV layout (the default) or TOM Toolkit's (`tom`); a 400 for anything else. */
+export function csvFormatFrom(raw: unknown): PhotometryCsvFormat {
+  if (raw === undefined || raw === '') return 'portal';
+  if (typeof raw === 'string' && (PHOTOMETRY_CSV_FORMATS as readonly string[]).includes(raw)) return raw as PhotometryCsvFormat;
+  throw new BadRequestException(`format must be one of ${PHOTOMETRY_CSV_FORMATS.join(', ')}`);
 }
 
 /**
@@ -49,21 +56,26 @@ export class LightCurveController {
     res.type('application/json').send(curve.json);
   }
 
-  /** "Download CSV of what is shown": the points of the view's series (or of `?series=`), read back by the upload. */
+  /**
+   * "Download CSV of what is shown": the points of the view's series (or of `?series=`), in the portal's layout or,
+   * with `?format=tom`, TOM Toolkit's; both read back by the upload.
+   */
   @Get(':id/light-curve.csv')
   async csv(
     @CurrentUser() user: SessionUser,
     @Param('id', ParseRowIdPipe) id: number,
     @Query('view') rawView: unknown,
     @Query('series') rawSeries: unknown,
+    @Query('format') rawFormat: unknown,
     @Res() res: Response,
   ) {
     const view = viewFrom(rawView);
+    const format = csvFormatFrom(rawFormat);
     const target = await this.targets.findVisible(id, user);
     const points = await this.reducedData.exportPoints(target, user, view, seriesKeysFrom(rawSeries));
-    res.attachment(`${fileNameOf(target.name)}_light_curve_${view}.csv`);
+    res.attachment(`${fileNameOf(target.name)}_light_curve_${view}${format === 'tom' ? '_tom' : ''}.csv`);
     res.setHeader('Cache-Control', 'private, no-cache');
-    res.type('text/csv; charset=utf-8').send(photometryToCsv(points));
+    res.type('text/csv; charset=utf-8').send(photometryToCsv(points, format));
   }
 
   /** Deletes one series: its owner, their teacher or an admin (the policy's canChange); back to the chart's view. */

@@ -7,8 +7,8 @@ describe('parsePhotometryCsv', () => {
     const result = parsePhotometryCsv('mjd,mag,err,filter\n56417.0,14.2,0.03,V\n56417.25,14.3,0.04,R\n');
     expect(result.errors).toEqual([]);
     expect(result.points).toEqual([
-      { timestamp: new Date('2013-05-05T00:00:00Z'), magnitude: 14.2, error: 0.03, filter: 'V', line: 2 },
-      { timestamp: new Date('2013-05-05T06:00:00Z'), magnitude: 14.3, error: 0.04, filter: 'R', line: 3 },
+      { timestamp: new Date('2013-05-05T00:00:00Z'), magnitude: 14.2, error: 0.03, filter: 'V', limit: null, facility: '', line: 2 },
+      { timestamp: new Date('2013-05-05T06:00:00Z'), magnitude: 14.3, error: 0.04, filter: 'R', limit: null, facility: '', line: 3 },
     ]);
   });
 
@@ -55,9 +55,9 @@ describe('parsePhotometryCsv', () => {
     const semicolons = parsePhotometryCsv('time;mag;err;filter\n56417;14.0;;V\n56418;13,5;0,1;R\n');
     expect(semicolons.errors).toEqual([]);
     expect(semicolons.points).toEqual([
-      { timestamp: new Date('2013-05-05T00:00:00Z'), magnitude: 14, error: null, filter: 'V', line: 2 },
+      { timestamp: new Date('2013-05-05T00:00:00Z'), magnitude: 14, error: null, filter: 'V', limit: null, facility: '', line: 2 },
       // Semicolon files come from spreadsheets that write decimal commas.
-      { timestamp: new Date('2013-05-06T00:00:00Z'), magnitude: 13.5, error: 0.1, filter: 'R', line: 3 },
+      { timestamp: new Date('2013-05-06T00:00:00Z'), magnitude: 13.5, error: 0.1, filter: 'R', limit: null, facility: '', line: 3 },
     ]);
 
     const tabs = parsePhotometryCsv('mjd\tmag\n56417\t14.0\n');
@@ -207,6 +207,74 @@ describe('parsePhotometryCsv', () => {
       [10, '-B'],
       [10, "'plain"],
     ]);
+  });
+
+  describe('TOM Toolkit\'s photometry CSV', () => {
+    const TOM = [
+      'time,filter,magnitude,error,limit,source',
+      '60370.1,g,15.58,0.012,,ZTF',
+      '60370.1,o,15.61,0.02,19.4,ATLAS',
+      '60371.2,g,,,20.5,ZTF',
+      '60372.25,V,16.1,0.05,,Las Cumbres 1m',
+      '',
+    ].join('\n');
+
+    it('reads detections and non-detections (a limit alone), with the facility from `source`', () => {
+      const result = parsePhotometryCsv(TOM);
+      expect(result.errors).toEqual([]);
+      expect(result.points).toEqual([
+        { timestamp: new Date('2024-03-01T02:24:00Z'), magnitude: 15.58, error: 0.012, filter: 'g', limit: null, facility: 'ZTF', line: 2 },
+        { timestamp: new Date('2024-03-01T02:24:00Z'), magnitude: 15.61, error: 0.02, filter: 'o', limit: 19.4, facility: 'ATLAS', line: 3 },
+        { timestamp: new Date('2024-03-02T04:48:00Z'), magnitude: null, error: null, filter: 'g', limit: 20.5, facility: 'ZTF', line: 4 },
+        { timestamp: new Date('2024-03-03T06:00:00Z'), magnitude: 16.1, error: 0.05, filter: 'V', limit: null, facility: 'Las Cumbres 1m', line: 5 },
+      ]);
+    });
+
+    it('refuses, by line, a row with neither a magnitude nor a limit, an error without a magnitude, and bad limits', () => {
+      const result = parsePhotometryCsv(
+        ['time,filter,magnitude,error,limit,source', '60370.1,g,,,,ZTF', '60370.2,g,,0.1,20.1,ZTF', '60370.3,g,,,deep,ZTF', '60370.4,g,15,,41,ZTF', '60370.5,g,15,,,ZTF'].join('\n'),
+      );
+      expect(result.errors).toEqual([
+        { line: 2, reason: 'magnitude and limit are both empty: a row needs a magnitude, a limit (a non-detection) or both' },
+        { line: 3, reason: 'error "0.1" is given without a magnitude (a non-detection has only a limit)' },
+        { line: 4, reason: 'limit "deep" is not a number' },
+        { line: 5, reason: 'limit "41" is outside the plausible range -30 to 40' },
+      ]);
+      expect(result.points.map((point) => point.line)).toEqual([6]);
+    });
+
+    it('keeps the old message for an empty magnitude in a file without a limit column', () => {
+      expect(parsePhotometryCsv('time,mag,source\n56417,,ZTF\n').errors).toEqual([{ line: 2, reason: 'magnitude is empty' }]);
+    });
+
+    it('reads a file of limits alone', () => {
+      const result = parsePhotometryCsv('time,filter,limit\n56417,r,19.5\n');
+      expect(result.errors).toEqual([]);
+      expect(result.points).toEqual([{ timestamp: new Date('2013-05-05T00:00:00Z'), magnitude: null, error: null, filter: 'r', limit: 19.5, facility: '', line: 2 }]);
+    });
+
+    it('takes the facility from `facility`, `source`, `telescope` or `survey`, preferring them in that order', () => {
+      expect(parsePhotometryCsv('time,mag,telescope\n56417,10,LT\n').points[0].facility).toBe('LT');
+      expect(parsePhotometryCsv('time,mag,Survey\n56417,10,ASAS-SN\n').points[0].facility).toBe('ASAS-SN');
+      expect(parsePhotometryCsv('time,mag,telescope,source\n56417,10,LT,ZTF\n').points[0].facility).toBe('ZTF');
+      expect(parsePhotometryCsv('time,mag,source,facility\n56417,10,ZTF,Palomar 48-inch\n').points[0].facility).toBe('Palomar 48-inch');
+      expect(parsePhotometryCsv('time,mag\n56417,10\n').points[0].facility).toBe('');
+    });
+
+    it('does not read the `source` of the portal\'s own export (time and mjd columns) as a facility', () => {
+      const ours = parsePhotometryCsv('time,mjd,magnitude,error,filter,source\n2013-05-05T00:00:00.000Z,56417.00000000,12,,V,Ann Lee · API batch 2026-01-05 10:00 UTC (a long name for my notebook)\n');
+      expect(ours.errors).toEqual([]);
+      expect(ours.points[0]).toMatchObject({ magnitude: 12, facility: '', limit: null });
+      const withFacility = parsePhotometryCsv('time,mjd,magnitude,error,filter,source,limit,facility\n2013-05-05T00:00:00.000Z,56417.00000000,,,V,Ann · file a.csv,19,ZTF\n');
+      expect(withFacility.errors).toEqual([]);
+      expect(withFacility.points[0]).toMatchObject({ magnitude: null, limit: 19, facility: 'ZTF' });
+    });
+
+    it('cleans the facility by the text rule and refuses one over 64 characters on its line', () => {
+      const result = parsePhotometryCsv(`time,mag,source\n56417,10,Z\u200BTF\n56418,10,${'x'.repeat(65)}\n56419,10,'=cmd\n`);
+      expect(result.errors).toEqual([{ line: 3, reason: 'facility is at most 64 characters (this one has 65)' }]);
+      expect(result.points.map((point) => point.facility)).toEqual(['ZTF', '=cmd']);
+    });
   });
 
   it(`stops after ${MAX_REPORTED_ROW_ERRORS} problems`, () => {

@@ -4,15 +4,27 @@
  * uploader can fix the file in one go rather than error by error. Reads the portal's own exports back: a filter the
  * CSV writer guarded with an apostrophe (common/csv-writer.ts) comes back as it was, then passes the text rule
  * for filters (common/text.ts: NFC, no invisible or control characters, at most 32 characters).
+ *
+ * TOM Toolkit's photometry CSV (`time,filter,magnitude,error,limit,source`, time in MJD) is read too: a row has a
+ * magnitude, a limit, or both; a row with only a limit is a non-detection (the object was fainter than the limit).
+ * TOM's `source` names the survey or telescope that measured the row (ZTF, ATLAS, Las Cumbres…). The portal calls
+ * that the point's *facility*, as the AAS journals' "Facilities" do, because "source" already names something else
+ * here: where a series came from (an uploaded file, a run, an API batch; ReducedDatum.sourceName). So one concept
+ * keeps one name inside the portal, and the CSV column keeps TOM's name `source` in TOM's format.
  */
 import { readCsvText } from '../common/csv-writer';
 import { checkText } from '../common/text';
 
 export interface PhotometryPoint {
   timestamp: Date;
-  magnitude: number;
+  /** The measured magnitude; null for a non-detection (a row with only a limit). */
+  magnitude: number | null;
   error: number | null;
   filter: string;
+  /** The limiting magnitude the row gives (an upper limit on the brightness), or null. */
+  limit: number | null;
+  /** The survey or telescope that measured it (TOM's `source` column), '' when the file names none. */
+  facility: string;
   /** 1-based physical line in the file. */
   line: number;
 }
@@ -33,6 +45,13 @@ export const PHOTOMETRY_COLUMN_NAMES = {
   magnitude: ['mag', 'magnitude'],
   error: ['err', 'error', 'magerr', 'mag_err', 'e_mag', 'magnitude_error', 'uncertainty'],
   filter: ['filter', 'band', 'passband'],
+  limit: ['limit', 'limiting_mag', 'limiting_magnitude', 'mag_limit', 'maglim', 'upper_limit'],
+  /**
+   * In this order of preference when a file has several. `source` is TOM's name, read as the facility except in
+   * the portal's own export, recognised by its `mjd` column beside `time`: there `source` is the portal's label of
+   * the series (student · source) and the facility has its own `facility` column (photometry-csv.writer.ts).
+   */
+  facility: ['facility', 'source', 'telescope', 'survey'],
 } as const;
 
 type ColumnRole = keyof typeof PHOTOMETRY_COLUMN_NAMES;
@@ -63,9 +82,11 @@ const DECIMAL_COMMA_NUMBER = /^[+-]?\d+,\d+(?:e[+-]?\d+)?$/i;
 
 interface ColumnIndexes {
   time: number;
-  magnitude: number;
+  magnitude: number | null;
   error: number | null;
   filter: number | null;
+  limit: number | null;
+  facility: number | null;
   /** The time column is named "jd", so its numbers are Julian Dates whatever their size. */
   timeIsJd: boolean;
 }
@@ -192,21 +213,41 @@ function findColumns(headerFields: string[]): ColumnIndexes | string {
   };
   const time = indexOf('time');
   const magnitude = indexOf('magnitude');
+  const limit = indexOf('limit');
 
-  const missing = (['time', 'magnitude'] as const)
-    .filter((role) => (role === 'time' ? time : magnitude) === -1)
-    .map((role) => `no ${role} column (accepted names: ${PHOTOMETRY_COLUMN_NAMES[role].join(', ')})`);
+  const accepted = (role: ColumnRole) => `no ${role} column (accepted names: ${PHOTOMETRY_COLUMN_NAMES[role].join(', ')})`;
+  const missing: string[] = [];
+  if (time === -1) missing.push(accepted('time'));
+  // A file of limits alone (no magnitude column) is read too; the message names the magnitude, which most need.
+  if (magnitude === -1 && limit === -1) missing.push(accepted('magnitude'));
   if (missing.length) return `The header has ${missing.join(' and ')}`;
 
   const error = indexOf('error');
   const filter = indexOf('filter');
+  const optional = (index: number) => (index === -1 ? null : index);
   return {
     time,
-    magnitude,
-    error: error === -1 ? null : error,
-    filter: filter === -1 ? null : filter,
+    magnitude: optional(magnitude),
+    error: optional(error),
+    filter: optional(filter),
+    limit: optional(limit),
+    facility: facilityColumn(normalized),
     timeIsJd: normalized[time] === 'jd',
   };
+}
+
+/**
+ * The facility's column: the first of PHOTOMETRY_COLUMN_NAMES.facility the header has, except that `source` in the
+ * portal's own export (an `mjd` column beside `time`) is its series label, not a facility.
+ */
+function facilityColumn(normalized: string[]): number | null {
+  const portalExport = normalized.includes('time') && normalized.includes('mjd');
+  for (const name of PHOTOMETRY_COLUMN_NAMES.facility) {
+    if (name === 'source' && portalExport) continue;
+    const index = normalized.indexOf(name);
+    if (index !== -1) return index;
+  }
+  return null;
 }
 
 /** The point on this row, or every problem with it joined into one reason. */
@@ -219,12 +260,36 @@ function readRow(
   const numeric = (value: string) =>
     allowDecimalComma && DECIMAL_COMMA_NUMBER.test(value) ? value.replace(',', '.') : value;
   const problems: string[] = [];
+  const field = (index: number | null) => (index === null ? '' : numeric(fields[index]));
   const timestamp = readTime(numeric(fields[columns.time]), columns.timeIsJd, problems);
-  const magnitude = readMagnitude(numeric(fields[columns.magnitude]), problems);
-  const error = columns.error === null ? null : readError(numeric(fields[columns.error]), problems);
+  const rawMagnitude = field(columns.magnitude);
+  const rawLimit = field(columns.limit);
+  const rawError = field(columns.error);
+  let magnitude: number | null = null;
+  let limit: number | null = null;
+  if (rawMagnitude === '' && rawLimit === '') {
+    // Without a limit column the old message stands; with one, a row needs a magnitude, a limit or both.
+    problems.push(columns.limit === null ? 'magnitude is empty' : 'magnitude and limit are both empty: a row needs a magnitude, a limit (a non-detection) or both');
+  } else {
+    if (rawMagnitude !== '') magnitude = readMagnitude(rawMagnitude, 'magnitude', problems);
+    if (rawLimit !== '') limit = readMagnitude(rawLimit, 'limit', problems);
+    if (rawMagnitude === '' && rawError !== '') problems.push(`error ${quote(rawError)} is given without a magnitude (a non-detection has only a limit)`);
+  }
+  const error = rawError === '' ? null : readError(rawError, problems);
   const filter = readFilter(columns.filter === null ? '' : fields[columns.filter], problems);
-  if (problems.length || timestamp === null || magnitude === null || filter === null) return problems.join('; ');
-  return { timestamp, magnitude, error, filter, line };
+  const facility = readFacility(columns.facility === null ? '' : fields[columns.facility], problems);
+  if (problems.length || timestamp === null || filter === null || facility === null) return problems.join('; ');
+  return { timestamp, magnitude, error, filter, limit, facility, line };
+}
+
+/** The facility by the text rule for facilities ('' when empty); null (and a problem) when it is too long. */
+function readFacility(value: string, problems: string[]): string | null {
+  const checked = checkText(readCsvText(value), 'facility');
+  if (checked.error !== undefined) {
+    problems.push(checked.error.replace(/^The facility/, 'facility'));
+    return null;
+  }
+  return checked.value;
 }
 
 /** The filter by the text rule for filters, 'unknown' when empty; null (and a problem) when it is too long. */
@@ -293,18 +358,15 @@ function parseIsoDate(value: string): Date | null {
   return new Date(date.getTime() - offsetMs);
 }
 
-function readMagnitude(value: string, problems: string[]): number | null {
-  if (value === '') {
-    problems.push('magnitude is empty');
-    return null;
-  }
+/** A magnitude or a limit (a magnitude too), not empty: a number in the plausible range. */
+function readMagnitude(value: string, what: 'magnitude' | 'limit', problems: string[]): number | null {
   if (!DECIMAL_NUMBER.test(value)) {
-    problems.push(`magnitude ${quote(value)} is not a number`);
+    problems.push(`${what} ${quote(value)} is not a number`);
     return null;
   }
   const magnitude = Number(value);
   if (!(magnitude >= MIN_MAGNITUDE && magnitude <= MAX_MAGNITUDE)) {
-    problems.push(`magnitude ${quote(value)} is outside the plausible range ${MIN_MAGNITUDE} to ${MAX_MAGNITUDE}`);
+    problems.push(`${what} ${quote(value)} is outside the plausible range ${MIN_MAGNITUDE} to ${MAX_MAGNITUDE}`);
     return null;
   }
   return magnitude;

@@ -43,14 +43,16 @@ export interface PointSource {
 export type CurveTarget = { id: number; ownerId: string | null };
 
 /**
- * The light curve as the page's script reads it: one series per (owner, source, filter), each with its legend
- * label, its key (to delete or export it), whether the viewer may delete it, and its points as parallel arrays,
- * oldest first: `t` in milliseconds since 1970 (UTC), `mag`, and `err` (null when the point has none). Arrays of
- * numbers keep 10,000 points to some 300 kB, a third of objects with ISO strings.
+ * The light curve as the page's script reads it: one series per (owner, source, facility, filter), each with its
+ * legend label, its key (to delete or export it), whether the viewer may delete it, and its points as parallel
+ * arrays, oldest first: `t` in milliseconds since 1970 (UTC), `mag` (null for a non-detection), `err` (null when
+ * the point has none) and `lim`, the limiting magnitude (null when none was given; with a null `mag`, an upper
+ * limit). Arrays of numbers keep 10,000 points to some 300 kB, a third of objects with ISO strings.
  */
 export interface LightCurveSeries {
   key: string;
   filter: string;
+  facility: string;
   label: string;
   owner: string;
   source: string;
@@ -59,15 +61,16 @@ export interface LightCurveSeries {
   points: number;
   canChange: boolean;
   t: number[];
-  mag: number[];
+  mag: Array<number | null>;
   err: Array<number | null>;
+  lim: Array<number | null>;
 }
 export interface LightCurve {
   series: LightCurveSeries[];
 }
 
 /** The series as a JSON API lists them (no points). */
-export type SeriesListing = Omit<LightCurveSeries, 't' | 'mag' | 'err'>;
+export type SeriesListing = Omit<LightCurveSeries, 't' | 'mag' | 'err' | 'lim'>;
 
 /** Light curves kept in memory (10,000 points are some 400 kB of JSON). */
 const CACHED_CURVES = 20;
@@ -76,7 +79,9 @@ const CACHED_CURVES = 20;
 const FILTER_SQL = `CASE WHEN jsonb_typeof(d.value->'filter') = 'string' AND d.value->>'filter' <> '' THEN d.value->>'filter' ELSE 'unknown' END`;
 const SOURCE_REF_SQL = `coalesce(CASE d.source_kind WHEN 'upload' THEN d.data_product_id::text WHEN 'run' THEN d.run_id::text ELSE d.batch_id::text END, 'name:' || d.source_name)`;
 const NUMERIC_MAGNITUDE_SQL = `jsonb_typeof(d.value->'magnitude') = 'number'`;
-const SERIES_COLUMNS_SQL = `d.owner_id AS "ownerId", d.source_kind AS kind, ${SOURCE_REF_SQL} AS ref, ${FILTER_SQL} AS filter`;
+// A point of the light curve: a magnitude, or a limit (a non-detection), or both.
+const DRAWN_POINT_SQL = `(${NUMERIC_MAGNITUDE_SQL} OR d."limit" IS NOT NULL)`;
+const SERIES_COLUMNS_SQL = `d.owner_id AS "ownerId", d.source_kind AS kind, ${SOURCE_REF_SQL} AS ref, d.facility AS facility, ${FILTER_SQL} AS filter`;
 
 /** Collects query parameters and hands out their placeholders: `$n` for raw queries, `:name` for TypeORM's. */
 class Params {
@@ -119,11 +124,11 @@ function viewSql(view: LightCurveView, viewer: Viewer, target: CurveTarget, para
 /** Only the points of these series (alias `d`). */
 function seriesSql(series: SeriesIdentity[], params: Params): string {
   const column = (pick: (s: SeriesIdentity) => string) => `CAST(${params.add(series.map(pick))} AS text[])`;
-  return `(coalesce(d.owner_id::text, ''), d.source_kind, ${SOURCE_REF_SQL}, ${FILTER_SQL}) IN
-          (SELECT * FROM unnest(${column((s) => s.ownerId ?? '')}, ${column((s) => s.kind)}, ${column((s) => s.ref)}, ${column((s) => s.filter)}))`;
+  return `(coalesce(d.owner_id::text, ''), d.source_kind, ${SOURCE_REF_SQL}, d.facility, ${FILTER_SQL}) IN
+          (SELECT * FROM unnest(${column((s) => s.ownerId ?? '')}, ${column((s) => s.kind)}, ${column((s) => s.ref)}, ${column((s) => s.facility)}, ${column((s) => s.filter)}))`;
 }
 
-type CurveRow = SeriesRow & { ids: string; t?: string; mag?: string; err?: string };
+type CurveRow = SeriesRow & { ids: string; t?: string; mag?: string; err?: string; lim?: string };
 
 @Injectable()
 export class ReducedDataService {
@@ -134,9 +139,9 @@ export class ReducedDataService {
 
   /**
    * Stores photometry points inside the caller's transaction, as `source` says whose they are and where they came
-   * from. A point this owner already has on this target (same time, magnitude, error and filter) is skipped by the
-   * unique index (target, data type, owner, time, value), so re-importing or re-running adds nothing to the
-   * owner's series, while another owner's identical points stay theirs.
+   * from. A point this owner already has on this target (same time, magnitude, error, filter, limit and facility)
+   * is skipped by the unique index (target, data type, owner, time, value, limit, facility), so re-importing or
+   * re-running adds nothing to the owner's series, while another owner's identical points stay theirs.
    */
   async addPhotometry(manager: EntityManager, targetId: number, source: PointSource, points: PhotometryPoint[]): Promise<{ added: number; skipped: number }> {
     const reference = { upload: source.dataProductId, run: source.runId, api: source.batchId }[source.kind];
@@ -160,6 +165,8 @@ export class ReducedDataService {
         sourceName,
         timestamp: point.timestamp,
         value: { magnitude: point.magnitude, error: point.error, filter: textOrThrow(point.filter, 'filter') },
+        limit: point.limit,
+        facility: textOrThrow(point.facility, 'facility'),
       }));
       // ON CONFLICT DO NOTHING without a conflict target: the identity index is an expression index.
       const result = await manager
@@ -198,7 +205,7 @@ export class ReducedDataService {
     const conditions = [
       `d.target_id = ${params.add(target.id)}`,
       `d.data_type = ${params.add(PHOTOMETRY)}`,
-      NUMERIC_MAGNITUDE_SQL,
+      DRAWN_POINT_SQL,
       params.visible(viewer),
       viewSql(view, viewer, target, params),
     ];
@@ -223,8 +230,9 @@ export class ReducedDataService {
     // Built as text with string_agg: json_agg would put a space after every comma, a tenth of the payload.
     const points = options.withPoints
       ? `, string_agg(floor(extract(epoch FROM d.timestamp) * 1000)::bigint::text, ',' ${ordered}) AS t,
-           string_agg((d.value->'magnitude')::text, ',' ${ordered}) AS mag,
-           string_agg(CASE WHEN jsonb_typeof(d.value->'error') = 'number' THEN (d.value->'error')::text ELSE 'null' END, ',' ${ordered}) AS err`
+           string_agg(CASE WHEN ${NUMERIC_MAGNITUDE_SQL} THEN (d.value->'magnitude')::text ELSE 'null' END, ',' ${ordered}) AS mag,
+           string_agg(CASE WHEN jsonb_typeof(d.value->'error') = 'number' THEN (d.value->'error')::text ELSE 'null' END, ',' ${ordered}) AS err,
+           string_agg(coalesce(d."limit"::text, 'null'), ',' ${ordered}) AS lim`
       : '';
     const rows: CurveRow[] = await this.data.query(
       `SELECT ${SERIES_COLUMNS_SQL},
@@ -234,7 +242,7 @@ export class ReducedDataService {
               count(*)::int AS points, md5(string_agg(d.id::text, ',' ORDER BY d.id)) AS ids ${points}
          FROM reduced_data d LEFT JOIN users u ON u.id = d.owner_id
         WHERE ${conditions.join(' AND ')}
-        GROUP BY 1, 2, 3, 4`,
+        GROUP BY 1, 2, 3, 4, 5`,
       params.positional,
     );
     const summaries = rows.map((row) => ({ ...summarizeSeries(row, canChange(viewer, { ownerId: row.ownerId })), row }));
@@ -275,7 +283,7 @@ export class ReducedDataService {
     const version = ReducedDataService.version(target, series);
     const parts = series.map(({ summary, row }) => {
       const head = JSON.stringify(ReducedDataService.listing(summary));
-      return `${head.slice(0, -1)},"t":[${row.t}],"mag":[${row.mag}],"err":[${row.err}]}`;
+      return `${head.slice(0, -1)},"t":[${row.t}],"mag":[${row.mag}],"err":[${row.err}],"lim":[${row.lim}]}`;
     });
     const json = `{"series":[${parts.join(',')}]}`;
     this.remember(version, json);
@@ -296,6 +304,7 @@ export class ReducedDataService {
     return {
       key: summary.key,
       filter: summary.filter,
+      facility: summary.facility,
       label: summary.label,
       owner: summary.owner,
       source: summary.source,
@@ -327,7 +336,7 @@ export class ReducedDataService {
     return { identity, summary: found.summary };
   }
 
-  /** Deletes one series (every point of that owner, source and filter on the target); see changeableSeries for who may. */
+  /** Deletes one series (every point of that owner, source, facility and filter on the target); see changeableSeries for who may. */
   async deleteSeries(target: CurveTarget, viewer: Viewer, key: unknown): Promise<{ deleted: number; label: string }> {
     const { identity, summary } = await this.changeableSeries(target, viewer, key, 'delete');
     const params = new Params('positional');
@@ -356,28 +365,42 @@ export class ReducedDataService {
 
   /**
    * The points of a light curve as the viewer sees it in this view (optionally only the series named by `keys`:
-   * those left shown in the legend), oldest first, for the CSV writer; the source column names student and source.
+   * those left shown in the legend), oldest first, for the CSV writer: each with its limit and facility, and its
+   * series' origin (student · source) for the portal's layout's source column.
    */
   async exportPoints(target: CurveTarget, viewer: Viewer, view: LightCurveView, keys?: unknown[]): Promise<ExportedPoint[]> {
     const only = keys?.map((key) => ReducedDataService.identity(key));
     if (only && !only.length) return [];
     const series = await this.seriesRows(target, viewer, view, { only });
-    const origins = new Map(series.map(({ summary }) => [`${summary.ownerId ?? ''}\n${summary.kind}\n${summary.ref}\n${summary.filter}`, summary.origin]));
+    const seriesOf = (s: { ownerId: string | null; kind: string; ref: string; facility: string; filter: string }) =>
+      JSON.stringify([s.ownerId ?? '', s.kind, s.ref, s.facility, s.filter]);
+    const origins = new Map(series.map(({ summary }) => [seriesOf(summary), summary.origin]));
     const params = new Params('positional');
     const conditions = ReducedDataService.pointConditions(target, viewer, view, only, params);
-    const rows: Array<{ ownerId: string | null; kind: string; ref: string; filter: string; timestamp: Date; value: Record<string, unknown>; sourceName: string }> =
-      await this.data.query(
-        `SELECT ${SERIES_COLUMNS_SQL}, d.timestamp, d.value, d.source_name AS "sourceName"
-           FROM reduced_data d WHERE ${conditions.join(' AND ')} ORDER BY d.timestamp, d.id`,
-        params.positional,
-      );
+    const rows: Array<{
+      ownerId: string | null;
+      kind: string;
+      ref: string;
+      facility: string;
+      filter: string;
+      timestamp: Date;
+      value: Record<string, unknown>;
+      limit: number | null;
+      sourceName: string;
+    }> = await this.data.query(
+      `SELECT ${SERIES_COLUMNS_SQL}, d.timestamp, d.value, d."limit" AS "limit", d.source_name AS "sourceName"
+         FROM reduced_data d WHERE ${conditions.join(' AND ')} ORDER BY d.timestamp, d.id`,
+      params.positional,
+    );
     return rows.map((row) => ({
       timestamp: new Date(row.timestamp),
-      magnitude: Number(row.value.magnitude),
+      magnitude: typeof row.value.magnitude === 'number' ? row.value.magnitude : null,
       error: typeof row.value.error === 'number' ? row.value.error : null,
       filter: typeof row.value.filter === 'string' ? row.value.filter : '',
+      limit: row.limit,
+      facility: row.facility,
       // A series that appeared between the two statements has no label yet: its source name stands in.
-      source: origins.get(`${row.ownerId ?? ''}\n${row.kind}\n${row.ref}\n${row.filter}`) ?? row.sourceName,
+      source: origins.get(seriesOf(row)) ?? row.sourceName,
     }));
   }
 

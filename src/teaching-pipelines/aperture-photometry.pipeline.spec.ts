@@ -80,9 +80,9 @@ describe('AperturePhotometryPipeline', () => {
     expect(points.map((p) => p.timestamp.toISOString())).toEqual(['2024-03-01T22:00:15.000Z', '2024-03-01T22:10:15.000Z']);
     expect(points.every((p) => p.filter === 'V instrumental')).toBe(true);
     // 1.6× brighter in the earlier frame: 0.51 mag.
-    expect(points[1].magnitude - points[0].magnitude).toBeCloseTo(2.5 * Math.log10(1.6), 1);
+    expect(points[1].magnitude! - points[0].magnitude!).toBeCloseTo(2.5 * Math.log10(1.6), 1);
     // 20000 e- in 30 s: -2.5 log10(20000 / 30) + 25.
-    expect(points[1].magnitude).toBeCloseTo(25 - 2.5 * Math.log10(20000 / 30), 1);
+    expect(points[1].magnitude!).toBeCloseTo(25 - 2.5 * Math.log10(20000 / 30), 1);
     expect(points.every((p) => p.error! > 0 && p.error! < 0.05)).toBe(true);
     const frameLines = run.logs.filter((line) => /^Frame \d\/2 frame\d\.fits: target at x=/.test(line.text));
     expect(frameLines).toHaveLength(2);
@@ -100,8 +100,8 @@ describe('AperturePhotometryPipeline', () => {
     expect(points).toHaveLength(2);
     expect(fs.readFileSync(outputs[1].path, 'utf8')).toContain('differential_magnitude');
     // The target really doubled: 0.753 mag, whatever the cloud did.
-    expect(differential[1].magnitude - differential[0].magnitude).toBeCloseTo(LOG_2, 1);
-    expect(Math.abs(differential[1].magnitude - differential[0].magnitude - LOG_2)).toBeLessThan(0.03);
+    expect(differential[1].magnitude! - differential[0].magnitude!).toBeCloseTo(LOG_2, 1);
+    expect(Math.abs(differential[1].magnitude! - differential[0].magnitude! - LOG_2)).toBeLessThan(0.03);
     expect(run.logs.some((line) => line.text.startsWith('Comparison stars: 1'))).toBe(true);
   });
 
@@ -157,7 +157,7 @@ describe('AperturePhotometryPipeline', () => {
     const tiny = await new AperturePhotometryPipeline(small.context).doPipeline(fs.mkdtempSync(path.join(dir, 'tiny-')), { brightestWithoutWcs: false, comparisonStars: false }, { ...params, apertureRadius: 1.5 });
     const usual = createTestContext(frames, { name: 'Test star', ...TARGET });
     const whole = await new AperturePhotometryPipeline(usual.context).doPipeline(fs.mkdtempSync(path.join(dir, 'whole-')), { brightestWithoutWcs: false, comparisonStars: false });
-    const magnitude = (file: string) => parsePhotometryCsv(fs.readFileSync(file, 'utf8')).points[0].magnitude;
+    const magnitude = (file: string) => parsePhotometryCsv(fs.readFileSync(file, 'utf8')).points[0].magnitude!;
     expect(magnitude(tiny[0].path) - magnitude(whole[0].path)).toBeGreaterThan(0.1);
   });
 

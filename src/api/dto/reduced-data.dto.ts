@@ -12,11 +12,14 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateBy,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { IsText } from '../../common/text-input';
 import { IsRowId, StrictInput } from '../../common/validation';
 import { LIGHT_CURVE_VIEWS, LightCurveView, POINT_SOURCE_KINDS } from '../../reduced-data/light-curve-series';
+import { PHOTOMETRY_CSV_FORMATS, PhotometryCsvFormat } from '../../reduced-data/photometry-csv.writer';
 import { Visibility, VISIBILITIES } from '../../sharing/visibility';
 import { PaginationQueryDto } from '../pagination';
 import { ApiRowId, ApiRowIdOptional, ApiWholeNumber } from '../api-schema';
@@ -53,7 +56,20 @@ export class PhotometryCsvQueryDto extends LightCurveQueryDto {
   @IsString()
   @MaxLength(100_000)
   series?: string;
+
+  @ApiPropertyOptional({
+    enum: PHOTOMETRY_CSV_FORMATS,
+    default: 'portal',
+    description:
+      'portal: time (ISO 8601, UTC), mjd, magnitude, error, filter, source (student · source), and limit, facility when a point has either; ' +
+      'tom: TOM Toolkit\'s photometry columns time (MJD), filter, magnitude, error, limit, source (the facility: survey or telescope)',
+  })
+  @IsOptional()
+  @IsIn(PHOTOMETRY_CSV_FORMATS)
+  format?: PhotometryCsvFormat;
 }
+
+const given = (value: unknown) => value !== undefined && value !== null;
 
 @StrictInput()
 export class PhotometryPointDto {
@@ -61,18 +77,56 @@ export class PhotometryPointDto {
   @IsISO8601({ strict: true })
   timestamp: string;
 
-  @ApiProperty({ example: 12.31, minimum: -30, maximum: 40 })
-  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @ApiPropertyOptional({
+    example: 12.31,
+    minimum: -30,
+    maximum: 40,
+    nullable: true,
+    description: 'the measured magnitude; left out (or null) for a non-detection, which gives a `limit` instead. A point needs one or both',
+  })
+  // Needed unless a limit is given (a non-detection).
+  @ValidateIf((point: PhotometryPointDto) => given(point.magnitude) || !given(point.limit))
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'magnitude must be a number (a non-detection gives a limit instead)' })
   @Min(-30)
   @Max(40)
-  magnitude: number;
+  magnitude?: number | null;
 
-  @ApiPropertyOptional({ example: 0.02, nullable: true })
+  @ApiPropertyOptional({ example: 0.02, nullable: true, description: 'the magnitude\'s error; a point without a magnitude has none' })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(10)
+  @ValidateBy({
+    name: 'errorNeedsMagnitude',
+    validator: {
+      validate: (_value, args) => given((args?.object as PhotometryPointDto).magnitude),
+      defaultMessage: () => 'error is given without a magnitude (a non-detection has only a limit)',
+    },
+  })
   error?: number | null;
+
+  @ApiPropertyOptional({
+    example: 19.5,
+    minimum: -30,
+    maximum: 40,
+    nullable: true,
+    description: 'the limiting magnitude (TOM Toolkit\'s `limit`): alone, a non-detection (fainter than this), drawn as an upper limit',
+  })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(-30)
+  @Max(40)
+  limit?: number | null;
+
+  @ApiPropertyOptional({
+    example: 'ZTF',
+    default: '',
+    maxLength: 64,
+    description: 'the survey or telescope that measured it (TOM Toolkit\'s `source` column); its own series. Cleaned by the text rule',
+  })
+  @IsOptional()
+  @IsText('facility')
+  facility?: string;
 
   @ApiPropertyOptional({ example: 'V', default: '', maxLength: 32, description: 'cleaned by the text rule (NFC; invisible, control and bidirectional characters removed)' })
   @IsOptional()
@@ -129,8 +183,17 @@ export class ReducedDatumDto {
   @ApiProperty({ example: 'photometry' }) dataType: string;
   @ApiProperty() sourceName: string;
   @ApiProperty({ format: 'date-time' }) timestamp: string;
-  @ApiProperty({ type: 'object', additionalProperties: true, example: { magnitude: 12.31, error: 0.02, filter: 'V' } })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    example: { magnitude: 12.31, error: 0.02, filter: 'V' },
+    description: 'photometry: magnitude (null for a non-detection), error, filter',
+  })
   value: Record<string, unknown>;
+  @ApiProperty({ type: Number, nullable: true, example: null, description: 'the limiting magnitude; with a null magnitude, a non-detection' })
+  limit: number | null;
+  @ApiProperty({ example: 'ZTF', description: 'the survey or telescope that measured it (TOM Toolkit\'s `source`), \'\' when not known' })
+  facility: string;
   @ApiProperty({ type: String, nullable: true, format: 'uuid', description: 'whose point it is' }) ownerId: string | null;
   @ApiProperty({ enum: VISIBILITIES }) visibility: string;
   @ApiRowId({ nullable: true }) classroomId: number | null;
@@ -151,7 +214,8 @@ export class AddPointsResultDto {
 export class SeriesDto {
   @ApiProperty({ description: 'names the series for DELETE/PATCH /api/targets/{id}/series/{key} and ?series= of the CSV' }) key: string;
   @ApiProperty({ example: 'V' }) filter: string;
-  @ApiProperty({ example: 'Ann Lee · run aperture_photometry_7 · V', description: 'student · source · filter' }) label: string;
+  @ApiProperty({ example: 'ZTF', description: 'the survey or telescope that measured the points (TOM Toolkit\'s `source`), \'\' when not known' }) facility: string;
+  @ApiProperty({ example: 'Ann Lee · run aperture_photometry_7 · V', description: 'student · source · filter, with the facility before the filter when there is one' }) label: string;
   @ApiProperty({ description: 'the student: display name, else username' }) owner: string;
   @ApiProperty({ example: 'run aperture_photometry_7', description: 'run <identifier>, file <name> or API batch <date>' }) source: string;
   @ApiProperty({ enum: POINT_SOURCE_KINDS }) sourceKind: string;
@@ -162,8 +226,10 @@ export class SeriesDto {
 
 export class LightCurveSeriesDto extends SeriesDto {
   @ApiProperty({ type: [Number], description: 'times, milliseconds since 1970 UTC, oldest first' }) t: number[];
-  @ApiProperty({ type: [Number] }) mag: number[];
+  @ApiProperty({ type: 'array', items: { type: 'number', nullable: true }, description: 'magnitudes; null for a non-detection' }) mag: Array<number | null>;
   @ApiProperty({ type: 'array', items: { type: 'number', nullable: true } }) err: Array<number | null>;
+  @ApiProperty({ type: 'array', items: { type: 'number', nullable: true }, description: 'limiting magnitudes (null where none was given); with a null mag, an upper limit' })
+  lim: Array<number | null>;
 }
 
 export class LightCurveDto {
