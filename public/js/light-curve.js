@@ -1,22 +1,28 @@
-// Draws the target's light curve: one series per filter from one source (a run, an uploaded file, an API batch) of
-// one student, with error bars and the magnitude axis reversed (brighter is up). The points come from the canvas's
-// data-src (/targets/:id/light-curve.json?view=mine|class|everyone): per series, parallel arrays of times (ms since
-// 1970), magnitudes and errors, so a target with 10,000 points keeps a small page. The view switch refetches; the
-// legend hides and shows series (Chart.js's own legend click), and the CSV link follows what is shown.
+// Draws the target's light curve: one series per filter (and facility: the survey or telescope) from one source (a
+// run, an uploaded file, an API batch) of one student, with error bars and the magnitude axis reversed (brighter is
+// up). A non-detection (a limit without a magnitude) is drawn as an upper limit: a downward triangle at the limit,
+// in its series' colour. The points come from the canvas's data-src (/targets/:id/light-curve.json?view=mine|class|
+// everyone): per series, parallel arrays of times (ms since 1970), magnitudes (null for a non-detection), errors and
+// limits, so a target with 10,000 points keeps a small page. The view switch refetches; the legend hides and shows
+// series (Chart.js's own legend click), and the CSV links (the portal's layout and TOM Toolkit's) follow what is shown.
 (function () {
   'use strict';
   var canvas = document.getElementById('light-curve');
   var status = document.getElementById('light-curve-status');
   var empty = document.getElementById('light-curve-empty');
   var csvLink = document.getElementById('light-curve-csv');
+  var tomLink = document.getElementById('light-curve-csv-tom');
   var seriesBox = document.getElementById('light-curve-series');
   var switcher = document.getElementById('light-curve-views');
   if (!canvas || typeof Chart === 'undefined') return;
   var VIEWS = ['mine', 'class', 'everyone'];
   var MJD_EPOCH_MS = Date.UTC(1858, 10, 17);
-  // A colour per source, a point shape per filter: one student's V and R from one run share a colour.
+  // A colour per source, a point shape per filter: one student's V and R from one run share a colour. Triangles are
+  // kept for upper limits (LIMIT_SHAPE turned point down), so no filter is drawn as one.
   var palette = ['#2f5bd3', '#d3452f', '#1e7a3c', '#8a3fd1', '#c28a00', '#0f8b8d', '#6b6b6b', '#b0357a', '#5a7d00', '#00639e'];
-  var shapes = ['circle', 'triangle', 'rect', 'rectRot', 'star', 'crossRot', 'rectRounded', 'cross'];
+  var shapes = ['circle', 'rect', 'rectRot', 'star', 'crossRot', 'rectRounded', 'cross'];
+  var LIMIT_SHAPE = 'triangle';
+  var LIMIT_ROTATION = 180;
   var csrfMeta = document.querySelector('meta[name="csrf-token"]');
   var requested = new URLSearchParams(window.location.search).get('curve');
   var view = VIEWS.indexOf(requested) === -1 ? 'mine' : requested;
@@ -34,6 +40,16 @@
     });
   }
 
+  // The same CSV in TOM Toolkit's columns (?format=tom), beside the portal's link when the page has none of its own.
+  if (csvLink && !tomLink) {
+    tomLink = document.createElement('a');
+    tomLink.id = 'light-curve-csv-tom';
+    tomLink.setAttribute('download', '');
+    tomLink.textContent = 'in TOM Toolkit\u2019s format';
+    csvLink.insertAdjacentElement('afterend', tomLink);
+    csvLink.insertAdjacentText('afterend', ' \u00b7 ');
+  }
+
   // The CSV of what is shown: this view, and only the series left visible in the legend when some are hidden.
   function updateCsvLink() {
     if (!csvLink) return;
@@ -43,6 +59,14 @@
       if (visible.length !== shown.length) url += '&series=' + visible.map(function (s) { return s.key; }).join(',');
     }
     csvLink.setAttribute('href', url);
+    if (tomLink) tomLink.setAttribute('href', url + '&format=tom');
+  }
+
+  function limitCount(series) {
+    var n = 0;
+    if (!series.lim) return 0;
+    for (var i = 0; i < series.lim.length; i++) if (series.mag[i] === null && typeof series.lim[i] === 'number') n++;
+    return n;
   }
 
   function load() {
@@ -107,7 +131,9 @@
       item.appendChild(document.createTextNode(s.label + ' '));
       var facts = document.createElement('span');
       facts.className = 'muted';
-      facts.textContent = '(' + s.points + ' point' + (s.points === 1 ? '' : 's') + ', ' + s.visibility + ')';
+      var limits = limitCount(s);
+      facts.textContent = '(' + s.points + ' point' + (s.points === 1 ? '' : 's') +
+        (limits ? ', ' + limits + ' upper limit' + (limits === 1 ? '' : 's') : '') + ', ' + s.visibility + ')';
       item.appendChild(facts);
       if (s.canChange) item.appendChild(deleteForm(s));
       list.appendChild(item);
@@ -197,11 +223,33 @@
     var style = styleOf(series);
     var datasets = series.map(function (s) {
       var look = style(s);
-      var data = new Array(s.t.length);
+      var data = [];
+      var pointStyles = [];
+      var rotations = [];
+      var limits = 0;
       for (var i = 0; i < s.t.length; i++) {
-        data[i] = { x: (s.t[i] - MJD_EPOCH_MS) / 86400000, y: s.mag[i], err: s.err[i], t: s.t[i] };
+        var mag = s.mag[i];
+        var lim = s.lim ? s.lim[i] : null;
+        // A non-detection: drawn at its limit, pointing down (fainter than this). A detection that also reports a
+        // limit is drawn as the detection; its limit is in the tooltip.
+        var upperLimit = typeof mag !== 'number' && typeof lim === 'number';
+        if (typeof mag !== 'number' && !upperLimit) continue;
+        if (upperLimit) limits++;
+        data.push({ x: (s.t[i] - MJD_EPOCH_MS) / 86400000, y: upperLimit ? lim : mag, err: upperLimit ? null : s.err[i], t: s.t[i], lim: typeof lim === 'number' ? lim : null, upperLimit: upperLimit });
+        pointStyles.push(upperLimit ? LIMIT_SHAPE : look.shape);
+        rotations.push(upperLimit ? LIMIT_ROTATION : 0);
       }
-      return { label: s.label, data: data, backgroundColor: look.colour, borderColor: look.colour, pointStyle: look.shape, pointRadius: 4 };
+      return {
+        label: s.label,
+        data: data,
+        backgroundColor: look.colour,
+        borderColor: look.colour,
+        // Per point only where the series has upper limits; the legend keeps the filter's shape (seriesShape).
+        pointStyle: limits ? pointStyles : look.shape,
+        rotation: limits ? rotations : 0,
+        seriesShape: look.shape,
+        pointRadius: 4,
+      };
     });
     if (chart) chart.destroy();
     chart = null;
@@ -226,7 +274,18 @@
           },
           plugins: {
             legend: {
-              labels: { usePointStyle: true },
+              labels: {
+                usePointStyle: true,
+                // The series' own shape, whatever its first point is (an upper limit would lend its triangle).
+                generateLabels: function (c) {
+                  var items = Chart.defaults.plugins.legend.labels.generateLabels(c);
+                  items.forEach(function (item) {
+                    var dataset = c.data.datasets[item.datasetIndex];
+                    if (dataset && dataset.seriesShape) { item.pointStyle = dataset.seriesShape; item.rotation = 0; }
+                  });
+                  return items;
+                },
+              },
               // Chart.js's own click (hide/show the series), then the CSV link follows.
               onClick: function (event, item, legend) {
                 Chart.defaults.plugins.legend.onClick.call(this, event, item, legend);
@@ -237,7 +296,9 @@
               callbacks: {
                 label: function (context) {
                   var p = context.raw;
-                  return context.dataset.label + ': ' + p.y + (p.err !== null && p.err !== undefined ? ' ± ' + p.err : '') + ' at ' + new Date(p.t).toISOString();
+                  var at = ' at ' + new Date(p.t).toISOString();
+                  if (p.upperLimit) return context.dataset.label + ': not detected, fainter than ' + p.y + ' (upper limit)' + at;
+                  return context.dataset.label + ': ' + p.y + (p.err !== null && p.err !== undefined ? ' ± ' + p.err : '') + (p.lim !== null ? ' (limit ' + p.lim + ')' : '') + at;
                 },
               },
             },
