@@ -399,6 +399,35 @@ describe.each(MODES)('the built CLI on $name (e2e)', (mode) => {
     });
   }, 180_000);
 
+  it('target:import: a CSV in TOM Toolkit\'s format, as --as, shared as --class says; a bad file names its lines and creates nothing', async () => {
+    const file = path.join(dataDir, 'targets.csv');
+    fs.writeFileSync(file, 'name,type,ra,dec,aliases,notes\nCLI Vega,SIDEREAL,18:36:56.3,+38:47:01,alf Lyr CLI,bright\n');
+    const run = await cli('target:import', '--as', 'ms.lee', '--class', String(classId), '--json', file);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ owner: 'ms.lee', created: [{ line: 2, id: expect.any(Number), name: 'CLI Vega' }], visibility: 'class', classroomId: classId });
+
+    // As the first admin; M13 and its alias NGC 6205 are the demo's.
+    const bad = path.join(dataDir, 'targets-bad.csv');
+    fs.copyFileSync(path.join(FIXTURES, 'tom', 'targets-bad.csv'), bad);
+    const refused = await cli('target:import', bad);
+    expectRefused(refused, `${bad}: 6 bad lines; nothing was created`);
+    expect(refused.stderr).toMatch(/^ {2}line 3: ra: Right ascension hours must be between 0 and 24/m);
+    expect(refused.stderr).toMatch(/^ {2}line 8: another target is already called "M13"$/m);
+    expect(refused.stderr).toMatch(/^ {2}line 9: "NGC 6205" already names another target$/m);
+    expectRefused(await cli('target:import', '--as', 'ms.lee', '--visibility', 'class', file), 'Choose the class to share with');
+    expectRefused(await cli('target:import', '--visibility', 'everyone', file), '--visibility must be private, class or public');
+    expectRefused(await cli('target:import', '--as', 'nobody', file), 'There is no user "nobody"');
+    expectRefused(await cli('target:import'), 'Name one FILE.csv of targets to import');
+
+    await withPortal(async ({ db }) => {
+      const rows = await db.query(
+        `SELECT t.name, t.aliases, t.extra, t.visibility, t.classroom_id, u.username FROM targets t JOIN users u ON u.id = t.owner_id WHERE t.name NOT IN ('M13', 'Sun') ORDER BY t.id`,
+      );
+      expect(rows).toEqual([{ name: 'CLI Vega', aliases: ['alf Lyr CLI'], extra: { notes: 'bright' }, visibility: 'class', classroom_id: classId, username: 'ms.lee' }]);
+    });
+  }, 180_000);
+
   it('user:deactivate: the login fails, the session ends, the API token stops; the last admin stays', async () => {
     const { session, token } = await withPortal(async ({ http, app, db }) => {
       const signedIn = await login(http, 'ms.lee', 'new-secret-22');

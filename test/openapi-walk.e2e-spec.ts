@@ -455,6 +455,28 @@ describe('OpenAPI document against the live routes (e2e)', () => {
       expectNoProblems();
     }, 120_000);
 
+    it('targets as CSV: the export with the list\'s filters, the import\'s preview and the import; refusals by body, sharing, names and size', async () => {
+      const { alice: a, aliceToken, bob: b } = callers;
+      await call('get', '/api/targets/export.csv', aliceToken, 200);
+      await call('get', '/api/targets/export.csv', a, 200, { query: { q: 'walk', ra: '16:41:41', dec: '+36:27', radius: 1 } });
+      await call('get', '/api/targets/export.csv', a, 400, { query: { ra: 400, dec: 0, radius: 1 } });
+      await call('get', '/api/targets/export.csv', a, 400, { query: { limit: 5 } });
+      await call('get', '/api/targets/export.csv', a, 404, { query: { list: 999_999 } });
+      const file = 'name,type,ra,dec,aliases,notes\nWalk CSV,SIDEREAL,16:00:00,+10:00:00,Walk CSV alias,walk\n';
+      await call('post', '/api/targets/import/preview', a, 200, { json: { csv: `${file},1,1\n` } });
+      await call('post', '/api/targets/import/preview', a, 200, {
+        multipart: { fields: { visibility: 'class', classroomId: String(made.classId) }, files: [{ field: 'file', content: file, name: 'targets.csv' }] },
+      });
+      await call('post', '/api/targets/import/preview', a, 400, { json: {} });
+      await call('post', '/api/targets/import/preview', b, 400, { json: { csv: file, visibility: 'class', classroomId: made.classId } });
+      await call('post', '/api/targets/import', aliceToken, 201, { json: { csv: file, visibility: 'class', classroomId: made.classId } });
+      await call('post', '/api/targets/import', a, 201, { multipart: { files: [{ field: 'file', content: 'name,ra,dec\nWalk CSV 2,2,2\n', name: 'targets.csv' }] } });
+      await call('post', '/api/targets/import', a, 400, { json: { csv: file } });
+      await call('post', '/api/targets/import', b, 400, { json: { csv: 'name,ra,dec\nWalk CSV 3,3,3\n', visibility: 'class', classroomId: made.classId } });
+      await call('post', '/api/targets/import', a, 413, { multipart: { files: [{ field: 'file', content: Buffer.alloc(2 * 1024 * 1024 + 10, 'a'), name: 'huge.csv' }] } });
+      expectNoProblems();
+    }, 120_000);
+
     it('data products: upload, list, read, download, share and delete; refusals by sharing, body and size', async () => {
       const { alice: a, aliceToken, bob: b, bobToken } = callers;
       const upload = (who: Caller, target: number, expected: number, name: string, content: Buffer | string, productType: string, fields: Record<string, string> = {}) =>
