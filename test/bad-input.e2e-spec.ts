@@ -121,7 +121,7 @@ const PAGE_QUERIES: Record<string, string[]> = {
   'GET /data-products/:id/pixel': ['x', 'y'],
   'GET /groups': ['limit', 'offset'],
   'GET /targets/:id/light-curve.json': ['view'],
-  'GET /targets/:id/light-curve.csv': ['view', 'series'],
+  'GET /targets/:id/light-curve.csv': ['view', 'series', 'format'],
   'GET /pipeline/:id/log': ['after', 'before', 'limit'],
   'GET /runs': ['state', 'mine', 'pipeline', 'user', 'target', 'limit', 'offset'],
   'GET /classes': ['limit', 'offset'],

@@ -56,7 +56,7 @@ interface Payload {
 }
 
 /** Numbers that are measurements, not counts or ids: everything else numeric in the document is an integer. */
-const FRACTIONAL = /^((CreateTargetDto|UpdateTargetDto|TargetDto|PhotometryPointDto|LightCurveSeriesDto)\.(ra|dec|epoch|pmRa|pmDec|distance|magnitude|error|t|mag|err)|(HandInRequestDto|HandInDto|ProgressRowDto)\.value|ParamSpecDto\.(default|min|max|step)|(PresetDto|StartRunDto|RunDto|RunStepDto|WorkflowStepDto)\.params)\b/;
+const FRACTIONAL = /^((CreateTargetDto|UpdateTargetDto|TargetDto|PhotometryPointDto|LightCurveSeriesDto|ReducedDatumDto)\.(ra|dec|epoch|pmRa|pmDec|distance|magnitude|error|limit|t|mag|err|lim)|(HandInRequestDto|HandInDto|ProgressRowDto)\.value|ParamSpecDto\.(default|min|max|step)|(PresetDto|StartRunDto|RunDto|RunStepDto|WorkflowStepDto)\.params)\b/;
 /** Statuses every route can answer whoever calls: bad input or body, no login, not allowed, too large, too many. */
 const EVERY_ROUTE = ['400', '401', '403', '413', '429'];
 /** Documented answers the walk cannot provoke from outside, and why. */
@@ -618,6 +618,10 @@ describe('OpenAPI document against the live routes (e2e)', () => {
       await call('post', '/api/targets/{id}/reduced-data', aliceToken, 201, { params: { id: made.target }, json: { points, source: 'walk notebook' } });
       await call('post', '/api/targets/{id}/reduced-data', a, 201, { params: { id: made.publicTarget }, json: { points, visibility: 'public' } });
       await call('post', '/api/targets/{id}/reduced-data', a, 400, { params: { id: made.target }, json: { points: [{ timestamp: 'yesterday', magnitude: 99 }] } });
+      // A non-detection (a limit, no magnitude) from a survey; a point with neither is refused.
+      const nonDetection = { timestamp: '2013-05-06T04:31:02Z', limit: 19.5, filter: 'g', facility: 'ZTF' };
+      await call('post', '/api/targets/{id}/reduced-data', aliceToken, 201, { params: { id: made.target }, json: { points: [nonDetection, { ...nonDetection, limit: 19.7, magnitude: 17.2, error: 0.1 }] } });
+      await call('post', '/api/targets/{id}/reduced-data', a, 400, { params: { id: made.target }, json: { points: [{ timestamp: '2013-05-06T04:31:02Z', filter: 'g' }] } });
       await call('post', '/api/targets/{id}/reduced-data', a, 400, { params: { id: made.target }, json: { points, visibility: 'class', classroomId: 999_999 } });
       await call('post', '/api/targets/{id}/reduced-data', b, 403, { params: { id: made.target }, json: { points } });
       await call('post', '/api/targets/{id}/reduced-data', a, 404, { params: { id: 999_999 }, json: { points } });
@@ -639,7 +643,9 @@ describe('OpenAPI document against the live routes (e2e)', () => {
       await call('get', '/api/targets/{id}/light-curve', b, 404, { params: { id: 999_999 } });
       await call('get', '/api/targets/{id}/photometry.csv', aliceToken, 200, { params: { id: made.target } });
       await call('get', '/api/targets/{id}/photometry.csv', a, 200, { params: { id: made.target }, query: { series: series[0].key } });
+      await call('get', '/api/targets/{id}/photometry.csv', a, 200, { params: { id: made.target }, query: { format: 'tom' } });
       await call('get', '/api/targets/{id}/photometry.csv', a, 400, { params: { id: made.target }, query: { view: 'nobody' } });
+      await call('get', '/api/targets/{id}/photometry.csv', a, 400, { params: { id: made.target }, query: { format: 'xlsx' } });
       await call('get', '/api/targets/{id}/photometry.csv', b, 403, { params: { id: made.target } });
       await call('get', '/api/targets/{id}/photometry.csv', b, 404, { params: { id: 999_999 } });
       const key = series.find((s) => s.sourceKind === 'api')!.key;
