@@ -17,8 +17,9 @@
   if (!canvas || typeof Chart === 'undefined') return;
   var VIEWS = ['mine', 'class', 'everyone'];
   var MJD_EPOCH_MS = Date.UTC(1858, 10, 17);
-  // A colour per source, a point shape per filter: one student's V and R from one run share a colour. Triangles are
-  // kept for upper limits (LIMIT_SHAPE turned point down), so no filter is drawn as one.
+  // A colour per source (and facility, when a file names several), a point shape per filter: one student's V and R
+  // from one run share a colour, a file's ZTF and ATLAS points do not. Triangles are kept for upper limits
+  // (LIMIT_SHAPE turned point down), so no filter is drawn as one.
   var palette = ['#2f5bd3', '#d3452f', '#1e7a3c', '#8a3fd1', '#c28a00', '#0f8b8d', '#6b6b6b', '#b0357a', '#5a7d00', '#00639e'];
   var shapes = ['circle', 'rect', 'rectRot', 'star', 'crossRot', 'rectRounded', 'cross'];
   var LIMIT_SHAPE = 'triangle';
@@ -105,14 +106,14 @@
   function styleOf(series) {
     var sources = [];
     var filters = [];
+    var sourceOf = function (s) { return s.owner + '\n' + s.source + '\n' + (s.facility || ''); };
     series.forEach(function (s) {
-      var source = s.owner + '\n' + s.source;
-      if (sources.indexOf(source) === -1) sources.push(source);
+      if (sources.indexOf(sourceOf(s)) === -1) sources.push(sourceOf(s));
       if (filters.indexOf(s.filter) === -1) filters.push(s.filter);
     });
     return function (s) {
       return {
-        colour: palette[sources.indexOf(s.owner + '\n' + s.source) % palette.length],
+        colour: palette[sources.indexOf(sourceOf(s)) % palette.length],
         shape: shapes[filters.indexOf(s.filter) % shapes.length],
       };
     };
