@@ -17,7 +17,12 @@ describe('portalMulter', () => {
     expect(doors.map((file) => path.relative(SRC, file))).toEqual([path.join('common', 'multipart.ts')]);
     const users = sources(SRC).filter((file) => fs.readFileSync(file, 'utf8').includes('portalMulter('));
     expect(users.map((file) => path.relative(SRC, file)).sort()).toEqual(
-      [path.join('classrooms', 'roster-upload.interceptor.ts'), path.join('common', 'multipart.ts'), path.join('data-products', 'upload.interceptor.ts')].sort(),
+      [
+        path.join('classrooms', 'roster-upload.interceptor.ts'),
+        path.join('common', 'multipart.ts'),
+        path.join('data-products', 'upload.interceptor.ts'),
+        path.join('targets', 'target-csv-upload.interceptor.ts'),
+      ].sort(),
     );
   });
 });
