@@ -43,7 +43,7 @@ export class PipelineRegistryService {
     for (const pipeline of [...this.pipelines.values()]) {
       if (pipeline.remote && !process.env[pipeline.remote.secretEnv]) {
         this.pipelines.delete(pipeline.name);
-        this.logger.warn(`Remote pipeline "${pipeline.name}" is off: set ${pipeline.remote.secretEnv} to the secret its service shares`);
+        this.logger.log(`Remote pipeline "${pipeline.name}" is off: set ${pipeline.remote.secretEnv} to the secret its service shares`);
       }
     }
     this.configWorkflows = loadConfigWorkflows(config.pipelinesConfig, this.pipelines);

@@ -74,7 +74,7 @@ export class TargetPageQueries {
                           FROM target_lists l JOIN target_list_targets m ON m.target_list_id = l.id
                          WHERE m.target_id = $1), '[]') AS lists,
               EXISTS (SELECT 1 FROM reduced_data d
-                       WHERE d.target_id = $1 AND d.data_type = $2 AND jsonb_typeof(d.value->'magnitude') = 'number'
+                       WHERE d.target_id = $1 AND d.data_type = $2 AND (jsonb_typeof(d.value->'magnitude') = 'number' OR d."limit" IS NOT NULL)
                          AND ${point.sql}) AS "hasLightCurve",
               (SELECT json_build_object('id', p.id, 'originalName', p.original_name, 'createdAt', p.created_at)
                  FROM data_products p WHERE p.target_id = $1 AND p.product_type = 'timelapse' AND ${product.sql}
