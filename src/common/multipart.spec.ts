@@ -18,10 +18,9 @@ describe('portalMulter', () => {
     const users = sources(SRC).filter((file) => fs.readFileSync(file, 'utf8').includes('portalMulter('));
     expect(users.map((file) => path.relative(SRC, file)).sort()).toEqual(
       [
-        path.join('classrooms', 'roster-upload.interceptor.ts'),
+        path.join('common', 'csv-upload.interceptor.ts'),
         path.join('common', 'multipart.ts'),
         path.join('data-products', 'upload.interceptor.ts'),
-        path.join('targets', 'target-csv-upload.interceptor.ts'),
       ].sort(),
     );
   });
