@@ -134,21 +134,9 @@ function checkCommandSpec(entry: string, value: Record<string, unknown>): Comman
   const flags = checkFlags(entry, value.flags);
   const params = checkParams(entry, value.params, flags);
   const allowedSuffixes = checkSuffixes(entry, value.allowedSuffixes);
-  const outputs = value.outputs ?? [];
-  if (!Array.isArray(outputs)) fail(entry, 'outputs must be a list of {"glob": "*.csv", "outputType": "DataProduct"}');
-  for (const [i, output] of outputs.entries()) {
-    const where = `outputs[${i}]`;
-    if (!isPlainObject(output)) fail(entry, `${where} must be an object with glob and outputType`);
-    const extra = Object.keys(output).filter((key) => !OUTPUT_KEYS.includes(key));
-    if (extra.length) fail(entry, `${where}: unknown field(s) ${extra.join(', ')} (known: ${OUTPUT_KEYS.join(', ')})`);
-    if (typeof output.glob !== 'string' || !output.glob.trim()) fail(entry, `${where} needs a glob such as "*.csv"`);
-    if (output.glob.startsWith('/') || output.glob.split('/').includes('..')) fail(entry, `${where}: the glob must be relative to the run's temp dir`);
-    if (!OUTPUT_TYPES.includes(output.outputType as OutputType)) {
-      fail(entry, `${where} has outputType ${JSON.stringify(output.outputType)}; use "DataProduct" or "ReducedDatum"`);
-    }
-    checkOptionalString(entry, `${where}.dataProductType`, output.dataProductType);
-    checkOptionalString(entry, `${where}.tag`, output.tag);
-  }
+  checkOutputs(entry, value.outputs, (where, glob) =>
+    !glob.trim() ? `${where} needs a glob such as "*.csv"` : glob.startsWith('/') || glob.split('/').includes('..') ? `${where}: the glob must be relative to the run's temp dir` : null,
+  );
   checkOptionalString(entry, 'description', value.description);
   checkOptionalString(entry, 'version', value.version);
   checkOptionalString(entry, 'cwd', value.cwd);
@@ -158,7 +146,11 @@ function checkCommandSpec(entry: string, value: Record<string, unknown>): Comman
   return { ...(value as unknown as CommandPipelineSpec), shortName, command: command as string[], flags, params, allowedSuffixes };
 }
 
-function checkOutputs(entry: string, outputs: unknown): RemoteServiceSpec['outputs'] {
+/**
+ * An entry's `outputs`: a list of `{glob, outputType, dataProductType?, tag?}`. `globProblem` says what the kind
+ * refuses in a glob (a command's are paths in its temp dir, a remote service's are file names).
+ */
+function checkOutputs(entry: string, outputs: unknown, globProblem: (where: string, glob: string) => string | null): RemoteServiceSpec['outputs'] {
   if (outputs === undefined) return [];
   if (!Array.isArray(outputs)) fail(entry, 'outputs must be a list of {"glob": "*.csv", "outputType": "DataProduct"}');
   for (const [i, output] of outputs.entries()) {
@@ -166,7 +158,9 @@ function checkOutputs(entry: string, outputs: unknown): RemoteServiceSpec['outpu
     if (!isPlainObject(output)) fail(entry, `${where} must be an object with glob and outputType`);
     const extra = Object.keys(output).filter((key) => !OUTPUT_KEYS.includes(key));
     if (extra.length) fail(entry, `${where}: unknown field(s) ${extra.join(', ')} (known: ${OUTPUT_KEYS.join(', ')})`);
-    if (typeof output.glob !== 'string' || !output.glob.trim() || output.glob.includes('/')) fail(entry, `${where} needs a glob of file names such as "*.csv"`);
+    if (typeof output.glob !== 'string') fail(entry, `${where} needs a glob such as "*.csv"`);
+    const problem = globProblem(where, output.glob);
+    if (problem) fail(entry, problem);
     if (!OUTPUT_TYPES.includes(output.outputType as OutputType)) {
       fail(entry, `${where} has outputType ${JSON.stringify(output.outputType)}; use "DataProduct" or "ReducedDatum"`);
     }
@@ -200,7 +194,7 @@ function checkRemoteSpec(entry: string, value: Record<string, unknown>) {
   const allowedSuffixes = checkSuffixes(entry, value.allowedSuffixes);
   checkOptionalString(entry, 'description', value.description);
   checkOptionalString(entry, 'version', value.version);
-  const remote: RemoteServiceSpec = { url: url.href.replace(/\/+$/, ''), secretEnv: value.secretEnv, timeLimitSeconds: limit, outputs: checkOutputs(entry, value.outputs) };
+  const remote: RemoteServiceSpec = { url: url.href.replace(/\/+$/, ''), secretEnv: value.secretEnv, timeLimitSeconds: limit, outputs: checkOutputs(entry, value.outputs, (where, glob) => (!glob.trim() || glob.includes('/') ? `${where} needs a glob of file names such as "*.csv"` : null)) };
   return { shortName, flags, params, allowedSuffixes, remote, description: (value.description as string | undefined) ?? '', version: (value.version as string | undefined) ?? '1' };
 }
 
