@@ -1,28 +1,16 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ensureBuilt } from './utils/built-dist';
-import { killHard } from './utils/fault-tools';
+import { freePort, killHard } from './utils/fault-tools';
 import { createTarget, FIXTURES, LoggedIn, logOf, startTestPortal, TestPortal, uploadOne, waitForRun } from './utils/test-app';
 
 const ROOT = path.join(__dirname, '..');
 const SECRET = 'remote-test-secret-0123456789';
 const HORSEHEAD = path.join(FIXTURES, 'HorseHead.fits');
 const HORSEHEAD_BYTES = fs.statSync(HORSEHEAD).size;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts a service process and waits for the line saying where it listens. */
 async function startService(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string; output: () => string }> {

@@ -1,25 +1,13 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BROWSER_PASSWORD, describeInBrowser, eventually, startBrowserPortal, textMatches } from '../utils/browser';
-import { killHard } from '../utils/fault-tools';
+import { freePort, killHard } from '../utils/fault-tools';
 import { createTarget, FIXTURES, loginAs, uploadOne } from '../utils/test-app';
 
 const ROOT = path.join(__dirname, '..', '..');
 const SECRET = 'browser-remote-secret-42';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Issue 16's story in headless Chromium: with the example processing service running beside the portal, a student
