@@ -6,6 +6,7 @@
  * default its one worker process, with 1 and 2 jobs at once.
  */
 import * as fs from 'node:fs';
+import { DEFAULT_PIPELINE_CONCURRENCY } from '../src/config/app-config';
 import { sendTimeOf } from './lib/bench-pipelines';
 import { BenchEnv, createUser, seedRunTargets, spawnWorker, startBenchPortal, WorkerProcess, wipe } from './lib/bench-portal';
 import { percentiles, printTable, progress, QUICK, round, verdict, waitFor, wallMs } from './lib/stats';
@@ -23,8 +24,8 @@ const FIRST_LINE_RUNS = QUICK ? 15 : 100;
 const TARGETS = 100;
 /** start() calls in flight at once while filling the queue, as many students clicking Run would be. */
 const STARTERS = 16;
-/** Jobs each worker process runs at once on servers (BENCH_WORKER_CONCURRENCY): the shipped PIPELINE_CONCURRENCY, 2. */
-const PER_PROCESS = Number(process.env.BENCH_WORKER_CONCURRENCY) || 2;
+/** Jobs each worker process runs at once on servers (BENCH_WORKER_CONCURRENCY): the shipped PIPELINE_CONCURRENCY. */
+const PER_PROCESS = Number(process.env.BENCH_WORKER_CONCURRENCY) || DEFAULT_PIPELINE_CONCURRENCY;
 
 export interface DispatchFigures {
   runsPerSecond: number;

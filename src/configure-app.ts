@@ -8,6 +8,7 @@ import hbs from 'hbs';
 import passport from 'passport';
 import { DataSource } from 'typeorm';
 import { createSessionStore } from './auth/session-store';
+import { preparingPool } from './database/prepared-query';
 import { SESSION_COOKIE, SESSION_MAX_AGE_MS, sessionCookieOptions, sessionSecret } from './auth/session-settings';
 import { passwordChangeGate } from './auth/password-change-gate';
 import { APP_CONFIG, AppConfig } from './config/app-config';
@@ -76,7 +77,8 @@ export function configureApp(app: NestExpressApplication, options: { requestLogg
   // The charting library is served from the app itself: classrooms may be offline.
   app.useStaticAssets(path.dirname(require.resolve('chart.js')), { prefix: '/vendor/chart.js/' });
 
-  const pool = (dataSource.driver as unknown as { master: unknown }).master;
+  // The store reads the session on every request: its statements are prepared once per connection.
+  const pool = preparingPool(dataSource);
   // A session is saved (a row, a cookie) only once something is put in it, and only logging in does that (Passport's
   // user, then the session's CSRF token and flash messages): saveUninitialized false keeps the empty session of an
   // anonymous or bearer request unsaved, resave false keeps an unchanged one from being written back, and rolling

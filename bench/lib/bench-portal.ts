@@ -202,7 +202,7 @@ export interface WorkerProcess {
 
 /** Starts `node dist/src/worker.js` on the bench's servers and waits until it says it is ready. */
 export async function spawnWorker(env: BenchEnv, concurrency: number): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [WORKER_ENTRY], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_WORKER_NODE_FLAGS ?? '').split(' ').filter(Boolean), WORKER_ENTRY], {
     cwd: PROJECT_ROOT,
     env: {
       ...process.env,

@@ -13,7 +13,7 @@
     count.textContent = n > 99 ? '99+' : String(n);
     count.hidden = n === 0;
     bell.setAttribute('data-unread', String(n));
-    bell.setAttribute('aria-label', n ? 'Notifications: ' + n + ' unread' : 'Notifications');
+    bell.setAttribute('aria-label', n ? 'Notifications: ' + count.textContent + ' unread' : 'Notifications');
   }
 
   function refresh() {

@@ -1,3 +1,5 @@
+import { bellCount } from '../notifications/unread-count';
+
 /** Handlebars helpers for the server-rendered pages. Pure functions, registered in configureApp. */
 export const viewHelpers: Record<string, (...args: any[]) => unknown> = {
   eq: (a: unknown, b: unknown) => a === b,
@@ -14,6 +16,8 @@ export const viewHelpers: Record<string, (...args: any[]) => unknown> = {
     typeof value === 'number' && Number.isFinite(value) ? value.toFixed(typeof digits === 'number' ? digits : 4) : '',
   isoDate: (value: unknown) => (value instanceof Date ? value.toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : ''),
   bytes: (value: unknown) => formatBytes(Number(value)),
+  /** The header bell's count ("99+" from 100: unread-count.ts). */
+  bellCount: (value: unknown) => bellCount(Number(value) || 0),
   /** True when the page's path is `section` or below it: marks the current nav link. */
   under: (path: unknown, section: unknown) =>
     typeof path === 'string' && typeof section === 'string' && (path === section || path.startsWith(section.endsWith('/') ? section : `${section}/`)),

@@ -18,6 +18,7 @@ import { DataProductWriter } from './data-product-writer.service';
 import { DataProduct, PRODUCT_TYPES, ProductType } from './data-product.entity';
 import { ProductFilter, ScopePlaceholders, scopeCondition } from './product-filter';
 import { isRowId } from '../common/request-parsing';
+import { preparedQuery } from '../database/prepared-query';
 
 /** A row of the target page's products table. */
 export interface ProductTableRow {
@@ -204,7 +205,9 @@ export class DataProductsService {
                   ORDER BY p.created_at DESC, p.id DESC
                   LIMIT $2 OFFSET $3) page) AS rows`;
     type Raw = Omit<ProductTableRow, 'size' | 'createdAt'> & { size: number | string; createdAt: string };
-    const [{ total, rows }]: Array<{ total: number; rows: Raw[] }> = await this.dataSource.query(sql, params);
+    const {
+      rows: [{ total, rows }],
+    } = await preparedQuery<{ total: number; rows: Raw[] }>(this.dataSource, sql, params);
     return { rows: rows.map((row) => ({ ...row, size: Number(row.size), createdAt: new Date(row.createdAt) })), total };
   }
 

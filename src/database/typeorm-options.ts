@@ -15,6 +15,8 @@ export function typeormOptions(databaseUrl: string): DataSourceOptions {
     synchronize: false,
     // PGlite ships pgcrypto but not uuid-ossp.
     uuidExtension: 'pgcrypto',
-    extra: { max: 10 },
+    // Idle connections are kept: each holds its prepared statements (database/prepared-query.ts), and on the
+    // embedded database a closed connection's statements would stay behind in its one session.
+    extra: { max: 10, idleTimeoutMillis: 0 },
   };
 }

@@ -28,7 +28,7 @@ export class NotificationsController {
   async index(@CurrentUser() user: SessionUser, @Query() query: Record<string, unknown>, @Res() res: Response) {
     const page = parsePageRequest(query, NOTIFICATIONS_PER_PAGE, 200);
     const unread = unreadOnly(query.unread);
-    const [{ items, total }, unreadCount] = await Promise.all([this.notifications.list(user, { ...page, unread }), this.notifications.unreadCount(user)]);
+    const [{ items, total }, unreadCount] = await Promise.all([this.notifications.list(user, { ...page, unread }), this.notifications.exactUnreadCount(user)]);
     res.render('notifications/index', {
       title: 'Notifications',
       notifications: items.map((item) => ({ ...item, kindLabel: NOTIFICATION_KIND_LABELS[item.kind] ?? item.kind })),

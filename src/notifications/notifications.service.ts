@@ -8,7 +8,8 @@ import { notificationEmail } from './notification-email';
 import { CleanNotification, cleanNotification, isNotificationKind, NOTIFICATION_KIND_LABELS, NOTIFICATION_KINDS, NotificationEvent, NotificationKind } from './notification-kinds';
 import { NotificationMailer } from './notification-mailer';
 import { Notification } from './notification.entity';
-import { unreadCountSql } from './unread-count';
+import { BELL_COUNT_LIMIT, unreadCountSql } from './unread-count';
+import { preparedQuery } from '../database/prepared-query';
 
 export type { NotificationEvent, NotificationKind } from './notification-kinds';
 
@@ -91,14 +92,14 @@ export class NotificationsService {
 
     if (inPortal.length) {
       // Stored, and each user's unread count with them, in one statement (the CTE's rows are not yet in the table).
-      const stored: Array<Notification & { unreadCount: number }> = await this.dataSource.query(
+      const { rows: stored } = await preparedQuery<Notification & { unreadCount: number }>(
+        this.dataSource,
         `WITH added AS (
            INSERT INTO notifications (user_id, kind, title, body, link)
            SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::text[], $5::varchar[])
            RETURNING id, user_id, kind, title, body, link, created_at, read_at)
          SELECT a.id, a.user_id AS "userId", a.kind, a.title, a.body, a.link, a.created_at AS "createdAt", a.read_at AS "readAt",
-                ((SELECT count(*) FROM notifications n WHERE n.user_id = a.user_id AND n.read_at IS NULL)
-                 + (SELECT count(*) FROM added b WHERE b.user_id = a.user_id))::int AS "unreadCount"
+                least(${unreadCountSql('a.user_id')} + (SELECT count(*) FROM added b WHERE b.user_id = a.user_id)::int, ${BELL_COUNT_LIMIT}) AS "unreadCount"
            FROM added a ORDER BY a.id`,
         [inPortal.map((n) => n.userId), inPortal.map((n) => n.kind), inPortal.map((n) => n.title), inPortal.map((n) => n.body), inPortal.map((n) => n.link)],
       );
@@ -121,7 +122,8 @@ export class NotificationsService {
 
   /** The users of these notifications that exist, with their address and their choices for these kinds, in one query. */
   private async recipients(notifications: CleanNotification[]): Promise<Map<string, Recipient>> {
-    const rows: Recipient[] = await this.dataSource.query(
+    const { rows } = await preparedQuery<Recipient>(
+      this.dataSource,
       `SELECT u.id, u.username, u.display_name AS "displayName", u.email, u.active,
               (SELECT json_object_agg(p.kind, json_build_array(p.in_portal, p.by_email)) FROM notification_preferences p
                 WHERE p.user_id = u.id AND p.kind = ANY($2::varchar[])) AS choices
@@ -131,9 +133,17 @@ export class NotificationsService {
     return new Map(rows.map((row) => [row.id, row]));
   }
 
-  /** How many of the user's notifications are unread (the bell). */
+  /** How many of the user's notifications are unread, as the bell counts them: up to BELL_COUNT_LIMIT. */
   async unreadCount(user: { id: string }): Promise<number> {
-    const [{ n }]: Array<{ n: number }> = await this.dataSource.query(`SELECT ${unreadCountSql('$1')} AS n`, [user.id]);
+    const {
+      rows: [{ n }],
+    } = await preparedQuery<{ n: number }>(this.dataSource, `SELECT ${unreadCountSql('$1')} AS n`, [user.id]);
+    return n;
+  }
+
+  /** How many of the user's notifications are unread, all of them (/notifications says it). */
+  async exactUnreadCount(user: { id: string }): Promise<number> {
+    const [{ n }]: Array<{ n: number }> = await this.dataSource.query(`SELECT count(*)::int AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL`, [user.id]);
     return n;
   }
 

@@ -30,6 +30,7 @@ import { PipelineRun, PipelineState } from './pipeline-run.entity';
 import { resolveParams } from '../pipeline-sdk/pipeline-params';
 import { hasAllowedSuffix, resolveFlags } from '../pipeline-sdk/pipeline-process';
 import { ParamsRefusedException } from './params-refused.exception';
+import { preparedQuery } from '../database/prepared-query';
 import { hydrateRow } from '../database/hydrate-row';
 import { isRowId, PG_INTEGER_MAX } from '../common/request-parsing';
 
@@ -118,6 +119,9 @@ export class PipelineRunsService {
   /** Run ends waiting for their notification (notifyEnds), and the notify() batch in flight. */
   private readonly endsToNotify: Array<{ runId: number; event: Parameters<NotificationsService['notify']>[0][number]; done: () => void }> = [];
   private notifyingEnds?: Promise<void>;
+  /** Per base identifier of the current second, the next suffix to try (insertWithUniqueIdentifier). */
+  private readonly identifierTries = new Map<string, number>();
+  private identifierSecond = 0;
 
   constructor(
     @InjectRepository(PipelineRun) private readonly runs: Repository<PipelineRun>,
@@ -397,20 +401,28 @@ export class PipelineRunsService {
    */
   private async insertWithUniqueIdentifier(manager: EntityManager, shortName: string, target: Pick<Target, 'id'>, fields: Partial<PipelineRun>): Promise<PipelineRun> {
     const now = new Date();
-    for (let attempt = 0; attempt < IDENTIFIER_ATTEMPTS; attempt++) {
-      const identifier =
-        attempt < COUNTED_SUFFIXES
-          ? runIdentifier(shortName, target.id, now, attempt)
-          : `${runIdentifier(shortName, target.id, now, 0)}_${randomBytes(3).toString('hex')}`;
-      const result = await manager
+    const base = runIdentifier(shortName, target.id, now, 0);
+    // Suffixes this process already handed out for this second are skipped (taken synchronously, so starts in flight
+    // together take different ones): a class starting together costs one INSERT a run, not one per earlier run.
+    const second = Math.floor(now.getTime() / 1000);
+    if (second !== this.identifierSecond) {
+      this.identifierSecond = second;
+      this.identifierTries.clear();
+    }
+    const first = this.identifierTries.get(base) ?? 0;
+    for (let attempt = first; attempt < first + IDENTIFIER_ATTEMPTS; attempt++) {
+      this.identifierTries.set(base, attempt + 1);
+      const identifier = attempt < COUNTED_SUFFIXES ? runIdentifier(shortName, target.id, now, attempt) : `${base}_${randomBytes(3).toString('hex')}`;
+      const [sql, params] = manager
         .createQueryBuilder()
         .insert()
         .into(PipelineRun)
         .values({ ...fields, identifier } as QueryDeepPartialEntity<PipelineRun>)
         .orIgnore()
         .returning('*')
-        .execute();
-      if (result.raw.length) return this.hydrate(result.raw[0]);
+        .getQueryAndParameters();
+      const { rows } = await preparedQuery(manager, sql, params);
+      if (rows.length) return this.hydrate(rows[0]);
     }
     throw new ConflictException('Could not choose a unique run identifier; try again');
   }
@@ -422,8 +434,10 @@ export class PipelineRunsService {
   private async targetAndInputs(targetId: number, inputIds: number[], user: SessionUser): Promise<{ target: StartTarget; inputs: StartInput[] }> {
     if (!isRowId(targetId)) throw new NotFoundException(`There is no target with id ${targetId}`);
     const ids = inputIds.filter(isRowId);
-    const [row]: Array<StartTarget & { inputs: Array<StartInput & Owned> }> =
-      await this.runs.manager.query(
+    const {
+      rows: [row],
+    } = await preparedQuery<StartTarget & { inputs: Array<StartInput & Owned> }>(
+      this.runs.manager,
         `SELECT t.id, t.name, t.visibility, t.owner_id AS "ownerId", t.classroom_id AS "classroomId",
                 (SELECT coalesce(json_agg(json_build_object('id', p.id, 'targetId', p.target_id, 'originalName', p.original_name,
                                                             'sha256', p.sha256, 'visibility', p.visibility, 'ownerId', p.uploaded_by_id,
@@ -587,7 +601,7 @@ export class PipelineRunsService {
   async transition(id: number, from: PipelineState[], values: Partial<PipelineRun>): Promise<PipelineRun | null> {
     // The UPDATE returns the row it wrote (and its target's name, for the notification): no second round trip.
     const [sql, params] = this.updateStatement(id, from, values);
-    const [rows]: [Array<Record<string, unknown>>, number] = await this.runs.manager.query(sql, params);
+    const { rows } = await preparedQuery(this.runs.manager, sql, params);
     return this.afterUpdate(rows, values);
   }
 
@@ -602,7 +616,7 @@ export class PipelineRunsService {
     const [update, params] = this.updateStatement(id, from, values);
     let rows: Array<Record<string, unknown>>;
     try {
-      [rows] = await this.runs.manager.query(`WITH lines AS (${insertLinesSql(params.length + 1)}) ${update}`, [...params, ...insertLinesParams(id, lines)]);
+      ({ rows } = await preparedQuery(this.runs.manager, `WITH lines AS (${insertLinesSql(params.length + 1)}) ${update}`, [...params, ...insertLinesParams(id, lines)]));
     } catch (error) {
       this.logger.error(`The last ${lines.length} log line(s) of run ${id} were not stored: ${(error as Error).message}`);
       return this.transition(id, from, values);
@@ -647,8 +661,8 @@ export class PipelineRunsService {
    * gone, already finished, or has used all RUN_MAX_ATTEMPTS; see giveUp). The caller publishes the new state.
    */
   async claim(id: number): Promise<ClaimedRun | null> {
-    // For an UPDATE, TypeORM's query() answers [rows, affected count].
-    const [rows]: [Array<Record<string, unknown> & Pick<ClaimedRun, 'lastLogSeq' | 'target' | 'inputs'>>, number] = await this.runs.manager.query(
+    const { rows } = await preparedQuery<Record<string, unknown> & Pick<ClaimedRun, 'lastLogSeq' | 'target' | 'inputs'>>(
+      this.runs.manager,
       `UPDATE pipeline_runs r SET state = 'running', status = 'Starting', started_at = $2, attempt = r.attempt + 1, updated_at = now()
        WHERE r.id = $1 AND r.state IN ('queued', 'running') AND r.attempt < $3
        RETURNING r.*,

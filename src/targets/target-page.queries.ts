@@ -10,6 +10,7 @@ import { isRowId } from '../common/request-parsing';
 import { SessionUser } from '../users/user.entity';
 import { Target } from './target.entity';
 import { TARGET_JSON_COLUMNS, targetFromJson, TargetsService } from './targets.service';
+import { preparedQuery } from '../database/prepared-query';
 
 /** A run in the target page's runs table: what the table shows of it. */
 export interface TargetPageRun {
@@ -68,7 +69,10 @@ export class TargetPageQueries {
     const point = visibleCondition(viewer, ownedColumns('d'), first);
     const run = visibleCondition(viewer, ownedColumns('r', 'requested_by_id'), first);
     const group = changeableCondition(viewer, 'g.created_by_id', first);
-    const [row] = await this.dataSource.query(
+    const {
+      rows: [row],
+    } = await preparedQuery<any>(
+      this.dataSource,
       `SELECT ${TARGET_JSON_COLUMNS},
               coalesce((SELECT json_agg(json_build_object('id', l.id, 'name', l.name) ORDER BY l.name)
                           FROM target_lists l JOIN target_list_targets m ON m.target_list_id = l.id

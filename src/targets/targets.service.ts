@@ -13,6 +13,7 @@ import { canEditTarget, canViewTarget } from './target-access';
 import { TargetList } from './target-list.entity';
 import { Target } from './target.entity';
 import { isRowId } from '../common/request-parsing';
+import { preparedQuery } from '../database/prepared-query';
 
 export interface TargetSearch {
   /** Matches name or any alias, case-insensitively, anywhere in the string. */
@@ -75,7 +76,10 @@ export class TargetsService {
     const condition = where.join(' AND ');
     const extras = options.pageExtras ? `, (${listsSql(visible.sql)}) AS lists, ${unreadCountSql(`$${params.push(user.id)}`)} AS "unreadNotifications"` : '';
     // The count needs no owner join and no ordering; the page is an index range of (name, id) without a cone.
-    const [row] = await this.targets.query(
+    const {
+      rows: [row],
+    } = await preparedQuery<Record<string, any>>(
+      this.targets.manager,
       `SELECT (SELECT count(*)::int FROM targets t WHERE ${condition}) AS total,
               (SELECT coalesce(json_agg(page ORDER BY ${order.outer}), '[]') FROM (
                  SELECT ${distance} AS distance, ${TARGET_JSON_COLUMNS}
@@ -95,7 +99,7 @@ export class TargetsService {
     // One plain query, its row made into the entity here: every page about a target asks, and a query builder's
     // SQL and hydration cost more than the query.
     const [row] = isRowId(id)
-      ? await this.targets.query(`SELECT ${TARGET_JSON_COLUMNS} FROM targets t LEFT JOIN users o ON o.id = t.owner_id WHERE t.id = $1`, [id])
+      ? (await preparedQuery<TargetJson>(this.targets.manager, `SELECT ${TARGET_JSON_COLUMNS} FROM targets t LEFT JOIN users o ON o.id = t.owner_id WHERE t.id = $1`, [id])).rows
       : [];
     return TargetsService.visibleOrThrow(id, row ? targetFromJson(row) : null, user);
   }

@@ -7,6 +7,7 @@ import { cleanDisplayName } from './account-rules';
 import { generatePassphrase } from './passphrase';
 import { hashPassword, verifyPassword } from './password-hasher';
 import { SessionUser, User, USER_ROLES, UserRole } from './user.entity';
+import { preparedQuery } from '../database/prepared-query';
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9_.@-]{2,150}$/;
 export const USERNAME_RULE = 'usernames are 2-150 letters, digits or . _ @ -';
@@ -139,7 +140,9 @@ export class UsersService {
    */
   async findSessionUser(id: string): Promise<SessionUser | null> {
     if (!isUuid(id)) return null;
-    const [user]: SessionUser[] = await this.users.query(SESSION_USER_SQL, [id]);
+    const {
+      rows: [user],
+    } = await preparedQuery<SessionUser>(this.users.manager, SESSION_USER_SQL, [id]);
     return user ?? null;
   }
 
