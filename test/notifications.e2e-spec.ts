@@ -387,6 +387,28 @@ describe('notifications (e2e)', () => {
       await mailbox.start(port);
     }
   }, 60_000);
+
+  it('the bell counts up to 99+ on the page and in what is pushed; /notifications says the exact number', async () => {
+    const eve = await portal.login('many-unread', 'student');
+    const eveId = await userId(eve);
+    const evePage = await openPage(url, eve, pages);
+    const notifications = portal.app.get(NotificationsService);
+    await notifications.notify(Array.from({ length: 149 }, (_, i) => ({ userId: eveId, kind: 'run-ended' as const, title: `Run ${i} ended` })));
+    const bell = (html: string) => /<a href="\/notifications" class="bell"[^>]*aria-label="([^"]*)"[\s\S]*?id="notification-count"( hidden)?>([^<]*)<\/span>/.exec(html)!;
+    const own = await createTarget(eve, { name: 'Many unread sky', ra: '1', dec: '2' });
+    for (const page of ['/targets', `/targets/${own}`]) {
+      const [, label, hidden, text] = bell((await eve.agent.get(page).expect(200)).text);
+      expect({ page, label, hidden, text }).toEqual({ page, label: 'Notifications: 99+ unread', hidden: undefined, text: '99+' });
+    }
+    // The pushed count stops at the bell's limit as well, one more or not.
+    await notifications.notify([{ userId: eveId, kind: 'run-ended', title: 'One more' }]);
+    await eventually('the page to hear of it', () => heardOf(evePage, 'notification').some((event) => event.notification.title === 'One more'));
+    expect(heardOf(evePage, 'notification').find((event) => event.notification.title === 'One more').unreadCount).toBe(100);
+    expect((await eve.agent.get('/notifications').expect(200)).text).toContain('<span id="unread-summary">150 unread</span>');
+    await form(eve, '/notifications/read', { ids: String((await rowsOf({ id: eveId }))[0].id) }).expect(303);
+    expect((await eve.agent.get('/notifications').expect(200)).text).toContain('<span id="unread-summary">149 unread</span>');
+    expect(bell((await eve.agent.get('/targets').expect(200)).text)[3]).toBe('99+');
+  }, 60_000);
 });
 
 // A separate worker needs a Redis it shares with the web process: the embedded one lives inside the web process.

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { io as connect, Socket } from 'socket.io-client';
+import * as prepared from '../src/database/prepared-query';
 import { eventually } from './utils/fault-tools';
 import { createTarget, FIXTURES, LoggedIn, logOf, startTestPortal, TEST_PIPELINES, TestPortal, waitForRun } from './utils/test-app';
 
@@ -48,6 +49,28 @@ describe('pipelines (e2e)', () => {
     const page = await alice.agent.get('/pipelines').expect(200);
     expect(page.text).toContain('FITS header summary');
     expect(page.text).toContain('<code>verbose</code>: Print more (off)');
+  });
+
+  it('gives a class pressing Run together on one target a run identifier each, with one INSERT a run', async () => {
+    // The same second for all of them (only Date is faked): the counted suffixes, then random ones.
+    jest.useFakeTimers({ now: new Date('2026-12-04T10:00:00.250Z'), doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] });
+    const statements = jest.spyOn(prepared, 'preparedQuery');
+    try {
+      const ids = await Promise.all(Array.from({ length: 8 }, () => started(alice, 'FITS header summary', [fitsIds[0]])));
+      const inserts = statements.mock.calls.filter(([, sql]) => sql.startsWith('INSERT INTO "pipeline_runs"'));
+      expect(inserts).toHaveLength(8);
+      const rows: Array<{ identifier: string }> = await portal.dataSource.query('SELECT identifier FROM pipeline_runs WHERE id = ANY($1) ORDER BY identifier', [ids]);
+      const base = `header_summary_${targetId}_20261204T100000Z`;
+      const random = new RegExp(`^${base}_[0-9a-f]{6}$`);
+      const identifiers = rows.map((row) => row.identifier);
+      expect(identifiers.filter((identifier) => !random.test(identifier)).sort()).toEqual([base, `${base}_2`, `${base}_3`, `${base}_4`, `${base}_5`]);
+      expect(identifiers.filter((identifier) => random.test(identifier))).toHaveLength(3);
+      expect(new Set(identifiers).size).toBe(8);
+      for (const id of ids) await waitForRun(portal, id, ['succeeded', 'failed']);
+    } finally {
+      statements.mockRestore();
+      jest.useRealTimers();
+    }
   });
 
   it('runs a class pipeline to success: DataProduct output in a new group, log stored', async () => {
