@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Extension, PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { keepExtendedQueriesTogether } from './pglite-query-queue';
+import { PGLiteSocketHandler, PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { keepExtendedQueriesTogether, takeWholeBatches } from './pglite-query-queue';
 
 // The package's type map points CommonJS at its ESM typings for contrib/*; the runtime CJS build is fine.
 const { pgcrypto } = require('@electric-sql/pglite/contrib/pgcrypto') as { pgcrypto: Extension };
@@ -33,6 +33,7 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
   // PGlite runs one query at a time; the socket server multiplexes client connections onto it.
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 50 });
   keepExtendedQueriesTogether(server);
+  takeWholeBatches(PGLiteSocketHandler);
   await server.start();
   const url = `postgres://postgres@${server.getServerConn()}/postgres`;
   return {

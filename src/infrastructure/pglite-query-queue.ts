@@ -61,7 +61,8 @@ export function keepExtendedQueriesTogether(server: PGLiteSocketServer): void {
         // The owner's next message is not here yet; enqueueing it runs the queue again.
         if (index === -1) break;
         const [item] = this.queue.splice(index, 1);
-        const type = item.message[0];
+        // An item is one message, or (takeWholeBatches) a connection's messages up to a batch's end.
+        const type = lastMessageType(item.message);
         if (BATCH_MESSAGES.has(type)) batchOwner = item.handlerId;
         else if (BATCH_ENDS.has(type)) batchOwner = null;
         let bytes = 0;
@@ -101,5 +102,86 @@ export function keepExtendedQueriesTogether(server: PGLiteSocketServer): void {
       batchOwner = null;
       void manager.processQueue();
     }
+  };
+}
+
+/** The type byte of the last of the typed messages in `bytes` (each: type, then a 4-byte length counting itself). */
+function lastMessageType(bytes: Uint8Array): number {
+  let at = 0;
+  let type = bytes[0];
+  while (at + 5 <= bytes.length) {
+    type = bytes[at];
+    at += 1 + ((bytes[at + 1] << 24) | (bytes[at + 2] << 16) | (bytes[at + 3] << 8) | bytes[at + 4]);
+  }
+  return type;
+}
+
+/** The parts of pglite-socket's connection handler (0.2.x) that takeWholeBatches replaces. */
+interface SocketHandler {
+  socket: { writable: boolean; write(data: Uint8Array): unknown } | null;
+  active: boolean;
+  messageBuffer: Buffer;
+  readonly id: number;
+  queryQueue: { enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> };
+  handleSslRequest(): boolean;
+  handleCancelRequest(): boolean;
+  handleData(data: Buffer): Promise<number>;
+}
+
+/** The protocol version a startup message carries after its length (3.0). */
+const PROTOCOL_3 = 196608;
+
+/**
+ * pglite-socket hands PGlite a connection's messages one at a time, each waited for before the next is read: a
+ * prepared statement's Bind, Describe, Execute and Sync were four turns of the queue and four calls into PGlite,
+ * which cost the embedded database more than running the statement. PGlite reads every message of one call, so
+ * this hands it whatever complete messages have arrived, up to and including a batch's end (Sync, a simple query,
+ * Terminate), in one go. The answers are the same bytes in the same order. A startup message still goes alone.
+ */
+export function takeWholeBatches(handlerClass: { prototype: unknown }): void {
+  const handler = handlerClass.prototype as SocketHandler;
+  if (typeof handler.handleData !== 'function' || typeof handler.handleSslRequest !== 'function' || typeof handler.handleCancelRequest !== 'function') {
+    throw new Error('pglite-socket changed: its connection handler is not what the portal expects (see src/infrastructure/pglite-query-queue.ts)');
+  }
+  handler.handleData = async function handleData(this: SocketHandler, data: Buffer): Promise<number> {
+    if (!this.socket || !this.active) return 0;
+    this.messageBuffer = this.messageBuffer.length ? Buffer.concat([this.messageBuffer, data]) : data;
+    let outgoing = 0;
+    let writeError: unknown;
+    const onData = (bytes: Uint8Array) => {
+      // The answers are already this queue's own copies (keepExtendedQueriesTogether), written as they are.
+      if (bytes.length && this.socket?.writable && this.active) {
+        (this.socket.write as (data: Uint8Array, callback: (error?: Error) => void) => unknown)(bytes, (error) => {
+          if (error) writeError = error;
+        });
+      }
+      outgoing += bytes.length;
+    };
+    while (this.messageBuffer.length > 0) {
+      if (this.handleSslRequest() || this.handleCancelRequest()) continue;
+      const buffer = this.messageBuffer;
+      let end = 0;
+      if (buffer.length >= 8 && buffer.readInt32BE(4) === PROTOCOL_3) {
+        // A startup message: its length comes first, no type byte.
+        const length = buffer.readInt32BE(0);
+        if (buffer.length >= length) end = length;
+      } else {
+        while (end + 5 <= buffer.length) {
+          const next = end + 1 + buffer.readInt32BE(end + 1);
+          if (next > buffer.length) break;
+          const type = buffer[end];
+          end = next;
+          if (BATCH_ENDS.has(type)) break;
+        }
+      }
+      if (end === 0) break;
+      const chunk = buffer.subarray(0, end);
+      this.messageBuffer = buffer.subarray(end);
+      if (!this.active || !this.socket) break;
+      // Not copied: each 'data' event brings a buffer of its own, and PGlite copies a message into its memory.
+      await this.queryQueue.enqueue(this.id, chunk, onData);
+      if (writeError) throw writeError;
+    }
+    return outgoing;
   };
 }

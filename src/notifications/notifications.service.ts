@@ -86,28 +86,43 @@ export class NotificationsService {
     }
     if (events.length === 0) return;
     const cleaned = events.map((event: NotificationEvent) => cleanNotification(event));
-    const recipients = await this.recipients(cleaned);
+    // One statement: the recipients (those that exist, with their address and their choices for these kinds), and
+    // the notifications their choices keep in the portal stored, each with its user's unread count (the CTE's rows
+    // are not yet in the table). A run's end notifies from the worker: one round trip and one commit, not two.
+    const {
+      rows: [answer],
+    } = await preparedQuery<{ recipients: Recipient[]; stored: Array<Omit<Notification, 'createdAt'> & { createdAt: string; unreadCount: number }> }>(
+      this.dataSource,
+      `WITH events AS (
+         SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::text[], $5::varchar[]) WITH ORDINALITY AS e(user_id, kind, title, body, link, position)),
+       recipients AS (
+         SELECT u.id, u.username, u.display_name AS "displayName", u.email, u.active,
+                (SELECT json_object_agg(p.kind, json_build_array(p.in_portal, p.by_email)) FROM notification_preferences p
+                  WHERE p.user_id = u.id AND p.kind = ANY($2::varchar[])) AS choices
+           FROM users u WHERE u.id = ANY($1::uuid[])),
+       added AS (
+         INSERT INTO notifications (user_id, kind, title, body, link)
+         SELECT e.user_id, e.kind, e.title, e.body, e.link FROM events e JOIN recipients r ON r.id = e.user_id
+          WHERE coalesce((r.choices -> e.kind ->> 0)::boolean, true)
+          ORDER BY e.position
+         RETURNING id, user_id, kind, title, body, link, created_at, read_at)
+       SELECT (SELECT coalesce(json_agg(r), '[]') FROM recipients r) AS recipients,
+              (SELECT coalesce(json_agg(json_build_object(
+                        'id', a.id, 'userId', a.user_id, 'kind', a.kind, 'title', a.title, 'body', a.body, 'link', a.link,
+                        'createdAt', a.created_at, 'readAt', a.read_at,
+                        'unreadCount', least(${unreadCountSql('a.user_id')} + (SELECT count(*) FROM added b WHERE b.user_id = a.user_id)::int, ${BELL_COUNT_LIMIT}))
+                      ORDER BY a.id), '[]')
+                 FROM added a) AS stored`,
+      [cleaned.map((n) => n.userId), cleaned.map((n) => n.kind), cleaned.map((n) => n.title), cleaned.map((n) => n.body), cleaned.map((n) => n.link)],
+    );
+    const recipients = new Map(answer.recipients.map((recipient) => [recipient.id, recipient]));
     const choice = (notification: CleanNotification): [boolean, boolean] => recipients.get(notification.userId)?.choices?.[notification.kind] ?? [true, true];
-    const inPortal = cleaned.filter((notification) => recipients.has(notification.userId) && choice(notification)[0]);
-
-    if (inPortal.length) {
-      // Stored, and each user's unread count with them, in one statement (the CTE's rows are not yet in the table).
-      const { rows: stored } = await preparedQuery<Notification & { unreadCount: number }>(
-        this.dataSource,
-        `WITH added AS (
-           INSERT INTO notifications (user_id, kind, title, body, link)
-           SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::text[], $5::varchar[])
-           RETURNING id, user_id, kind, title, body, link, created_at, read_at)
-         SELECT a.id, a.user_id AS "userId", a.kind, a.title, a.body, a.link, a.created_at AS "createdAt", a.read_at AS "readAt",
-                least(${unreadCountSql('a.user_id')} + (SELECT count(*) FROM added b WHERE b.user_id = a.user_id)::int, ${BELL_COUNT_LIMIT}) AS "unreadCount"
-           FROM added a ORDER BY a.id`,
-        [inPortal.map((n) => n.userId), inPortal.map((n) => n.kind), inPortal.map((n) => n.title), inPortal.map((n) => n.body), inPortal.map((n) => n.link)],
-      );
+    if (answer.stored.length) {
       await this.live.sendToUsers(
-        stored.map((row) => ({
+        answer.stored.map(({ unreadCount, ...row }) => ({
           userId: row.userId,
           event: NOTIFICATION_EVENT,
-          payload: { notification: notificationView({ ...row, createdAt: new Date(row.createdAt) }), unreadCount: row.unreadCount },
+          payload: { notification: notificationView({ ...row, createdAt: new Date(row.createdAt) } as Notification), unreadCount },
         })),
       );
     }
@@ -118,19 +133,6 @@ export class NotificationsService {
       if (!recipient?.active || !recipient.email || !choice(notification)[1]) continue;
       this.mailer.send(recipient.id, notificationEmail(notification, { ...recipient, email: recipient.email }, this.config.portalUrl));
     }
-  }
-
-  /** The users of these notifications that exist, with their address and their choices for these kinds, in one query. */
-  private async recipients(notifications: CleanNotification[]): Promise<Map<string, Recipient>> {
-    const { rows } = await preparedQuery<Recipient>(
-      this.dataSource,
-      `SELECT u.id, u.username, u.display_name AS "displayName", u.email, u.active,
-              (SELECT json_object_agg(p.kind, json_build_array(p.in_portal, p.by_email)) FROM notification_preferences p
-                WHERE p.user_id = u.id AND p.kind = ANY($2::varchar[])) AS choices
-         FROM users u WHERE u.id = ANY($1::uuid[])`,
-      [[...new Set(notifications.map((n) => n.userId))], [...new Set(notifications.map((n) => n.kind))]],
-    );
-    return new Map(rows.map((row) => [row.id, row]));
   }
 
   /** How many of the user's notifications are unread, as the bell counts them: up to BELL_COUNT_LIMIT. */
