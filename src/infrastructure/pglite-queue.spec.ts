@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import { Pool } from 'pg';
 import { EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres';
 
@@ -63,5 +64,20 @@ describe('embedded PGlite with concurrent connections', () => {
     }
     const { rows } = await pool.query('SELECT count(*)::int AS n FROM numbers WHERE n = $1', [5000]);
     expect(rows[0].n).toBe(0);
+  }, 60_000);
+
+  it("hands PGlite a query's messages (Parse, Bind, Describe, Execute, Sync) in one call, not one call each", async () => {
+    const calls = jest.spyOn(PGlite.prototype, 'execProtocolRawStream');
+    const client = await pool.connect();
+    try {
+      calls.mockClear();
+      for (let i = 0; i < 50; i++) expect((await client.query('SELECT $1::int * 2 AS twice', [i])).rows[0].twice).toBe(i * 2);
+      // One call a query (each arrives in one TCP read here); message by message it was five.
+      expect(calls.mock.calls.length).toBeGreaterThanOrEqual(50);
+      expect(calls.mock.calls.length).toBeLessThan(75);
+    } finally {
+      client.release();
+      calls.mockRestore();
+    }
   }, 60_000);
 });
