@@ -49,7 +49,7 @@ export class AppModule implements NestModule {
         PipelinesModule.forRoot({
           redisUrl: infrastructure.redisUrl,
           runWorker: !options.jobsElsewhere && (config.inProcessWorker || infrastructure.embeddedRedis),
-          concurrency: infrastructure.embeddedRedis && !infrastructure.servicesProcess ? 1 : config.pipelineConcurrency,
+          concurrency: infrastructure.embeddedRedis && !infrastructure.servicesProcesses.length ? 1 : config.pipelineConcurrency,
         }),
         // Ends users' Socket.IO connections in every web process when their sessions end or their classes change.
         LiveModule.forRoot(infrastructure.redisUrl),

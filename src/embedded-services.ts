@@ -6,9 +6,9 @@ import { startInfrastructure } from './infrastructure/infrastructure';
 import { useProcessLogger } from './logging/process-logger';
 
 /**
- * The embedded database (PGlite) and Redis-protocol server in a process of their own, forked by the web process
- * on the embedded default: their work (WebAssembly Postgres, Lua scripts) then runs beside the web process's
- * event loop instead of on it, and the pipeline worker process reaches them over loopback like any client.
+ * The embedded database (PGlite) or the Redis-protocol server (EMBEDDED_SERVICE: database or redis) in a process of
+ * its own, forked by the web process on the embedded default: their work (WebAssembly Postgres, Lua scripts) then
+ * runs beside the web process's event loop, and beside each other, and the worker reaches them over loopback.
  * It stops when the web process asks, after the web and worker processes are done with it, or when its parent dies.
  */
 async function main() {
@@ -27,7 +27,10 @@ async function main() {
       },
     );
   };
+  const only = process.env.EMBEDDED_SERVICE;
+  if (only !== 'database' && only !== 'redis') throw new Error(`EMBEDDED_SERVICE must be database or redis, not ${JSON.stringify(only)}`);
   const infrastructure = await startInfrastructure(config, logger, {
+    only,
     onServiceExit: (description) => {
       logger.error(description);
       stop(1);

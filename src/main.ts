@@ -51,7 +51,7 @@ async function main() {
   if (inCluster) onClusterStop(stop);
   // A child dying stops the whole portal, saying which one: half a portal would only fail later and obscurely.
   // Nothing is waited for then (the runs are interrupted at once and queued again at the next start).
-  for (const child of [portal.infrastructure.servicesProcess, worker]) {
+  for (const child of [...portal.infrastructure.servicesProcesses, worker]) {
     child?.onUnexpectedExit((description) => {
       logger.error(`${description}: stopping the portal`);
       setTimeout(() => process.exit(1), CRASH_STOP_MS).unref();

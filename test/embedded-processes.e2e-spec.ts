@@ -26,11 +26,12 @@ const isAlive = (pid: number) => {
 };
 
 /** The pids the web process printed for its children. */
-function childPids(web: PortalProcess): { services: number; worker: number } {
-  const services = Number(/embedded PGlite in a process of its own \(pid (\d+)\)/.exec(web.output)?.[1]);
+function childPids(web: PortalProcess): { database: number; redis: number; worker: number } {
+  const database = Number(/embedded PGlite in a process of its own \(pid (\d+)\)/.exec(web.output)?.[1]);
+  const redis = Number(/Queue: embedded [^\n]* in a process of its own \(pid (\d+)\)/.exec(web.output)?.[1]);
   const worker = Number(/Pipeline worker process started \(pid (\d+)\)/.exec(web.output)?.[1]);
-  if (!services || !worker) throw new Error(`No child pids in the output:\n${web.tail()}`);
-  return { services, worker };
+  if (!database || !redis || !worker) throw new Error(`No child pids in the output:\n${web.tail()}`);
+  return { database, redis, worker };
 }
 
 beforeAll(() => ensureBuilt(), 300_000);
@@ -80,7 +81,7 @@ describe('the embedded default in processes of its own (e2e, built dist/)', () =
 
   it('runs two jobs at once in its worker process, and both finish; Ctrl-C stops every process', async () => {
     const { web, user } = await startWeb({ PIPELINE_CONCURRENCY: '2' });
-    const { services, worker } = childPids(web);
+    const { database, redis, worker } = childPids(web);
     expect(web.output).toContain('Pipeline worker process started');
     expect(web.output).toContain('2 job(s) at a time');
     const targetId = await createTarget(user, { name: 'Two at once', ra: '10', dec: '10' });
@@ -96,12 +97,12 @@ describe('the embedded default in processes of its own (e2e, built dist/)', () =
     web.child.kill('SIGINT');
     const { code } = await web.exited;
     expect({ code, errors: errorLines(web.output) }).toEqual({ code: 0, errors: [] });
-    expect([isAlive(services), isAlive(worker)]).toEqual([false, false]);
+    expect([isAlive(database), isAlive(redis), isAlive(worker)]).toEqual([false, false, false]);
   }, 240_000);
 
   it('queued and running runs survive a kill -9 of the whole portal and run once each at the next start', async () => {
     const { web, user } = await startWeb({ PIPELINE_CONCURRENCY: '1' });
-    const { services, worker } = childPids(web);
+    const { database, redis, worker } = childPids(web);
     const targetId = await createTarget(user, { name: 'Survives restarts', ra: '11', dec: '11' });
     const running = await startGatedRun(user, targetId);
     await eventually('the first run running', async () => (await runState(user, running.id)) === 'running', 60_000);
@@ -111,7 +112,7 @@ describe('the embedded default in processes of its own (e2e, built dist/)', () =
     // The web process dies without a word; its children notice the closed channel and stop: no orphans.
     web.child.kill('SIGKILL');
     await web.exited;
-    await eventually('the children gone', () => !isAlive(services) && !isAlive(worker), 30_000);
+    await eventually('the children gone', () => !isAlive(database) && !isAlive(redis) && !isAlive(worker), 30_000);
 
     for (const run of [running, ...queued]) fs.writeFileSync(run.gate, 'open');
     const next = await startWeb({ PIPELINE_CONCURRENCY: '2' });
@@ -135,7 +136,8 @@ describe('the embedded default in processes of its own (e2e, built dist/)', () =
 
   it.each([
     ['pipeline worker process', 'worker'],
-    ['embedded database and Redis process', 'services'],
+    ['embedded database process', 'database'],
+    ['embedded Redis-protocol server process', 'redis'],
   ] as const)('a killed %s stops the whole portal with a message naming it', async (name, which) => {
     const { web } = await startWeb();
     const pids = childPids(web);
@@ -143,7 +145,7 @@ describe('the embedded default in processes of its own (e2e, built dist/)', () =
     const { code } = await web.exited;
     expect(code).toBe(1);
     expect(web.output).toContain(`The ${name} (pid ${pids[which]}) was killed by SIGKILL: stopping the portal`);
-    await eventually('no process left', () => !isAlive(pids.services) && !isAlive(pids.worker), 30_000);
+    await eventually('no process left', () => !isAlive(pids.database) && !isAlive(pids.redis) && !isAlive(pids.worker), 30_000);
   }, 180_000);
 
   it('EMBEDDED_REDIS=redis-server runs the queue on redis-server from PATH', async () => {
