@@ -241,6 +241,8 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
     let outcome: Partial<PipelineRun> | null;
     let stepOutputs: StoredOutputs | null = null;
     let stepInputs = inputs;
+    // A workflow's steps as read for its last step's "Finished" line, kept for the run's provenance.
+    let finalSteps: PipelineRunStep[] | undefined;
     try {
       if (!pipeline) throw new AsyncError(`The pipeline "${step ? step.pipelineKey : started.pipelineKey}" is no longer registered`);
       if (!target) throw new AsyncError('The target was deleted before the run started');
@@ -305,7 +307,7 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
       stepOutputs = stored;
       if (step) log.write('info', `Step ${step.position} finished: ${stored.products} data product(s), ${stored.points} reduced datum/data`);
       if (!step || step.position === step.stepCount) {
-        const total = step ? await this.runs.stepsOf(runId) : null;
+        const total = step ? (finalSteps = await this.runs.stepsOf(runId)) : null;
         const products = total ? new Set(total.flatMap((item) => item.outputIds)).size : stored.products;
         const points = total ? total.reduce((sum, item) => sum + item.pointCount, 0) : stored.points;
         log.write('info', `Finished: ${products} data product(s), ${points} reduced datum/data`);
@@ -335,7 +337,10 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
     // From here each way out publishes the state it stores (or was handed back by abandonAll, which did).
     skipStart();
     try {
-      const stepRecord = step && pipeline ? { ...step, pipelineName: pipeline.name, provenance: this.stepProvenance(step, pipeline, stepInputs, startedAt, entry), groupId: stepOutputs?.groupId ?? null } : undefined;
+      const stepRecord =
+        step && pipeline
+          ? { ...step, pipelineName: pipeline.name, provenance: this.stepProvenance(step, pipeline, stepInputs, startedAt, entry), groupId: stepOutputs?.groupId ?? null, steps: finalSteps }
+          : undefined;
       return await this.record(runId, started, entry, outcome, await lastLines, announce, startedAt, stepRecord);
     } finally {
       await removed;
@@ -356,7 +361,7 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
     rest: LogLineEvent[],
     announce: (lines: LogLineEvent[]) => void,
     startedAt: number,
-    step?: RunningStep & { pipelineName: string; provenance: Record<string, unknown>; groupId: number | null },
+    step?: RunningStep & { pipelineName: string; provenance: Record<string, unknown>; groupId: number | null; steps?: PipelineRunStep[] },
   ): Promise<PipelineRun> {
     const current = () => this.dataSource.getRepository(PipelineRun).findOneByOrFail({ id: runId });
     if (entry.abandoned) return current();
@@ -386,7 +391,7 @@ export class PipelineRunnerService implements OnModuleInit, OnApplicationShutdow
       peakRssBytes: entry.peakRss,
     };
     if (step) {
-      provenance.steps = stepsProvenance(await this.runs.stepsOf(runId));
+      provenance.steps = stepsProvenance(step.steps ?? (await this.runs.stepsOf(runId)));
     }
     const finished = await this.runs.end(runId, ['running'], { ...outcome, finishedAt, provenance }, rest, announce);
     return finished ?? current();
