@@ -176,7 +176,7 @@ export function printDispatch(result: DispatchResult): void {
     rows,
     [
       ...WORKER_COUNTS.map((count) => `${count}: ${result.workers[count].workerSetup}`),
-      `vs Celery: runs/s ÷ ${PEER_RUNS_PER_SECOND}, Celery 5.2 + psycopg2 with 2 prefork workers doing a run's writes on this machine (issue 14); goal: 1.6× on servers, embedded half the servers goal`,
+      `vs Celery: runs/s ÷ ${PEER_RUNS_PER_SECOND}, Celery 5.2 + psycopg2 with 2 prefork workers doing a run's writes, as issue 14 measured it on its machine (bench/peers/celery_dispatch.py measures it on this one); goal: 1.6× on servers, embedded half the servers goal`,
     ],
   );
 }
